@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"convene/meeting"
+)
+
+func init() {
+	register(&command{
+		name:    "init",
+		summary: "write an example meeting.yaml and contacts.csv into a folder",
+		usage:   "DIR",
+		help: `Writes DIR/meeting.yaml and DIR/contacts.csv: the 2020 Intersessional Meetings
+(virtual, 30 June - 2 July 2020, Geneva time) with twenty fictional missions and
+organisations on .example domains, in English, French and Spanish. Edit them,
+then check them with 'convene check'. Existing files are never overwritten.`,
+		example: "convene init ./ism2020 && convene check -c ./ism2020/meeting.yaml",
+		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
+			return func(ctx context.Context, args []string) error {
+				if len(args) != 1 {
+					return usagef("want one folder, got %d arguments", len(args))
+				}
+				if err := meeting.WriteExample(args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "wrote %s/meeting.yaml and %s/contacts.csv\nnext: convene check -c %s/meeting.yaml\n", args[0], args[0], args[0])
+				return nil
+			}
+		},
+	})
+	register(&command{
+		name:    "check",
+		summary: "validate meeting.yaml and contacts.csv, printing every problem",
+		usage:   "-c meeting.yaml",
+		help: `Reads meeting.yaml and the contacts file it names and prints every problem at
+once, one per line, as FILE:LINE: field: what is wrong. Unknown fields are
+errors, so a misspelt field never passes silently. Exits 1 when there is a
+problem; otherwise prints a summary and exits 0.`,
+		example: "convene check -c meeting.yaml",
+		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
+			cfg := fs.String("c", "meeting.yaml", "the meeting file")
+			return func(ctx context.Context, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected arguments %q", args)
+				}
+				m, cs, err := loadConfig(a, *cfg)
+				if err != nil {
+					return err
+				}
+				printSummary(a.stdout, m, cs)
+				return nil
+			}
+		},
+	})
+}
+
+// loadConfig loads the meeting and contacts; problems are printed one per
+// line on stderr and turned into exit code 1.
+func loadConfig(a *app, path string) (*meeting.Meeting, *meeting.Contacts, error) {
+	m, cs, err := meeting.Load(path)
+	var ps meeting.Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			fmt.Fprintln(a.stderr, p.String())
+		}
+		fmt.Fprintf(a.stderr, "%d problem(s)\n", len(ps))
+		return nil, nil, silentError{exitFail}
+	}
+	return m, cs, err
+}
+
+func printSummary(w io.Writer, m *meeting.Meeting, cs *meeting.Contacts) {
+	loc := m.Location
+	f := func(t time.Time) string {
+		return fmt.Sprintf("%s (%s UTC)", t.In(loc).Format("Mon 2 Jan 2006 15:04 MST"), t.UTC().Format("15:04"))
+	}
+	fmt.Fprintf(w, "%s: %s\n", m.ID, m.Title.In(meeting.EN))
+	fmt.Fprintf(w, "  time zone      %s\n", m.TimeZone)
+	fmt.Fprintf(w, "  registration   opens %s\n                 deadline %s\n", f(m.Registration.Opens), f(m.Registration.Deadline))
+	for _, d := range m.Registration.Reminders {
+		fmt.Fprintf(w, "  reminder       %s before: %s\n", meeting.FormatDuration(d), f(m.Registration.Deadline.Add(-d)))
+	}
+	for _, s := range m.Events() {
+		status := ""
+		if s.Status == meeting.StatusCancelled {
+			status = " [cancelled]"
+		}
+		fmt.Fprintf(w, "  %-20s %s - %s%s\n", s.ID, f(s.Start), s.End.In(loc).Format("15:04"), status)
+	}
+	perCat := map[meeting.Category]int{}
+	perLang := map[meeting.Lang]int{}
+	for _, c := range cs.List {
+		perCat[c.Category]++
+		perLang[c.Language]++
+	}
+	fmt.Fprintf(w, "  contacts       %d:", len(cs.List))
+	for _, c := range meeting.Categories {
+		inv := ""
+		if !m.Invites(c) {
+			inv = " (not invited)"
+		}
+		fmt.Fprintf(w, " %s %d%s,", c, perCat[c], inv)
+	}
+	fmt.Fprintf(w, " en %d, fr %d, es %d\n", perLang[meeting.EN], perLang[meeting.FR], perLang[meeting.ES])
+	if !m.SMTP.Configured() {
+		fmt.Fprintln(w, "  smtp           not configured: nothing can be sent")
+	}
+	if !m.IMAP.Configured() {
+		fmt.Fprintln(w, "  imap           not configured: replies are not read")
+	}
+	fmt.Fprintln(w, "ok")
+}

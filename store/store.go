@@ -1,0 +1,153 @@
+// Package store keeps everything convene must not forget across a restart or
+// a crash: the contacts snapshot with their reply tokens, registrations and
+// their history, the review queue, and (in files of their own) the outbox,
+// the inbox checkpoints and the scheduler's run log.
+//
+// The embedded default is one SQLite file (modernc.org/sqlite, pure Go) in
+// WAL mode. Every write that must survive a crash is one transaction (Update).
+// The SQL is kept to what SQLite and PostgreSQL share, with $N placeholders, so
+// that a PostgreSQL implementation can sit beside this one. A DB is safe for
+// concurrent use.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// DB is the store.
+type DB struct {
+	sql  *sql.DB
+	Path string
+	// Now is the clock used for timestamps; tests and the simulated clock set it.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the store at path and applies pending
+// migrations. The file is in WAL mode with synchronous=FULL, so a committed
+// transaction survives a crash or kill -9.
+func Open(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db := &DB{sql: sdb, Path: path, Now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// SQL returns the underlying database for read-only queries of packages that
+// keep their own tables (outbox, inbox, schedule).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		err := db.Update(ctx, func(tx *Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, base).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			body, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", base, err)
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, base, ms(tx.Now()))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Tx is a write transaction. Its methods record effects that commit or roll
+// back together.
+type Tx struct {
+	*sql.Tx
+	ctx context.Context
+	db  *DB
+}
+
+// Now returns the store's clock.
+func (tx *Tx) Now() time.Time { return tx.db.Now() }
+
+// Update runs fn in one write transaction and commits it if fn returns nil.
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	stx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{Tx: stx, ctx: ctx, db: db}
+	if err := fn(tx); err != nil {
+		stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// ms converts a time to the stored form, Unix milliseconds.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts a stored time back; 0 is the zero time.
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// Millis and FromMillis expose the stored time form to packages with tables of their own.
+func Millis(t time.Time) int64       { return ms(t) }
+func FromMillis(v int64) time.Time { return fromMS(v) }
