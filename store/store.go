@@ -149,5 +149,5 @@ func fromMS(v int64) time.Time {
 }
 
 // Millis and FromMillis expose the stored time form to packages with tables of their own.
-func Millis(t time.Time) int64       { return ms(t) }
+func Millis(t time.Time) int64     { return ms(t) }
 func FromMillis(v int64) time.Time { return fromMS(v) }
