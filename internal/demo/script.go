@@ -71,8 +71,8 @@ func (s *Script) Respond(kind, contact string, in Incoming) []Reply {
 			}), "HTML-only table in Spanish"}}
 		case "Permanent Mission of San Theodoros":
 			return []Reply{
-				{days(t, 3), FreeText(in, days(t, 3), "Estimados colegas:\n\nParticiparán en las reuniones:\n- Sr. Ramón Alcázar, Consejero, r.alcazar@santheodoros.example\n- Sra. Pablo Tapioca, Primera Secretaria, p.tapioca@santheodoros.example", "es"), "free text in Spanish"},
-				{days(t, 9), Plain(in, days(t, 9), "correction", "Estimados colegas:\n\nFavor de sustituir a Sra. Pablo Tapioca por Sra. Lucía Tapioca, Primera Secretaria, l.tapioca@santheodoros.example\n\nAtentamente"), "a correction: replace one delegate by another"},
+				{days(t, 3), FreeText(in, days(t, 3), "Estimados colegas:\n\nParticiparán en las reuniones:\n- Sr. Ramón Alcázar, Consejero, r.alcazar@santheodoros.example\n- Sra. Paula Tapioca, Primera Secretaria, p.tapioca@santheodoros.example", "es"), "free text in Spanish"},
+				{days(t, 9), Plain(in, days(t, 9), "correction", "Estimados colegas:\n\nFavor de sustituir a Sra. Paula Tapioca por Sra. Lucía Tapioca, Primera Secretaria, l.tapioca@santheodoros.example\n\nAtentamente"), "a correction: replace one delegate by another"},
 			}
 		case "Permanent Mission of Genovia":
 			return []Reply{
