@@ -236,3 +236,32 @@ func TestHelperWriter(t *testing.T) {
 		fmt.Println(i + 1)
 	}
 }
+
+func TestBouncesAndAutoAnswerCap(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t)
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.RecordBounce(store.Bounce{Email: "X@elbonia.example", Contact: "Elbonia", Permanent: true, Status: "5.1.1"}); err != nil {
+			return err
+		}
+		return tx.RecordBounce(store.Bounce{Email: "y@slow.example", Permanent: false, Status: "4.4.1"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hard, _ := db.HardBounced(ctx)
+	if len(hard) != 1 || hard["x@elbonia.example"] != "Elbonia" {
+		t.Errorf("HardBounced = %v", hard)
+	}
+	var got []bool
+	for i := 0; i < 4; i++ {
+		db.Update(ctx, func(tx *store.Tx) error {
+			ok, err := tx.AllowAutoAnswer("Mission@x.example", 3)
+			got = append(got, ok)
+			return err
+		})
+	}
+	if fmt.Sprint(got) != "[true true true false]" {
+		t.Errorf("AllowAutoAnswer x4 with cap 3 = %v", got)
+	}
+}
