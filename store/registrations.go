@@ -173,6 +173,34 @@ func (db *DB) Delegates(ctx context.Context, contact string, all bool) ([]Delega
 	return out, rows.Err()
 }
 
+// ActiveDelegates returns contact's active delegates as seen inside the transaction.
+func (tx *Tx) ActiveDelegates(contact string) ([]meeting.Delegate, error) {
+	rows, err := tx.QueryContext(tx.ctx, `SELECT name, title, email FROM delegates WHERE contact = $1 AND status = 'active' ORDER BY id`, contact)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []meeting.Delegate
+	for rows.Next() {
+		var d meeting.Delegate
+		if err := rows.Scan(&d.Name, &d.Title, &d.Email); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// DelegateContact returns the contact whose active delegate has this address.
+func (tx *Tx) DelegateContact(email string) (string, error) {
+	var c string
+	err := tx.QueryRowContext(tx.ctx, `SELECT contact FROM delegates WHERE email = $1 AND status = 'active' ORDER BY id LIMIT 1`, meeting.NormalizeEmail(email)).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return c, err
+}
+
 // Registrations returns every contact's registration state, by contact name.
 func (db *DB) Registrations(ctx context.Context) (map[string]Registration, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT contact, status, late, first_at, updated_at FROM registrations`)
