@@ -47,7 +47,7 @@ func goldenData(tb testing.TB, m *meeting.Meeting, cs *meeting.Contacts, name st
 	if !ok {
 		tb.Fatalf("no example contact %q", exampleContact[lang])
 	}
-	token := "k7m2q4x9ab"
+	token := "k7m2q4x3ab"
 	dels := []meeting.Delegate{
 		{Name: "Ana Pérez", Title: "Counsellor", Email: "a.perez@example.org"},
 		{Name: "Jean Dupont", Title: "First Secretary", Email: "j.dupont@example.org"},

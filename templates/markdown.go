@@ -86,7 +86,7 @@ func inline(s string) string {
 				continue
 			}
 		case rest[0] == '<':
-			if end := strings.IndexByte(rest, '>'); end > 1 {
+			if end := strings.IndexByte(rest[:min(len(rest), maxSpan)], '>'); end > 1 {
 				if u := autolink(rest[1:end]); u != "" {
 					emit(`<a href="` + html.EscapeString(u) + `" style="color:#1a5c96;">` + html.EscapeString(rest[1:end]) + "</a>")
 					i += end + 1
@@ -111,11 +111,18 @@ func inline(s string) string {
 	return b.String()
 }
 
+// maxSpan bounds how far an emphasis or a link may reach, which keeps
+// rendering linear in the length of the body.
+const maxSpan = 1000
+
 // closing finds the end marker of an emphasis that opens at the start of s:
 // the text must not start or end with a space and must not be empty.
 func closing(s, mark string) int {
 	if s == "" || s[0] == ' ' || strings.HasPrefix(s, mark) {
 		return -1
+	}
+	if len(s) > maxSpan {
+		s = s[:maxSpan]
 	}
 	for j := 1; j+len(mark) <= len(s); j++ {
 		if strings.HasPrefix(s[j:], mark) && s[j-1] != ' ' {
@@ -131,7 +138,10 @@ func closing(s, mark string) int {
 
 // link parses "[label](url)" at the start of s and returns its length.
 func link(s string) (label, url string, n int, ok bool) {
-	end := strings.Index(s, "](")
+	if len(s) > 2*maxSpan {
+		s = s[:2*maxSpan]
+	}
+	end := strings.Index(s[:min(len(s), maxSpan)], "](")
 	if end < 1 {
 		return "", "", 0, false
 	}
