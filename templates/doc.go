@@ -5,16 +5,24 @@
 // A template file is named NAME.LANG.tmpl (invitation.fr.tmpl) and defines
 // three blocks: "subject" and "text", executed with text/template, and
 // "html", executed with html/template, which escapes every interpolated
-// value. The shared file base.tmpl defines the HTML frame and the reply form
-// and may be overridden too. A template that has no file for a language falls
-// back to its English file (the staff digest is English only).
+// value. The shared file base.tmpl defines the HTML frame ("html-top",
+// "html-bottom"), the session list ("sessions-text", "sessions-html"), the
+// reply form ("form-text", "form-html") and the joining-link button
+// ("link-html"); it may be overridden too. A template that has no file for a
+// language falls back to its English file: the staff digest is English only.
 //
-// Templates execute on a view of Data that adds methods: .Lang, .Form
-// (the reply form labels), .Slots (delegate blocks of the form), .T (a
-// meeting.Text in the language), .MeetingTitle, .Sessions (confirmed
-// sessions), .Date, .When (a time in the meeting's zone and UTC), .Span (a
-// range in the meeting's zone and UTC), .Local (a range in the mission's own
-// zone, empty when that is the meeting's), .Greeting, .DelegateGreeting, .Addressee, .Signature,
-// .CircularSubject and .CircularBody; the html parse also has the function
-// markdown. A *Set is safe for concurrent use.
+// Templates execute on a view of Data: its fields (.Meeting, .Contact,
+// .Token, .ReplyTo, .Delegates, .Delegate, .Session, .Update, .Cancelled,
+// .Reason, .Digest, .Now) plus .Lang, .Form (the reply form labels) and
+// methods: .Slots (the form's delegate blocks), .T (a meeting.Text in the
+// language), .MeetingTitle, .Sessions (sessions not cancelled), .Date, .When
+// (a moment in the meeting's zone and UTC), .Span (a range in the meeting's
+// zone and UTC), .Local (a range in the contact's own zone, empty when it
+// shows the meeting's clock), .Greeting (from Contact.Salutation),
+// .DelegateGreeting, .Addressee, .Signature, .CircularSubject and
+// .CircularBody. The html parse also has the function markdown (see
+// Markdown).
+//
+// Render folds the subject onto one line and appends meeting.SubjectRef when
+// Data.Token is set. A *Set is safe for concurrent use; Render does no I/O.
 package templates

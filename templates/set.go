@@ -187,9 +187,10 @@ func (p *pair) render(name string, lang meeting.Lang, d Data) (Content, error) {
 	}, nil
 }
 
-// subject folds s onto one line and appends the reference marker.
+// subject folds s onto one line, without control characters, and appends
+// the reference marker.
 func subject(s, token string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(strings.Map(noControl, s)), " ")
 	if token != "" {
 		ref := meeting.SubjectRef(oneLine(token))
 		if !strings.HasSuffix(s, ref) {
@@ -199,7 +200,15 @@ func subject(s, token string) string {
 	return s
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), "") }
+func oneLine(s string) string { return strings.Join(strings.Fields(strings.Map(noControl, s)), "") }
+
+// noControl turns control characters (CR, LF, NUL, ESC, ...) into spaces.
+func noControl(r rune) rune {
+	if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+		return ' '
+	}
+	return r
+}
 
 // tidy trims trailing spaces from lines, keeps at most one blank line in a
 // row, and ends the text with one newline.
