@@ -1,6 +1,7 @@
 package templates_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -131,5 +132,46 @@ func TestRenderErrors(t *testing.T) {
 	xx, err := set.Render(templates.Invitation, "de", templates.Data{Meeting: m, Now: now})
 	if err != nil || xx != en {
 		t.Errorf("Render(invitation, de) = %v, want the English invitation", err)
+	}
+}
+
+// TestRenderConcurrently renders from several goroutines at once (run it
+// with -race): a Set is shared by the mailer's workers.
+func TestRenderConcurrently(t *testing.T) {
+	set, err := templates.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, cs := example(t)
+	want := map[string]templates.Content{}
+	for _, lang := range meeting.Langs {
+		c, err := set.Render(templates.Confirmation, lang, goldenData(t, m, cs, templates.Confirmation, lang))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[string(lang)] = c
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		lang := meeting.Langs[g%len(meeting.Langs)]
+		d := goldenData(t, m, cs, templates.Confirmation, lang)
+		go func() {
+			for range 20 {
+				c, err := set.Render(templates.Confirmation, lang, d)
+				if err == nil && c != want[string(lang)] {
+					err = fmt.Errorf("Render(confirmation, %s) differs between goroutines", lang)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
