@@ -1,0 +1,117 @@
+package templates
+
+import (
+	"testing"
+	"time"
+
+	"convene/meeting"
+)
+
+func mustLoc(tb testing.TB, name string) *time.Location {
+	tb.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return loc
+}
+
+func TestDates(t *testing.T) {
+	zurich, tokyo := mustLoc(t, "Europe/Zurich"), mustLoc(t, "Asia/Tokyo")
+	a := time.Date(2020, 6, 30, 13, 0, 0, 0, zurich)
+	b := time.Date(2020, 6, 30, 15, 30, 0, 0, zurich)
+	first := time.Date(2020, 7, 1, 9, 5, 0, 0, zurich)
+	early := time.Date(2020, 7, 1, 8, 0, 0, 0, tokyo) // 23:00 UTC the day before
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"span en", span(meeting.EN, a, b, zurich), "Tuesday 30 June 2020, 13:00–15:30 CEST (11:00–13:30 UTC)"},
+		{"span fr", span(meeting.FR, a, b, zurich), "mardi 30 juin 2020, 13 h 00–15 h 30 CEST (11 h 00–13 h 30 UTC)"},
+		{"span es", span(meeting.ES, a, b, zurich), "martes 30 de junio de 2020, 13:00–15:30 CEST (11:00–13:30 UTC)"},
+		{"first of the month fr", longDate(meeting.FR, first), "mercredi 1er juillet 2020"},
+		{"first of the month es", longDate(meeting.ES, first), "miércoles 1 de julio de 2020"},
+		{"when en", when(meeting.EN, first, zurich), "Wednesday 1 July 2020, 09:05 CEST (07:05 UTC)"},
+		{"when fr", when(meeting.FR, first, zurich), "mercredi 1er juillet 2020, 9 h 05 CEST (7 h 05 UTC)"},
+		{"UTC on the day before", when(meeting.EN, early, tokyo), "Wednesday 1 July 2020, 08:00 JST (Tuesday 30 June 2020, 23:00 UTC)"},
+		{"span UTC day before es", span(meeting.ES, early, early.Add(time.Hour), tokyo),
+			"miércoles 1 de julio de 2020, 08:00–09:00 JST (martes 30 de junio de 2020, 23:00–00:00 UTC)"},
+		{"winter time", when(meeting.EN, time.Date(2020, 12, 1, 10, 0, 0, 0, zurich), zurich), "Tuesday 1 December 2020, 10:00 CET (09:00 UTC)"},
+		{"unknown language is English", longDate("de", a), "Tuesday 30 June 2020"},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s = %q, want %q", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestLocalSpan(t *testing.T) {
+	zurich := mustLoc(t, "Europe/Zurich")
+	a := time.Date(2020, 6, 30, 13, 0, 0, 0, zurich)
+	b := time.Date(2020, 6, 30, 15, 30, 0, 0, zurich)
+	late := time.Date(2020, 6, 30, 20, 0, 0, 0, zurich)
+	tests := []struct {
+		lang meeting.Lang
+		zone string
+		a, b time.Time
+		want string
+	}{
+		{meeting.EN, "America/New_York", a, b, "07:00–09:30 in New York"},
+		{meeting.FR, "America/New_York", a, b, "7 h 00–9 h 30 à New York"},
+		{meeting.ES, "America/Mexico_City", a, b, "06:00–08:30 en Mexico City"},
+		{meeting.EN, "Europe/Paris", a, b, ""}, // same clock as Geneva
+		{meeting.EN, "Europe/Zurich", a, b, ""},
+		{meeting.EN, "Asia/Kabul", a, b, "15:30–18:00 in Kabul"},
+		{meeting.EN, "Asia/Bangkok", late, late.Add(time.Hour), "Wednesday 1 July, 01:00–02:00 in Bangkok"},
+		{meeting.FR, "Asia/Bangkok", late, late.Add(time.Hour), "mercredi 1er juillet, 1 h 00–2 h 00 à Bangkok"},
+		{meeting.ES, "Asia/Bangkok", late, late.Add(time.Hour), "miércoles 1 de julio, 01:00–02:00 en Bangkok"},
+	}
+	for _, tc := range tests {
+		got := localSpan(tc.lang, tc.a, tc.b, zurich, mustLoc(t, tc.zone))
+		if got != tc.want {
+			t.Errorf("localSpan(%s, %s) = %q, want %q", tc.lang, tc.zone, got, tc.want)
+		}
+	}
+	if got := localSpan(meeting.EN, a, b, zurich, nil); got != "" {
+		t.Errorf("localSpan(no zone) = %q, want empty", got)
+	}
+}
+
+func TestGreeting(t *testing.T) {
+	tests := []struct {
+		lang meeting.Lang
+		c    *meeting.Contact
+		want string
+	}{
+		{meeting.EN, &meeting.Contact{Salutation: "Excellency"}, "Excellency,"},
+		{meeting.ES, &meeting.Contact{Salutation: "Excelencia"}, "Excelencia:"},
+		{meeting.ES, &meeting.Contact{Salutation: "Estimados colegas:"}, "Estimados colegas:"},
+		{meeting.FR, &meeting.Contact{Salutation: "Chers collègues,"}, "Chers collègues,"},
+		{meeting.FR, &meeting.Contact{}, "Madame, Monsieur,"},
+		{meeting.EN, nil, "Dear Sir or Madam,"},
+	}
+	for _, tc := range tests {
+		v := newView(Data{Contact: tc.c}, tc.lang)
+		if got := v.Greeting(); got != tc.want {
+			t.Errorf("Greeting(%s, %+v) = %q, want %q", tc.lang, tc.c, got, tc.want)
+		}
+	}
+}
+
+func TestCircularSubject(t *testing.T) {
+	m := &meeting.Meeting{Title: meeting.Text{meeting.EN: "The meeting"}}
+	tests := []struct{ subject, body, wantSubject, wantBody string }{
+		{"", "Subject: Documents\n\nText.", "Documents", "Text."},
+		{"", "\ufeffsubject:  Documents \r\n\r\nText.\r\n", "Documents", "Text."},
+		{"Given", "Subject: Documents\n\nText.", "Given", "Text."},
+		{"", "Dear colleagues: text.\n", "The meeting", "Dear colleagues: text."},
+	}
+	for _, tc := range tests {
+		v := newView(Data{Meeting: m, Subject: tc.subject, Body: tc.body}, meeting.EN)
+		if s, b := v.CircularSubject(), v.CircularBody(); s != tc.wantSubject || b != tc.wantBody {
+			t.Errorf("circular(%q, %q) = %q, %q, want %q, %q", tc.subject, tc.body, s, b, tc.wantSubject, tc.wantBody)
+		}
+	}
+}
