@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
@@ -55,6 +56,12 @@ func (s *server) requireToken(h http.Handler) http.Handler {
 		sum := sha256.Sum256([]byte(got))
 		return subtle.ConstantTimeCompare(sum[:], want[:]) == 1
 	}
+	// The cookie holds a digest of the token rather than the token, so any
+	// token (spaces, quotes) fits in a cookie value.
+	session := cookieValue(s.opts.Token)
+	okCookie := func(got string) bool {
+		return subtle.ConstantTimeCompare([]byte(got), []byte(session)) == 1
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			scheme, tok, _ := strings.Cut(auth, " ")
@@ -63,7 +70,7 @@ func (s *server) requireToken(h http.Handler) http.Handler {
 				return
 			}
 		}
-		if c, err := r.Cookie(tokenCookie); err == nil && ok(c.Value) {
+		if c, err := r.Cookie(tokenCookie); err == nil && okCookie(c.Value) {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -71,7 +78,7 @@ func (s *server) requireToken(h http.Handler) http.Handler {
 		if tok := q.Get("token"); ok(tok) {
 			http.SetCookie(w, &http.Cookie{
 				Name:     tokenCookie,
-				Value:    tok,
+				Value:    session,
 				Path:     "/",
 				HttpOnly: true,
 				Secure:   r.TLS != nil,
@@ -90,6 +97,12 @@ func (s *server) requireToken(h http.Handler) http.Handler {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="convene"`)
 		http.Error(w, "401 unauthorized: open the dashboard's address with ?token=…", http.StatusUnauthorized)
 	})
+}
+
+// cookieValue derives the cookie's value from the token.
+func cookieValue(token string) string {
+	sum := sha256.Sum256([]byte("convene dashboard cookie\x00" + token))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 func isFeed(path string) bool {

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"convene/meeting"
 )
@@ -11,6 +14,8 @@ type overviewPage struct {
 	page
 	Overview Overview
 	Chart    chart
+	// How long ago the inbox was last reached and last brought a message.
+	ContactAgo, MessageAgo string
 }
 
 func (s *server) overview(w http.ResponseWriter, r *http.Request) {
@@ -19,10 +24,15 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "the overview", err)
 		return
 	}
+	now := s.opts.Now()
+	ov.Timeline = slices.Clone(ov.Timeline) // the Source may share it
+	slices.SortStableFunc(ov.Timeline, func(a, b Job) int { return a.Due.Compare(b.Due) })
 	s.render(w, r, http.StatusOK, pageOverview, overviewPage{
-		page:     page{Title: "Overview", Nav: "overview"},
-		Overview: ov,
-		Chart:    newChart(ov.Registrations, ov.Deadline, ov.Counts.Invited, s.opts.Now()),
+		page:       page{Title: "Overview", Nav: "overview"},
+		Overview:   ov,
+		Chart:      newChart(ov.Registrations, ov.Deadline, ov.Counts.Invited, now),
+		ContactAgo: ago(ov.Inbox.LastContact, now),
+		MessageAgo: ago(ov.Inbox.LastMessage, now),
 	})
 }
 
@@ -152,4 +162,22 @@ func (s *server) calendar(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="meeting.ics"`)
 	w.Write(ics)
+}
+
+// ago says how long before now t was, roughly ("3 min ago"); "" for a zero
+// or future time.
+func ago(t, now time.Time) string {
+	if t.IsZero() || t.After(now) {
+		return ""
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
 }

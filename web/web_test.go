@@ -39,7 +39,7 @@ func TestPages(t *testing.T) {
 			`id="count-review"><b>4</b>`, `<b>118</b><span>sent · 5 queued · 2 failed</span>`,
 			"Reminder (7 days)", `<span class="badge failed">failed</span>`, "2020-05-26 09:00 CEST",
 			"<svg", `class="deadline"`, "deadline 12 Jun", "41 invited", "17 missions registered of 41 invited; deadline 2020-06-12.",
-			`id="inbox-contact">2020-06-05 09:58 CEST`,
+			`id="inbox-contact">2020-06-05 09:58 CEST <small class="muted">(2 min ago)</small>`, "(1 h ago)",
 		}},
 		{name: "missions", path: "/missions", status: 200, want: []string{
 			"Permanent Mission of Arcadia", "Geneva Centre for Demining", "&lt;script&gt;alert(1)&lt;/script&gt;",
@@ -100,6 +100,34 @@ func TestPages(t *testing.T) {
 	}
 }
 
+func TestTimelineByDue(t *testing.T) {
+	h := newHandler(t, &fakeSource{}, web.Options{})
+	_, body := get(t, h, httptest.NewRequest("GET", "/", nil))
+	order := []string{"Invitation", "Inbox poll", "Reminder (7 days)", "Reminder (2 days)"}
+	last := -1
+	for _, label := range order {
+		i := strings.Index(body, "<td>"+label+"</td>")
+		if i < last {
+			t.Errorf("%q is out of order", label)
+		}
+		last = i
+	}
+}
+
+func TestOddToken(t *testing.T) {
+	const token = `a b"c;d,é`
+	h := newHandler(t, &fakeSource{}, web.Options{Addr: ":8080", Token: token})
+	res, _ := get(t, h, httptest.NewRequest("GET", "/review?token="+url.QueryEscape(token), nil))
+	if res.StatusCode != 303 || len(res.Cookies()) != 1 {
+		t.Fatalf("status %d, cookies %v", res.StatusCode, res.Cookies())
+	}
+	r := httptest.NewRequest("GET", res.Header.Get("Location"), nil)
+	r.AddCookie(res.Cookies()[0])
+	if res, _ := get(t, h, r); res.StatusCode != 200 {
+		t.Errorf("with the cookie: status %d", res.StatusCode)
+	}
+}
+
 func TestMissionFilterPassed(t *testing.T) {
 	src := &fakeSource{}
 	h := newHandler(t, src, web.Options{})
@@ -115,7 +143,7 @@ func TestSourceError(t *testing.T) {
 	src := &fakeSource{failWith: errors.New("database is locked")}
 	h := newHandler(t, src, web.Options{Token: "s3cret-token", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	r := httptest.NewRequest("GET", "/?token=s3cret-token&x=1", nil)
-	r.AddCookie(&http.Cookie{Name: "convene_token", Value: "s3cret-token"})
+	r.Header.Set("Authorization", "Bearer s3cret-token")
 	res, body := get(t, h, r)
 	if res.StatusCode != 500 || !strings.Contains(body, "could not read the overview") {
 		t.Errorf("status %d, body %q", res.StatusCode, body)
@@ -367,7 +395,7 @@ func TestToken(t *testing.T) {
 		{"bearer", "/", bearer(token), 200},
 		{"bearer lower case", "/", func(r *http.Request) { r.Header.Set("Authorization", "bearer "+token) }, 200},
 		{"basic is not bearer", "/", func(r *http.Request) { r.Header.Set("Authorization", "Basic "+token) }, 401},
-		{"cookie", "/missions", cookie(token), 200},
+		{"token as cookie", "/missions", cookie(token), 401},
 		{"wrong cookie", "/missions", cookie("nope"), 401},
 		{"wrong query", "/?token=nope", nil, 401},
 		{"query on a feed", "/meeting.ics?token=" + token, nil, 200},
@@ -400,8 +428,11 @@ func TestToken(t *testing.T) {
 			c = k
 		}
 	}
-	if c == nil || !c.HttpOnly || c.Path != "/" {
+	if c == nil || !c.HttpOnly || c.Path != "/" || c.SameSite != http.SameSiteLaxMode {
 		t.Fatalf("token cookie = %+v", c)
+	}
+	if strings.Contains(c.Value, token) {
+		t.Errorf("the cookie holds the token: %q", c.Value)
 	}
 	for _, path := range []string{"/missions?category=organisation", "/review", "/export/registrations.csv"} {
 		res, _ := req(path, func(r *http.Request) { r.AddCookie(c) })
