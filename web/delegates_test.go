@@ -81,3 +81,21 @@ func FuzzParseDelegates(f *testing.F) {
 		}
 	})
 }
+
+func TestReviewActionString(t *testing.T) {
+	tests := []struct {
+		a    web.ReviewAction
+		want string
+	}{
+		{web.ReviewAction{Kind: web.ActionAssign, Mission: "Permanent Mission of Arcadia"}, "assigned to Permanent Mission of Arcadia"},
+		{web.ReviewAction{Kind: web.ActionRegister, Mission: "X", Delegates: make([]meeting.Delegate, 1)}, "registered 1 delegate for X"},
+		{web.ReviewAction{Kind: web.ActionRegister, Mission: "X", Delegates: make([]meeting.Delegate, 2)}, "registered 2 delegates for X"},
+		{web.ReviewAction{Kind: web.ActionDismiss, Note: "spam"}, "dismissed: spam"},
+		{web.ReviewAction{Kind: web.ActionDismiss}, "dismissed"},
+	}
+	for _, tt := range tests {
+		if got := tt.a.String(); got != tt.want {
+			t.Errorf("%+v.String() = %q, want %q", tt.a, got, tt.want)
+		}
+	}
+}

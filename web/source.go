@@ -8,6 +8,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"convene/meeting"
@@ -234,4 +235,30 @@ type Metrics struct {
 	// JobLag is how late the most overdue pending job is (zero if none).
 	JobLag           time.Duration
 	InboxLastContact time.Time // zero if never
+}
+
+// String describes the action for the review item's resolution and the
+// registration history: "assigned to Permanent Mission of Arcadia",
+// "registered 2 delegates for …", "dismissed: spam". Who and when are not
+// included; they are stored beside it.
+func (a ReviewAction) String() string {
+	var s string
+	switch a.Kind {
+	case ActionAssign:
+		s = "assigned to " + a.Mission
+	case ActionRegister:
+		n := "1 delegate"
+		if len(a.Delegates) != 1 {
+			n = fmt.Sprintf("%d delegates", len(a.Delegates))
+		}
+		s = "registered " + n + " for " + a.Mission
+	case ActionDismiss:
+		s = "dismissed"
+	default:
+		s = string(a.Kind)
+	}
+	if a.Note != "" {
+		s += ": " + a.Note
+	}
+	return s
 }
