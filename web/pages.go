@@ -1,0 +1,183 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"convene/meeting"
+)
+
+type overviewPage struct {
+	page
+	Overview Overview
+	Chart    chart
+	// How long ago the inbox was last reached and last brought a message.
+	ContactAgo, MessageAgo string
+}
+
+func (s *server) overview(w http.ResponseWriter, r *http.Request) {
+	ov, err := s.src.Overview(r.Context())
+	if err != nil {
+		s.fail(w, r, "the overview", err)
+		return
+	}
+	now := s.opts.Now()
+	ov.Timeline = slices.Clone(ov.Timeline) // the Source may share it
+	slices.SortStableFunc(ov.Timeline, func(a, b Job) int { return a.Due.Compare(b.Due) })
+	s.render(w, r, http.StatusOK, pageOverview, overviewPage{
+		page:       page{Title: "Overview", Nav: "overview"},
+		Overview:   ov,
+		Chart:      newChart(ov.Registrations, ov.Deadline, ov.Counts.Invited, now),
+		ContactAgo: ago(ov.Inbox.LastContact, now),
+		MessageAgo: ago(ov.Inbox.LastMessage, now),
+	})
+}
+
+type missionsPage struct {
+	page
+	Missions   []Mission
+	Filter     MissionFilter
+	Categories []meeting.Category
+	Languages  []meeting.Lang
+	Counts     map[MissionState]int
+}
+
+func (s *server) missions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := MissionFilter{
+		Category: meeting.Category(strings.TrimSpace(q.Get("category"))),
+		Language: meeting.Lang(strings.TrimSpace(q.Get("language"))),
+	}
+	if f.Category != "" && !f.Category.Valid() {
+		http.Error(w, "unknown category", http.StatusBadRequest)
+		return
+	}
+	if f.Language != "" && !f.Language.Valid() {
+		http.Error(w, "unknown language", http.StatusBadRequest)
+		return
+	}
+	ms, err := s.src.Missions(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, "the missions", err)
+		return
+	}
+	counts := map[MissionState]int{}
+	for _, m := range ms {
+		counts[m.State]++
+	}
+	s.render(w, r, http.StatusOK, pageMissions, missionsPage{
+		page:       page{Title: "Missions", Nav: "missions"},
+		Missions:   ms,
+		Filter:     f,
+		Categories: meeting.Categories,
+		Languages:  []meeting.Lang{meeting.EN, meeting.FR, meeting.ES},
+		Counts:     counts,
+	})
+}
+
+type delegatesPage struct {
+	page
+	Sessions []SessionInfo
+	Rows     []delegateRow
+	Cols     int // columns of the table
+	Totals   []sessionTotal
+}
+
+type delegateRow struct {
+	DelegateAttendance
+	Answers []string // per session, in Sessions order
+}
+
+type sessionTotal struct {
+	Accepted, Declined, Tentative, NoAnswer int
+}
+
+func (s *server) delegates(w http.ResponseWriter, r *http.Request) {
+	sessions, err := s.src.Sessions(r.Context())
+	if err != nil {
+		s.fail(w, r, "the sessions", err)
+		return
+	}
+	ds, err := s.src.Delegates(r.Context())
+	if err != nil {
+		s.fail(w, r, "the delegates", err)
+		return
+	}
+	p := delegatesPage{
+		page:     page{Title: "Delegates", Nav: "delegates"},
+		Sessions: sessions,
+		Totals:   make([]sessionTotal, len(sessions)),
+		Cols:     len(sessions) + 2,
+	}
+	for _, d := range ds {
+		row := delegateRow{DelegateAttendance: d, Answers: make([]string, len(sessions))}
+		for i, se := range sessions {
+			ps := d.Partstat[se.ID]
+			switch ps {
+			case meeting.PartstatAccepted:
+				p.Totals[i].Accepted++
+			case meeting.PartstatDeclined:
+				p.Totals[i].Declined++
+			case meeting.PartstatTentative:
+				p.Totals[i].Tentative++
+			default:
+				ps = meeting.PartstatNeedsAction
+				p.Totals[i].NoAnswer++
+			}
+			row.Answers[i] = ps
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	s.render(w, r, http.StatusOK, pageDelegates, p)
+}
+
+type outboxPage struct {
+	page
+	Batches  []Batch
+	Failures []Failure
+}
+
+func (s *server) outbox(w http.ResponseWriter, r *http.Request) {
+	bs, fs, err := s.src.Outbox(r.Context())
+	if err != nil {
+		s.fail(w, r, "the outbox", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, pageOutbox, outboxPage{
+		page:     page{Title: "Outbox", Nav: "outbox"},
+		Batches:  bs,
+		Failures: fs,
+	})
+}
+
+func (s *server) calendar(w http.ResponseWriter, r *http.Request) {
+	ics, err := s.src.Calendar(r.Context())
+	if err != nil {
+		s.fail(w, r, "the calendar", err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", `inline; filename="meeting.ics"`)
+	w.Write(ics)
+}
+
+// ago says how long before now t was, roughly ("3 min ago"); "" for a zero
+// or future time.
+func ago(t, now time.Time) string {
+	if t.IsZero() || t.After(now) {
+		return ""
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+}

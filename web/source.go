@@ -1,0 +1,264 @@
+// Package web serves the staff dashboard, the registration exports, the
+// meeting's calendar feed and the Prometheus metrics over HTTP.
+//
+// The package reads everything through Source, which the command wires to
+// the store; it knows nothing of the mailer, the inbox or the scheduler.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"convene/meeting"
+)
+
+// Source is what the dashboard reads and the one write it makes (Resolve).
+// Its methods are called from concurrent requests and must be safe for
+// concurrent use. Times are shown as given, in their own location.
+type Source interface {
+	Overview(ctx context.Context) (Overview, error)
+	// Missions returns the contacts matching f (an empty field matches all).
+	Missions(ctx context.Context, f MissionFilter) ([]Mission, error)
+	Delegates(ctx context.Context) ([]DelegateAttendance, error)
+	Sessions(ctx context.Context) ([]SessionInfo, error)
+	// Review returns the open review items, oldest first.
+	Review(ctx context.Context) ([]ReviewItem, error)
+	// Resolve applies a staff decision to a review item and closes it, in one
+	// transaction. It returns ErrNotFound when the item is unknown or already
+	// closed, and an InputError when the action cannot apply (an unknown
+	// mission, say); the dashboard shows the InputError's text.
+	Resolve(ctx context.Context, a ReviewAction) error
+	Outbox(ctx context.Context) ([]Batch, []Failure, error)
+	Registrations(ctx context.Context) ([]RegistrationRow, error)
+	// Calendar returns the meeting as an iCalendar (METHOD:PUBLISH) object.
+	Calendar(ctx context.Context) ([]byte, error)
+	Metrics(ctx context.Context) (Metrics, error)
+}
+
+// ErrNotFound is returned by Source.Resolve for an unknown or closed item.
+var ErrNotFound = errors.New("web: not found")
+
+// InputError is a refusal that the person acting can fix; its text is shown
+// on the page.
+type InputError string
+
+func (e InputError) Error() string { return string(e) }
+
+// Overview is the dashboard's first page.
+type Overview struct {
+	Title    string
+	Start    time.Time // first day of the meeting
+	End      time.Time
+	Deadline time.Time // registration deadline; zero if none
+	Counts   Counts
+	Timeline []Job
+	// Registrations is the cumulative number of registered missions at the
+	// end of each day, oldest first (days without change may be left out).
+	Registrations []DayCount
+	Inbox         InboxHealth
+}
+
+// Counts are the overview's figures.
+type Counts struct {
+	Invited    int // contacts invited
+	Registered int // missions with at least one delegate
+	Delegates  int
+	Declined   int
+	NoReply    int
+	Bounced    int
+	ReviewOpen int
+	// The outbox, all batches together.
+	OutboxSent   int
+	OutboxFailed int
+	OutboxQueued int
+}
+
+// JobState is where a timeline job stands.
+type JobState string
+
+// The job states.
+const (
+	JobPending JobState = "pending"
+	JobRunning JobState = "running"
+	JobDone    JobState = "done"
+	JobMissed  JobState = "missed"
+	JobFailed  JobState = "failed"
+)
+
+// Job is one step of the meeting's timeline (an invitation, a reminder, an
+// inbox poll).
+type Job struct {
+	Label  string
+	Kind   string
+	Due    time.Time
+	State  JobState
+	DoneAt time.Time // zero unless done or failed
+}
+
+// DayCount is a cumulative count at the end of a day.
+type DayCount struct {
+	Day   time.Time
+	Count int
+}
+
+// InboxHealth tells whether the inbox is being read.
+type InboxHealth struct {
+	LastContact time.Time // last successful connection to the IMAP server
+	LastMessage time.Time // newest message processed
+}
+
+// MissionState is where a contact stands.
+type MissionState string
+
+// The mission states.
+const (
+	StateInvited    MissionState = "invited"
+	StateRegistered MissionState = "registered"
+	StateDeclined   MissionState = "declined"
+	StateNoReply    MissionState = "no-reply"
+	StateBounced    MissionState = "bounced"
+)
+
+// MissionFilter selects missions; empty fields match everything.
+type MissionFilter struct {
+	Category meeting.Category
+	Language meeting.Lang
+}
+
+// Mission is one contact and its registration.
+type Mission struct {
+	Name        string
+	Category    meeting.Category
+	Language    meeting.Lang
+	State       MissionState
+	Delegates   int
+	LastMessage time.Time // zero if none
+	LastSummary string
+}
+
+// DelegateAttendance is a registered delegate and their answer per session.
+type DelegateAttendance struct {
+	Mission string
+	Name    string
+	Title   string
+	Email   string
+	// Partstat maps a session id to meeting.PartstatAccepted, Declined,
+	// Tentative or NeedsAction; a missing session reads as NeedsAction.
+	Partstat map[string]string
+}
+
+// SessionInfo is a session of the meeting, as a column of the delegates page.
+type SessionInfo struct {
+	ID    string
+	Title string
+	Start time.Time
+	End   time.Time
+}
+
+// ReviewItem is an open item of the review queue.
+type ReviewItem struct {
+	ID      int64
+	Kind    string // what the message looked like
+	Reason  string // why a person must look
+	Summary string
+	From    string
+	Contact string // the matched contact, if any
+	Created time.Time
+}
+
+// ActionKind is what staff decided about a review item.
+type ActionKind string
+
+// The review actions.
+const (
+	// ActionAssign attaches the message to Mission (a contact name).
+	ActionAssign ActionKind = "assign"
+	// ActionRegister registers Delegates for Mission, typed in by hand.
+	ActionRegister ActionKind = "register"
+	// ActionDismiss closes the item with nothing else done.
+	ActionDismiss ActionKind = "dismiss"
+)
+
+// ReviewAction is a staff decision, with who made it and when.
+type ReviewAction struct {
+	Item      int64
+	Kind      ActionKind
+	Mission   string             // contact name, for assign and register
+	Delegates []meeting.Delegate // for register, at least one
+	Note      string             // optional free text
+	By        string             // the operator
+	At        time.Time
+}
+
+// Batch is one sending of the outbox (an invitation round, a reminder).
+type Batch struct {
+	ID      string
+	Label   string
+	Created time.Time
+	Queued  int
+	Sent    int
+	Failed  int
+}
+
+// Failure is a message the outbox could not deliver.
+type Failure struct {
+	Batch    string // Batch.ID
+	Mission  string
+	To       string
+	Subject  string
+	Reply    string // the server's reply, e.g. "550 5.1.1 <x@y>: user unknown"
+	Attempts int
+	At       time.Time
+}
+
+// RegistrationRow is one registered delegate, a row of the exports.
+type RegistrationRow struct {
+	Mission      string
+	Category     meeting.Category
+	Language     meeting.Lang
+	Name         string
+	Title        string
+	Email        string
+	RegisteredAt time.Time
+}
+
+// Metrics are the values exposed at /metrics, read at scrape time.
+type Metrics struct {
+	MessagesSent   int64
+	MessagesFailed int64
+	// InboxByKind counts processed inbox messages by classification
+	// (registration, bounce, auto-reply, ...).
+	InboxByKind map[string]int64
+	ReviewQueue int
+	// JobLag is how late the most overdue pending job is (zero if none).
+	JobLag           time.Duration
+	InboxLastContact time.Time // zero if never
+}
+
+// String describes the action for the review item's resolution and the
+// registration history: "assigned to Permanent Mission of Arcadia",
+// "registered 2 delegates for …", "dismissed: spam". Who and when are not
+// included; they are stored beside it.
+func (a ReviewAction) String() string {
+	var s string
+	switch a.Kind {
+	case ActionAssign:
+		s = "assigned to " + a.Mission
+	case ActionRegister:
+		n := "1 delegate"
+		if len(a.Delegates) != 1 {
+			n = fmt.Sprintf("%d delegates", len(a.Delegates))
+		}
+		s = "registered " + n + " for " + a.Mission
+	case ActionDismiss:
+		s = "dismissed"
+	default:
+		s = string(a.Kind)
+	}
+	if a.Note != "" {
+		s += ": " + a.Note
+	}
+	return s
+}

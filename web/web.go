@@ -1,0 +1,172 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+// Options configure the handler. The zero value serves on loopback without
+// a token, logs nothing and uses time.Now.
+type Options struct {
+	// Addr is the address the handler will be served on (host:port). When
+	// its host is not a loopback address (or is empty, meaning every
+	// interface), Token is required.
+	Addr string
+	// Token, when set, must be presented by every request: as a
+	// "Authorization: Bearer" header, a cookie, or once as ?token= (which
+	// sets the cookie). It is never logged.
+	Token string
+	// User names the operator in review actions when the form leaves the
+	// name empty. Default "staff".
+	User   string
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+type server struct {
+	src   Source
+	opts  Options
+	log   *slog.Logger
+	pages map[string]*template.Template
+}
+
+// Page template names.
+const (
+	pageOverview  = "overview.html"
+	pageMissions  = "missions.html"
+	pageDelegates = "delegates.html"
+	pageReview    = "review.html"
+	pageOutbox    = "outbox.html"
+	pageError     = "error.html"
+)
+
+// New returns the dashboard's handler. It parses the templates and checks
+// the options but does no I/O; Source is called on each request.
+// It fails when Options.Addr is not a loopback address and Token is empty.
+func New(src Source, opts Options) (http.Handler, error) {
+	if src == nil {
+		return nil, errors.New("web: nil Source")
+	}
+	loop, err := isLoopback(opts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if !loop && opts.Token == "" {
+		return nil, fmt.Errorf("web: a token is required to serve on %q, which is not a loopback address", opts.Addr)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.User == "" {
+		opts.User = "staff"
+	}
+	s := &server{src: src, opts: opts, log: opts.Logger.With("component", "web"), pages: map[string]*template.Template{}}
+	for _, p := range []string{pageOverview, pageMissions, pageDelegates, pageReview, pageOutbox, pageError} {
+		t, err := template.New(p).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", p, err)
+		}
+		s.pages[p] = t
+	}
+	static, err := fs.Sub(files, "static")
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.overview)
+	mux.HandleFunc("GET /missions", s.missions)
+	mux.HandleFunc("GET /delegates", s.delegates)
+	mux.HandleFunc("GET /review", s.review)
+	mux.HandleFunc("POST /review/{id}", s.resolve)
+	mux.HandleFunc("GET /outbox", s.outbox)
+	mux.HandleFunc("GET /export/registrations.csv", s.exportCSV)
+	mux.HandleFunc("GET /export/registrations.xlsx", s.exportXLSX)
+	mux.HandleFunc("GET /meeting.ics", s.calendar)
+	mux.HandleFunc("GET /metrics", s.metrics)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+
+	var h http.Handler = mux
+	h = http.NewCrossOriginProtection().Handler(h)
+	if opts.Token != "" {
+		h = s.requireToken(h)
+	}
+	return headers(h), nil
+}
+
+// headers sets the security headers of every response: nothing is loaded
+// from elsewhere and no script runs.
+func headers(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500.
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	var buf bytes.Buffer
+	if err := s.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.log.Error("render", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// fail reports a Source error: logged with the path (never the query, which
+// may hold the token) and shown as a 500 page.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
+	s.log.Error(op, "path", r.URL.Path, "err", err)
+	s.render(w, r, http.StatusInternalServerError, pageError, errorPage{
+		page:    page{Title: "Error"},
+		Message: "The dashboard could not read " + op + ". See the log.",
+	})
+}
+
+// page holds what the layout needs.
+type page struct {
+	Title string
+	Nav   string // the current section
+}
+
+type errorPage struct {
+	page
+	Message string
+}
+
+var funcs = template.FuncMap{
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.Format("2006-01-02 15:04 MST")
+	},
+	"day": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.Format("2006-01-02")
+	},
+	"iso": func(t time.Time) string { return t.Format(time.RFC3339) },
+}
