@@ -3,6 +3,7 @@ module convene
 go 1.26.0
 
 require (
+	github.com/robfig/cron/v3 v3.0.1
 	go.yaml.in/yaml/v3 v3.0.6
 	modernc.org/sqlite v1.62.0
 )
