@@ -233,7 +233,7 @@ func TestRunnerRestart(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		rec.hook = func(hctx context.Context, j schedule.Job) error {
 			if j.Kind == schedule.Rehearsal {
-				cancel() // the daemon is told to stop while this run is under way...
+				cancel()                                    // the daemon is told to stop while this run is under way...
 				return errors.New("smtp: connection reset") // ...and the run fails
 			}
 			return nil

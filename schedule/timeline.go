@@ -178,7 +178,7 @@ func Timeline(m *meeting.Meeting, opt TimelineOptions) ([]Job, error) {
 			Grace: grace(Deadline, first.Sub(reg.Deadline)), Label: "registration deadline"})
 		jobs = append(jobs, Job{Key: keyAt(SessionInvites, reg.Deadline), Kind: SessionInvites, Due: reg.Deadline,
 			Grace: grace(SessionInvites, first.Sub(reg.Deadline)), Label: "session invites, catch-up after the deadline",
-			Data:  map[string]string{DataWave: "after-deadline"}})
+			Data: map[string]string{DataWave: "after-deadline"}})
 	}
 	if r := m.Rehearsal; r != nil {
 		due := r.Start.Add(-r.Notice)
@@ -189,7 +189,7 @@ func Timeline(m *meeting.Meeting, opt TimelineOptions) ([]Job, error) {
 		if due.After(reg.Deadline) {
 			jobs = append(jobs, Job{Key: keyAt(SessionInvites, due), Kind: SessionInvites, Due: due,
 				Grace: grace(SessionInvites, first.Sub(due)), Label: "session invites, catch-up with the rehearsal notice",
-				Data:  map[string]string{DataWave: "rehearsal-notice"}})
+				Data: map[string]string{DataWave: "rehearsal-notice"}})
 		}
 	}
 	for i, day := range meetingDays(sessions, loc) {
