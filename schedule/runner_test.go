@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -521,4 +522,46 @@ func BenchmarkTimeline(b *testing.B) {
 		db.Close()
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/weeks, "ms/simweek")
+}
+
+func TestRunnerPollSkipsLate(t *testing.T) {
+	_, jobs := exampleTimeline(t, schedule.TimelineOptions{Poll: true, DigestSpec: "-"})
+	db := openStore(t, "")
+	clock := schedule.NewManualClock(utc("2020-05-27T10:02Z")) // started a day late
+	rec := &recorder{clock: clock}
+	var missed []string
+	r := schedule.NewRunner(db, clock, jobs, rec.handlers(), schedule.RunnerOptions{
+		ExitWhenDone: true, OnMissed: func(j schedule.Job) { missed = append(missed, j.Key) }})
+	if err := drive(t, t.Context(), r, clock); err != nil {
+		t.Fatal(err)
+	}
+	var polls []string
+	for _, k := range rec.keys() {
+		if strings.HasPrefix(k, "inbox-poll@") {
+			polls = append(polls, k)
+		}
+	}
+	if len(polls) == 0 || polls[0] != "inbox-poll@2020-05-27T10:00Z" || polls[1] != "inbox-poll@2020-05-27T10:05Z" {
+		t.Fatalf("first polls = %v, want the 10:00Z one (within half an interval), then on time", polls[:min(3, len(polls))])
+	}
+	want := int(utc("2020-07-02T12:30Z").Sub(utc("2020-05-27T10:00Z"))/(5*time.Minute)) + 1
+	if len(polls) != want {
+		t.Errorf("polls run = %d, want %d", len(polls), want)
+	}
+	for _, k := range missed {
+		if strings.HasPrefix(k, "inbox-poll@") {
+			t.Errorf("a skipped poll was reported missed: %s", k)
+			break
+		}
+	}
+	runs, err := db.JobRuns(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range runs {
+		if strings.HasPrefix(k, "inbox-poll@") {
+			t.Errorf("poll %s in the run log", k)
+			break
+		}
+	}
 }

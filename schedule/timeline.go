@@ -115,7 +115,8 @@ func keyAt(k Kind, t time.Time) string { return string(k) + "@" + t.UTC().Format
 //     meeting's end, key "digest@DATE" (the local date) when it fires at most
 //     once a day; grace 2h;
 //   - with Poll, the inbox poll at each PollSpec occurrence over the same
-//     span; grace 0, unlogged.
+//     span, unlogged; grace: halfway to the next poll, so that after a
+//     pause only the latest poll runs and the others are skipped.
 //
 // Cancelled sessions are left out of the first session and the meeting days.
 // Keys of dated jobs carry their due time in UTC, so a moved deadline or
@@ -224,12 +225,20 @@ func Timeline(m *meeting.Meeting, opt TimelineOptions) ([]Job, error) {
 		if spec == "" {
 			spec = DefaultPollSpec
 		}
-		rec, err := recurring(InboxPoll, spec, loc, from, end, grace(InboxPoll, 0), "inbox poll")
+		rec, err := recurring(InboxPoll, spec, loc, from, end, 0, "inbox poll")
 		if err != nil {
 			return nil, err
 		}
 		for i := range rec {
 			rec[i].Unlogged = true
+			switch g, ok := opt.Grace[InboxPoll]; {
+			case ok:
+				rec[i].Grace = g
+			case i+1 < len(rec):
+				rec[i].Grace = rec[i+1].Due.Sub(rec[i].Due) / 2
+			case i > 0:
+				rec[i].Grace = rec[i].Due.Sub(rec[i-1].Due) / 2
+			}
 		}
 		jobs = append(jobs, rec...)
 	}

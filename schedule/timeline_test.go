@@ -157,7 +157,7 @@ func TestTimelineOptions(t *testing.T) {
 			t.Fatalf("polls = %d, want %d", len(polls), want)
 		}
 		p := polls[1]
-		if p.Key != "inbox-poll@2020-05-26T07:05Z" || !p.Unlogged || p.Grace != 0 {
+		if p.Key != "inbox-poll@2020-05-26T07:05Z" || !p.Unlogged || p.Grace != 150*time.Second {
 			t.Errorf("second poll = %+v", p)
 		}
 	})
