@@ -26,9 +26,17 @@ const helperEnv = "CONVENE_SCHEDULE_HELPER"
 // crashSpeed runs the 37 days of the example's timeline in about 3.2 real seconds.
 const crashSpeed = 1e6
 
-// crashOptions: the crash test is about restarts, not lateness; at this speed
-// a slow fsync costs simulated hours, so the digest gets a longer grace.
-var crashOptions = schedule.TimelineOptions{Grace: map[schedule.Kind]time.Duration{schedule.Digest: 20 * time.Hour}}
+// crashOptions: the crash test is about restarts, not lateness. At this speed
+// a slow fsync on a loaded machine costs simulated hours, so every kind gets
+// a long grace (still capped: reminders end at the deadline, 2 days after
+// the last one, about 170ms of real time).
+var crashOptions = func() schedule.TimelineOptions {
+	g := map[schedule.Kind]time.Duration{}
+	for _, k := range schedule.Kinds {
+		g[k] = 60 * 24 * time.Hour
+	}
+	return schedule.TimelineOptions{Grace: g}
+}()
 
 func TestCrashHelper(t *testing.T) {
 	if os.Getenv(helperEnv) != "1" {
@@ -176,6 +184,20 @@ func TestCrashRestart(t *testing.T) {
 		start = due[last] // restart the simulated clock where it was
 	}
 
+	db, err := store.Open(context.Background(), storePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := db.JobRuns(context.Background())
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if run := runs[j.Key]; run.State != store.RunDone {
+			t.Errorf("%s: state %s %s", j.Key, run.State, run.Error)
+		}
+	}
 	body, err := os.ReadFile(record)
 	if err != nil {
 		t.Fatal(err)
