@@ -236,7 +236,7 @@ func (r *Runner) step(ctx context.Context, job Job, now time.Time) error {
 	run := store.JobRun{Key: job.Key, Kind: string(job.Kind), Due: job.Due, Label: job.Label, Attempts: prev.Attempts}
 	wctx := context.WithoutCancel(ctx) // the run log is written even while stopping
 
-	if now.After(job.Deadline()) {
+	if now.After(job.LatestStart()) {
 		run.State, run.FinishedAt = store.RunMissed, now
 		if job.Unlogged {
 			r.setRun(run)
@@ -284,7 +284,7 @@ func (r *Runner) step(ctx context.Context, job Job, now time.Time) error {
 		return nil
 	}
 	run.State, run.FinishedAt, run.Error, run.RetryAt = store.RunFailed, end, err.Error(), time.Time{}
-	if retry := end.Add(r.opt.Backoff << min(run.Attempts-1, 20)); run.Attempts < r.opt.MaxAttempts && !retry.After(job.Deadline()) {
+	if retry := end.Add(r.opt.Backoff << min(run.Attempts-1, 20)); run.Attempts < r.opt.MaxAttempts && !retry.After(job.LatestStart()) {
 		run.RetryAt = retry
 	}
 	if !job.Unlogged {

@@ -54,8 +54,8 @@ type Job struct {
 	Unlogged bool
 }
 
-// Deadline returns the last instant at which j may start.
-func (j Job) Deadline() time.Time { return j.Due.Add(j.Grace) }
+// LatestStart returns the last instant at which j may start: Due+Grace.
+func (j Job) LatestStart() time.Time { return j.Due.Add(j.Grace) }
 
 // Data keys set by Timeline.
 const (
@@ -133,7 +133,7 @@ func Timeline(m *meeting.Meeting, opt TimelineOptions) ([]Job, error) {
 		return def
 	}
 	capAt := func(j *Job, limit time.Time) {
-		if j.Deadline().After(limit) {
+		if j.LatestStart().After(limit) {
 			j.Grace = max(limit.Sub(j.Due), 0)
 		}
 	}

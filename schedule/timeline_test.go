@@ -129,7 +129,7 @@ func TestTimelineOptions(t *testing.T) {
 			if j.Kind == schedule.Digest {
 				t.Errorf("digest %s with DigestSpec \"-\"", j.Key)
 			}
-			got[j.Key] = j.Deadline()
+			got[j.Key] = j.LatestStart()
 		}
 		for key, deadline := range map[string]string{
 			"reminder@2020-06-05T16:00Z": "2020-06-12T16:00Z",

@@ -30,8 +30,8 @@ store stands now (invited contacts; for reminders, those who have neither
 registered nor declined; active delegates for rehearsal, session invites and
 the day-before note) and its state from the store's run log: done at TIME,
 running, failed, missed (past its grace period: reported, never sent) or
-pending. The store is only read; when it does not exist yet, every job is
-pending.`,
+pending. The store is only read (after its pending migrations); when it does
+not exist yet, it is not created and every job is pending.`,
 		example: "convene plan -c meeting.yaml",
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
 			cfg := fs.String("c", "meeting.yaml", "the meeting file")
