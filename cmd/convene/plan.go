@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"os"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"convene/meeting"
+	"convene/schedule"
+	"convene/store"
+)
+
+func init() {
+	register(&command{
+		name:    "plan",
+		summary: "print the meeting's timeline: each job, when it is due, to how many, and its state",
+		usage:   "-c meeting.yaml [--poll]",
+		help: `Prints the timeline convene derives from meeting.yaml: the invitation wave, the
+reminders, the deadline, the rehearsal notice, the session-invite catch-up
+waves, the day-before note and the staff digests. Each job is shown with its
+due time in the meeting's time zone and in UTC, the size of its audience as the
+store stands now (invited contacts; for reminders, those who have neither
+registered nor declined; active delegates for rehearsal, session invites and
+the day-before note) and its state from the store's run log: done at TIME,
+running, failed, missed (past its grace period: reported, never sent) or
+pending. The store is only read (after its pending migrations); when it does
+not exist yet, it is not created and every job is pending.`,
+		example: "convene plan -c meeting.yaml",
+		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
+			cfg := fs.String("c", "meeting.yaml", "the meeting file")
+			poll := fs.Bool("poll", false, "include the inbox poll (used when the IMAP server has no IDLE)")
+			return func(ctx context.Context, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected arguments %q", args)
+				}
+				m, cs, err := loadConfig(a, *cfg)
+				if err != nil {
+					return err
+				}
+				opt := timelineOptions(m)
+				opt.Poll = *poll
+				jobs, err := schedule.Timeline(m, opt)
+				if err != nil {
+					return err
+				}
+				var db *store.DB
+				if _, err := os.Stat(m.Store); err == nil {
+					if db, err = store.Open(ctx, m.Store); err != nil {
+						return err
+					}
+					defer db.Close()
+				} else if !errors.Is(err, iofs.ErrNotExist) {
+					return err
+				}
+				return printPlan(ctx, a.stdout, m, cs, db, jobs)
+			}
+		},
+	})
+}
+
+// timelineOptions maps the meeting's configuration onto the scheduler's
+// timeline options; `convene run` must use the same, so that plan shows
+// what run does.
+func timelineOptions(m *meeting.Meeting) schedule.TimelineOptions {
+	return schedule.TimelineOptions{}
+}
+
+// audience counts who a job would reach if it ran now; -1 when it has no audience.
+type audience struct {
+	invited, unanswered, delegates int
+}
+
+func countAudience(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts, db *store.DB) (audience, error) {
+	invited := cs.InCategories(m.Invite...)
+	au := audience{invited: len(invited), unanswered: len(invited)}
+	if db == nil {
+		return au, nil
+	}
+	regs, err := db.Registrations(ctx)
+	if err != nil {
+		return au, err
+	}
+	au.unanswered = 0
+	for _, c := range invited {
+		if _, ok := regs[c.Name]; !ok {
+			au.unanswered++
+		}
+	}
+	ds, err := db.Delegates(ctx, "", false)
+	if err != nil {
+		return au, err
+	}
+	au.delegates = len(ds)
+	return au, nil
+}
+
+func (au audience) of(k schedule.Kind) string {
+	switch k {
+	case schedule.Invitation:
+		return strconv.Itoa(au.invited)
+	case schedule.Reminder:
+		return strconv.Itoa(au.unanswered)
+	case schedule.Rehearsal, schedule.SessionInvites, schedule.DayBefore:
+		return strconv.Itoa(au.delegates)
+	case schedule.Digest:
+		return "staff"
+	}
+	return "-"
+}
+
+func printPlan(ctx context.Context, w io.Writer, m *meeting.Meeting, cs *meeting.Contacts, db *store.DB, jobs []schedule.Job) error {
+	states, err := schedule.States(ctx, db, jobs)
+	if err != nil {
+		return err
+	}
+	au, err := countAudience(ctx, m, cs, db)
+	if err != nil {
+		return err
+	}
+	loc := m.Location
+	local := func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST") }
+	fmt.Fprintf(w, "%s: %s\n", m.ID, m.Title.In(meeting.EN))
+	if db == nil {
+		fmt.Fprintf(w, "store %s does not exist yet: every job is pending\n", m.Store)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "DUE (%s)\tUTC\tJOB\tAUDIENCE\tSTATE\n", m.TimeZone)
+	count := map[string]int{}
+	var polls []schedule.JobState
+	for _, s := range states {
+		if s.Kind == schedule.InboxPoll {
+			polls = append(polls, s)
+			continue
+		}
+		count[s.State]++
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", local(s.Due), s.Due.UTC().Format("2006-01-02 15:04Z"), s.Label, au.of(s.Kind), describeState(s, loc))
+	}
+	tw.Flush()
+	if n := len(polls); n > 0 {
+		fmt.Fprintf(w, "\ninbox poll: %d runs from %s to %s (not logged; a late one is skipped)\n",
+			n, local(polls[0].Due), local(polls[n-1].Due))
+	}
+	fmt.Fprintf(w, "\n%d jobs: %d done, %d pending, %d running, %d failed, %d missed\n", len(states)-len(polls),
+		count[schedule.StateDone], count[schedule.StatePending], count[schedule.StateRunning], count[schedule.StateFailed], count[schedule.StateMissed])
+	return nil
+}
+
+func describeState(s schedule.JobState, loc *time.Location) string {
+	at := func(t time.Time) string { return t.In(loc).Format("2 Jan 15:04 MST") }
+	switch s.State {
+	case schedule.StateDone:
+		return "done at " + at(s.FinishedAt)
+	case schedule.StateRunning:
+		return "running since " + at(s.StartedAt)
+	case schedule.StateMissed:
+		return "missed (" + s.Error + ")"
+	case schedule.StateFailed:
+		if s.RetryAt.IsZero() {
+			return fmt.Sprintf("failed after %d attempts: %s", s.Attempts, s.Error)
+		}
+		return fmt.Sprintf("failed (attempt %d, retry at %s): %s", s.Attempts, at(s.RetryAt), s.Error)
+	}
+	return s.State
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"convene/meeting"
+	"convene/store"
+)
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb strings.Builder
+	code := run(t.Context(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestPlan(t *testing.T) {
+	dir := t.TempDir()
+	if err := meeting.WriteExample(dir); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "meeting.yaml")
+
+	code, out, stderr := runCmd(t, "plan", "-c", cfg)
+	if code != 0 {
+		t.Fatalf("plan = %d, stderr %s", code, stderr)
+	}
+	for _, want := range []string{
+		"does not exist yet: every job is pending",
+		`Tue 26 May 2020 09:00 CEST\s+2020-05-26 07:00Z\s+invitation wave\s+20\s+pending`,
+		`Fri 5 Jun 2020 18:00 CEST\s+2020-06-05 16:00Z\s+reminder, 7d before the deadline\s+20\s+pending`,
+		`Sat 13 Jun 2020 14:00 CEST\s+2020-06-13 12:00Z\s+rehearsal notice\s+0\s+pending`,
+		`Mon 29 Jun 2020 13:00 CEST\s+2020-06-29 11:00Z\s+day-before note for 2020-06-30\s+0\s+pending`,
+		`45 jobs: 0 done, 45 pending`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("plan output lacks %q:\n%s", want, out)
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "convene.db*")); len(m) != 0 {
+		t.Errorf("plan created the store: %v", m)
+	}
+
+	// A store with two answers, two delegates, the invitation done and the
+	// first reminder missed.
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(dir, "convene.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Date(2020, 5, 26, 7, 3, 0, 0, time.UTC)
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.RegisterDelegates("Permanent Mission of Arcadia", []meeting.Delegate{
+			{Name: "A. One", Email: "one@arcadia-mfa.example"}, {Name: "B. Two", Email: "two@arcadia-mfa.example"}}, store.Source{Actor: "test"}); err != nil {
+			return err
+		}
+		if err := tx.Decline("Permanent Mission of Borduria", store.Source{Actor: "test"}); err != nil {
+			return err
+		}
+		inv := store.JobRun{Key: "invitation", Kind: "invitation", Due: time.Date(2020, 5, 26, 7, 0, 0, 0, time.UTC)}
+		if err := tx.StartJobRun(inv, sent.Add(-time.Minute)); err != nil {
+			return err
+		}
+		if err := tx.FinishJobRun("invitation", sent); err != nil {
+			return err
+		}
+		rem := store.JobRun{Key: "reminder@2020-06-05T16:00Z", Kind: "reminder", Due: time.Date(2020, 6, 5, 16, 0, 0, 0, time.UTC)}
+		return tx.MissJobRun(rem, rem.Due.Add(13*time.Hour), "missed: down")
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = runCmd(t, "plan", "-c", cfg)
+	if code != 0 {
+		t.Fatalf("plan = %d, stderr %s", code, stderr)
+	}
+	for _, want := range []string{
+		`invitation wave\s+20\s+done at 26 May 09:03 CEST`,
+		`reminder, 7d before the deadline\s+18\s+missed \(missed: down\)`,
+		`reminder, 2d before the deadline\s+18\s+pending`,
+		`rehearsal notice\s+2\s+pending`,
+		`45 jobs: 1 done, 43 pending, 0 running, 0 failed, 1 missed`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("plan output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,186 @@
+package schedule
+
+import (
+	"math"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Clock is the time source of a Runner. RealClock is the wall clock,
+// SimClock runs faster than real time for demos, ManualClock moves only when
+// a test moves it. Implementations are safe for concurrent use.
+type Clock interface {
+	Now() time.Time
+	// NewTimer returns a timer whose channel receives the clock's time once
+	// d has elapsed on this clock.
+	NewTimer(d time.Duration) Timer
+}
+
+// Timer is a one-shot timer of a Clock.
+type Timer interface {
+	C() <-chan time.Time
+	// Stop prevents the timer from firing; it reports whether it stopped it.
+	Stop() bool
+}
+
+// RealClock returns the wall clock.
+func RealClock() Clock { return realClock{} }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+func (realClock) NewTimer(d time.Duration) Timer {
+	return realTimer{time.NewTimer(d)}
+}
+
+type realTimer struct{ t *time.Timer }
+
+func (t realTimer) C() <-chan time.Time { return t.t.C }
+func (t realTimer) Stop() bool          { return t.t.Stop() }
+
+// SimClock returns a clock that reads start now and then runs speed times
+// faster than real time: with speed 3600 a simulated hour passes each real
+// second. Its timers are real timers of the scaled duration, rounded up so
+// that they never fire before the simulated deadline. A speed of 0 or less
+// means 1.
+func SimClock(start time.Time, speed float64) Clock {
+	if speed <= 0 {
+		speed = 1
+	}
+	return &simClock{start: start, origin: time.Now(), speed: speed}
+}
+
+type simClock struct {
+	start  time.Time
+	origin time.Time // real time at start; its monotonic reading is used
+	speed  float64
+}
+
+func (c *simClock) Now() time.Time {
+	el := float64(time.Since(c.origin)) * c.speed
+	if el > math.MaxInt64 {
+		el = math.MaxInt64
+	}
+	return c.start.Add(time.Duration(el))
+}
+
+func (c *simClock) NewTimer(d time.Duration) Timer {
+	real := time.Duration(math.Ceil(float64(d) / c.speed))
+	t := &simTimer{ch: make(chan time.Time, 1)}
+	t.t = time.AfterFunc(real, func() { t.ch <- c.Now() })
+	return t
+}
+
+type simTimer struct {
+	t  *time.Timer
+	ch chan time.Time
+}
+
+func (t *simTimer) C() <-chan time.Time { return t.ch }
+func (t *simTimer) Stop() bool          { return t.t.Stop() }
+
+// ManualClock is a clock for tests: it stands still until Set or Advance
+// moves it, and its timers fire when it is moved to or past their deadline.
+// Waiting reports the pending timers, so a test can step a runner through a
+// whole timeline without real waiting. The zero value reads the zero time;
+// use NewManualClock.
+type ManualClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	timers  []*manualTimer
+	changed chan struct{} // closed and replaced when a timer is added
+}
+
+// NewManualClock returns a ManualClock reading now.
+func NewManualClock(now time.Time) *ManualClock {
+	return &ManualClock{now: now, changed: make(chan struct{})}
+}
+
+// Now returns the clock's time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// NewTimer returns a timer that fires when the clock reaches Now()+d; at
+// once when d <= 0.
+func (c *ManualClock) NewTimer(d time.Duration) Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.changed == nil {
+		c.changed = make(chan struct{})
+	}
+	t := &manualTimer{c: c, at: c.now.Add(d), ch: make(chan time.Time, 1)}
+	if d <= 0 {
+		t.ch <- c.now
+		return t
+	}
+	c.timers = append(c.timers, t)
+	close(c.changed)
+	c.changed = make(chan struct{})
+	return t
+}
+
+// Set moves the clock to t (never backwards) and fires the timers due by then.
+func (c *ManualClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.now) {
+		c.now = t
+	}
+	keep := c.timers[:0]
+	for _, tm := range c.timers {
+		if !tm.at.After(c.now) {
+			tm.ch <- c.now
+			continue
+		}
+		keep = append(keep, tm)
+	}
+	clear(c.timers[len(keep):])
+	c.timers = keep
+}
+
+// Advance moves the clock forward by d.
+func (c *ManualClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// Waiting returns the number of pending timers, the earliest deadline among
+// them, and a channel closed when a timer is next added.
+func (c *ManualClock) Waiting() (n int, next time.Time, changed <-chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.changed == nil {
+		c.changed = make(chan struct{})
+	}
+	ats := make([]time.Time, 0, len(c.timers))
+	for _, t := range c.timers {
+		ats = append(ats, t.at)
+	}
+	sort.Slice(ats, func(i, j int) bool { return ats[i].Before(ats[j]) })
+	if len(ats) > 0 {
+		next = ats[0]
+	}
+	return len(ats), next, c.changed
+}
+
+type manualTimer struct {
+	c  *ManualClock
+	at time.Time
+	ch chan time.Time
+}
+
+func (t *manualTimer) C() <-chan time.Time { return t.ch }
+
+func (t *manualTimer) Stop() bool {
+	c := t.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, x := range c.timers {
+		if x == t {
+			c.timers = append(c.timers[:i], c.timers[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
