@@ -51,11 +51,25 @@ func resolveLocal(tz *ics.VTimezone, l time.Time) (time.Time, error) {
 		return time.Time{}, errors.New("calendar: VTIMEZONE without observances")
 	}
 	sort.Slice(ons, func(i, j int) bool { return ons[i].at.Before(ons[j].at) })
-	// The local time l means wall - offset for the offset in effect then.
-	// Try the latest onset first; it applies if it started before that instant.
-	for i := len(ons) - 1; i >= 0; i-- {
-		t := wall.Add(-time.Duration(ons[i].offset) * time.Second)
-		if !t.Before(ons[i].at) {
+	// The local time l means wall - offset for the observance in effect at
+	// that instant. When two observances fit (the hour repeated when clocks
+	// go back) the first occurrence is meant; when none does (the hour
+	// skipped when they go forward) the offset before the gap is used.
+	var best time.Time
+	for i, o := range ons {
+		t := wall.Add(-time.Duration(o.offset) * time.Second)
+		if t.Before(o.at) || (i+1 < len(ons) && !t.Before(ons[i+1].at)) {
+			continue
+		}
+		if best.IsZero() || t.Before(best) {
+			best = t
+		}
+	}
+	if !best.IsZero() {
+		return best, nil
+	}
+	for i := len(ons) - 1; i > 0; i-- {
+		if t := wall.Add(-time.Duration(ons[i-1].offset) * time.Second); !t.Before(ons[i].at) {
 			return t, nil
 		}
 	}

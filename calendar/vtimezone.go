@@ -24,13 +24,21 @@ func (tr transition) local() time.Time {
 
 // zoneAt returns the transition that started the zone in effect at t, or
 // ok=false when the zone has been the same since the beginning of the data.
+// Boundaries where nothing changes (Go's data has one at the end of its
+// 32-bit table, in 2038) are skipped.
 func zoneAt(loc *time.Location, t time.Time) (transition, bool) {
 	t = t.In(loc)
-	start, _ := t.ZoneBounds()
-	if start.IsZero() {
-		return transition{}, false
+	for range 100 {
+		start, _ := t.ZoneBounds()
+		if start.IsZero() {
+			return transition{}, false
+		}
+		if tr := transitionAt(loc, start); !tr.noop(loc) {
+			return tr, true
+		}
+		t = start.Add(-time.Second)
 	}
-	return transitionAt(loc, start), true
+	return transition{}, false
 }
 
 func transitionAt(loc *time.Location, at time.Time) transition {
@@ -39,13 +47,26 @@ func transitionAt(loc *time.Location, at time.Time) transition {
 	return transition{at: at, fromOffset: from, toOffset: to, name: name, dst: at.In(loc).IsDST()}
 }
 
+// noop reports whether nothing a calendar shows changes at tr.
+func (tr transition) noop(loc *time.Location) bool {
+	before := tr.at.Add(-time.Second).In(loc)
+	name, _ := before.Zone()
+	return tr.fromOffset == tr.toOffset && name == tr.name && before.IsDST() == tr.dst
+}
+
 // nextTransition returns the first transition after t, if there is one.
 func nextTransition(loc *time.Location, t time.Time) (transition, bool) {
-	_, end := t.In(loc).ZoneBounds()
-	if end.IsZero() {
-		return transition{}, false
+	for range 100 {
+		_, end := t.In(loc).ZoneBounds()
+		if end.IsZero() {
+			return transition{}, false
+		}
+		if tr := transitionAt(loc, end); !tr.noop(loc) {
+			return tr, true
+		}
+		t = end
 	}
-	return transitionAt(loc, end), true
+	return transition{}, false
 }
 
 // transitions returns the transitions that a client needs to place times
