@@ -282,7 +282,7 @@ func setEventProps(ev *ics.VEvent, m *meeting.Meeting, s meeting.Session, lang m
 // UTC instead.
 func setDateTime(ev *ics.VEvent, p ics.ComponentProperty, t time.Time, loc *time.Location, tzid string) {
 	l := t.In(loc)
-	if time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), 0, loc).Equal(t.Truncate(time.Second)) && !ambiguous(l, loc) {
+	if !ambiguous(l, loc) {
 		ev.SetProperty(p, l.Format(localLayout), ics.WithTZID(tzid))
 		return
 	}

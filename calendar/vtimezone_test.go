@@ -84,7 +84,8 @@ func TestVTimezoneInstants(t *testing.T) {
 		{"Kolkata, half-hour offset", "Asia/Kolkata", []time.Time{at("Asia/Kolkata", 2026, 11, 2, 9, 0)}, 1, 0},
 		{"Chatham, 45-minute offset with DST", "Pacific/Chatham", []time.Time{at("Pacific/Chatham", 2026, 4, 4, 9, 0), at("Pacific/Chatham", 2026, 4, 6, 9, 0)}, 1, 1},
 		{"UTC", "UTC", []time.Time{at("UTC", 2026, 11, 2, 9, 0)}, 1, 0},
-		{"Geneva in the repeated hour", "Europe/Zurich", []time.Time{at("Europe/Zurich", 2026, 10, 25, 2, 30).Add(time.Hour)}, 1, 1},
+		{"Geneva in the repeated hour, first", "Europe/Zurich", []time.Time{time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)}, 1, 1},
+		{"Geneva in the repeated hour, second", "Europe/Zurich", []time.Time{time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC)}, 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,6 +214,21 @@ func TestFormatOffset(t *testing.T) {
 		}
 		if back, err := parseOffset(want); err != nil || back != sec {
 			t.Errorf("parseOffset(%s) = %d, %v", want, back, err)
+		}
+	}
+}
+
+func TestRepeatedHourWrittenInUTC(t *testing.T) {
+	first := time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)  // 02:30 CEST
+	second := time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC) // 02:30 CET
+	m := zoneMeeting(t, "Europe/Zurich", first, second)
+	b, err := Publish(m, meeting.EN, stamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"DTSTART;TZID=Europe/Zurich:20261025T023000", "DTSTART:20261025T013000Z"} {
+		if !strings.Contains(string(b), want+"\r\n") {
+			t.Errorf("no line %q in\n%s", want, b)
 		}
 	}
 }
