@@ -31,6 +31,9 @@ type Reply struct {
 // REPLY or COUNTER (a REQUEST quoted in a bounce, a CANCEL, ...).
 var ErrNotReply = errors.New("calendar: not a REPLY or COUNTER")
 
+// errParserPanic marks a panic of golang-ical's parser turned into an error.
+var errParserPanic = errors.New("calendar: parser panic")
+
 // ParseReplies reads the answers in one text/calendar body. It tolerates
 // what real clients send: LF or CRLF, property names with '_'
 // (X-ENTOURAGE_UUID), quotes inside quoted parameters, MAILTO: in upper
@@ -42,7 +45,7 @@ func ParseReplies(data []byte) (replies []Reply, err error) {
 		// golang-ical reads untrusted input here; a panic in it must not take
 		// the inbox down.
 		if r := recover(); r != nil {
-			replies, err = nil, fmt.Errorf("calendar: parse: %v", r)
+			replies, err = nil, fmt.Errorf("%w: %v", errParserPanic, r)
 		}
 	}()
 	cals := prepass(data)
