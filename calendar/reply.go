@@ -211,14 +211,9 @@ func prepass(data []byte) []string {
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	var lines []string
-	for l := range strings.SplitSeq(s, "\n") {
-		if (strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t")) && len(lines) > 0 {
-			lines[len(lines)-1] += l[1:]
-			continue
-		}
-		lines = append(lines, l)
-	}
+	s = strings.ReplaceAll(s, "\n ", "")
+	s = strings.ReplaceAll(s, "\n\t", "")
+	lines := strings.Split(s, "\n")
 	var cals []string
 	var b strings.Builder
 	var stack []string

@@ -159,3 +159,21 @@ func FuzzParseReplies(f *testing.F) {
 		}
 	})
 }
+
+func TestParseRepliesLargeInput(t *testing.T) {
+	// One property folded a hundred thousand times must not take quadratic time.
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:u\r\nCOMMENT:x")
+	for range 100000 {
+		b.WriteString("\r\n yy")
+	}
+	b.WriteString("\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@b.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	start := time.Now()
+	rs, err := ParseReplies([]byte(b.String()))
+	if err != nil || len(rs) != 1 || len(rs[0].Comment) != 200001 {
+		t.Fatalf("ParseReplies = %d replies, %v", len(rs), err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("ParseReplies took %v", d)
+	}
+}
