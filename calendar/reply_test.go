@@ -40,7 +40,7 @@ END:VCALENDAR
 		},
 		{
 			name: "google: LF only, folded, raw quote in X-RESPONSE-COMMENT",
-			in: []byte("BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:u1\nORGANIZER;CN=Sec:mailto:rsvp@isu.example\nATTENDEE;PARTSTAT=ACCEPTED;CN=Ana;X-RESPONSE-COMMENT=\"I'll be \"there\" early\";X-NUM-GUESTS=0:mai\n lto:ana@x.example\nEND:VEVENT\nEND:VCALENDAR\n"),
+			in:   []byte("BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:u1\nORGANIZER;CN=Sec:mailto:rsvp@isu.example\nATTENDEE;PARTSTAT=ACCEPTED;CN=Ana;X-RESPONSE-COMMENT=\"I'll be \"there\" early\";X-NUM-GUESTS=0:mai\n lto:ana@x.example\nEND:VEVENT\nEND:VCALENDAR\n"),
 			want: []Reply{{Method: MethodReply, UID: "u1", Attendee: "ana@x.example", CN: "Ana", Partstat: "ACCEPTED", Organizer: "rsvp@isu.example", Comment: `I'll be there early`}},
 		},
 		{
