@@ -62,7 +62,7 @@ func TestSetAttendance(t *testing.T) {
 		{store.Attendance{Email: "Bob@B.example", EventID: "s1", Partstat: "TENTATIVE", Sequence: 1, At: t0}, true},
 		{store.Attendance{Email: "bob@b.example", EventID: "s1", Partstat: "ACCEPTED", Sequence: 2, At: t0.Add(time.Hour), Comment: "ok"}, true},
 		{store.Attendance{Email: "bob@b.example", EventID: "s1", Partstat: "DECLINED", Sequence: 1, At: t0.Add(2 * time.Hour)}, false}, // lower SEQUENCE: stale
-		{store.Attendance{Email: "bob@b.example", EventID: "s1", Partstat: "DECLINED", Sequence: 2, At: t0}, false},                     // same SEQUENCE, older
+		{store.Attendance{Email: "bob@b.example", EventID: "s1", Partstat: "DECLINED", Sequence: 2, At: t0}, false},                    // same SEQUENCE, older
 		{store.Attendance{Email: "bob@b.example", EventID: "s2", Partstat: "DECLINED", Sequence: 0, At: t0}, true},
 	}
 	for i, s := range steps {
