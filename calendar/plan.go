@@ -179,3 +179,20 @@ func Render(m *meeting.Meeting, a Action, stamp time.Time) ([]byte, error) {
 	}
 	return Request(in)
 }
+
+// Wanted returns what delegate d, writing in lang, should have in the
+// calendar: every event of m (rehearsal and sessions) that is not cancelled.
+func Wanted(m *meeting.Meeting, d meeting.Delegate, lang meeting.Lang) []Want {
+	var out []Want
+	for _, ev := range m.Events() {
+		if ev.Status != meeting.StatusCancelled {
+			out = append(out, Want{Delegate: d, Lang: lang, EventID: ev.ID})
+		}
+	}
+	return out
+}
+
+// String describes the action in one line, for `convene plan`.
+func (a Action) String() string {
+	return fmt.Sprintf("%-7s %s %s SEQUENCE %d", a.Kind, a.Delegate.Email, a.EventID, a.Sequence)
+}

@@ -224,3 +224,22 @@ func TestPlanNoUpdateForInsignificantChange(t *testing.T) {
 		t.Fatalf("after the update: %+v", acts)
 	}
 }
+
+func TestWanted(t *testing.T) {
+	m := exampleMeeting(t)
+	m.Sessions[0].Status = meeting.StatusCancelled
+	var ids []string
+	for _, w := range Wanted(m, ana, meeting.FR) {
+		if w.Delegate != ana || w.Lang != meeting.FR {
+			t.Errorf("Wanted gave %+v", w)
+		}
+		ids = append(ids, w.EventID)
+	}
+	if got, want := strings.Join(ids, " "), "rehearsal oap-panels-2 article-5 presidents-briefing"; got != want {
+		t.Errorf("Wanted events = %s, want %s", got, want)
+	}
+	a := Action{Kind: KindUpdate, Delegate: ana, EventID: "article-5", Sequence: 4}
+	if got, want := a.String(), "update  ana@a.example article-5 SEQUENCE 4"; got != want {
+		t.Errorf("Action.String = %q, want %q", got, want)
+	}
+}
