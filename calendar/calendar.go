@@ -189,7 +189,7 @@ func serialize(cal *ics.Calendar) []byte {
 	return []byte(cal.Serialize(ics.WithNewLineWindows))
 }
 
-// location returns the meeting's time zone.
+// zone returns the meeting's time zone.
 func zone(m *meeting.Meeting) (*time.Location, error) {
 	if m.Location != nil {
 		return m.Location, nil

@@ -355,7 +355,7 @@ func sanitizeName(s string) string {
 			b[i] = '-'
 		}
 	}
-	return strings.Trim(string(b), " ")
+	return string(b)
 }
 
 // quoteSafe makes a parameter value fit between double quotes for
