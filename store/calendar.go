@@ -49,8 +49,18 @@ func (tx *Tx) RecordInvite(inv SentInvite) error {
 
 // SentInvites returns every recorded invitation, by address and event.
 func (db *DB) SentInvites(ctx context.Context) ([]SentInvite, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT email, event_id, contact, uid, sequence, hash, method, cancelled, sent_at
-		FROM invites ORDER BY email, event_id`)
+	return sentInvites(ctx, db.sql, "")
+}
+
+// SentInvites returns the invitations recorded for contact's delegates
+// ("" for all), as seen inside the transaction.
+func (tx *Tx) SentInvites(contact string) ([]SentInvite, error) {
+	return sentInvites(tx.ctx, tx.Tx, contact)
+}
+
+func sentInvites(ctx context.Context, q querier, contact string) ([]SentInvite, error) {
+	rows, err := q.QueryContext(ctx, `SELECT email, event_id, contact, uid, sequence, hash, method, cancelled, sent_at
+		FROM invites WHERE ($1 = '' OR contact = $1) ORDER BY email, event_id`, contact)
 	if err != nil {
 		return nil, err
 	}

@@ -151,11 +151,21 @@ func (tx *Tx) addEvent(contact, action string, detail any, src Source) error {
 // Delegates returns the delegates of contact ("" for every contact),
 // active ones only unless all is set, ordered by contact and creation.
 func (db *DB) Delegates(ctx context.Context, contact string, all bool) ([]Delegate, error) {
-	q := `SELECT contact, email, name, title, status, created_at, updated_at FROM delegates WHERE ($1 = '' OR contact = $1)`
+	return delegates(ctx, db.sql, contact, all)
+}
+
+// Delegates returns the active delegates of contact ("" for every contact)
+// as seen inside the transaction.
+func (tx *Tx) Delegates(contact string) ([]Delegate, error) {
+	return delegates(tx.ctx, tx.Tx, contact, false)
+}
+
+func delegates(ctx context.Context, q querier, contact string, all bool) ([]Delegate, error) {
+	query := `SELECT contact, email, name, title, status, created_at, updated_at FROM delegates WHERE ($1 = '' OR contact = $1)`
 	if !all {
-		q += ` AND status = 'active'`
+		query += ` AND status = 'active'`
 	}
-	rows, err := db.sql.QueryContext(ctx, q+` ORDER BY contact, id`, contact)
+	rows, err := q.QueryContext(ctx, query+` ORDER BY contact, id`, contact)
 	if err != nil {
 		return nil, err
 	}
@@ -168,24 +178,6 @@ func (db *DB) Delegates(ctx context.Context, contact string, all bool) ([]Delega
 			return nil, err
 		}
 		d.CreatedAt, d.UpdatedAt = fromMS(c), fromMS(u)
-		out = append(out, d)
-	}
-	return out, rows.Err()
-}
-
-// ActiveDelegates returns contact's active delegates as seen inside the transaction.
-func (tx *Tx) ActiveDelegates(contact string) ([]meeting.Delegate, error) {
-	rows, err := tx.QueryContext(tx.ctx, `SELECT name, title, email FROM delegates WHERE contact = $1 AND status = 'active' ORDER BY id`, contact)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []meeting.Delegate
-	for rows.Next() {
-		var d meeting.Delegate
-		if err := rows.Scan(&d.Name, &d.Title, &d.Email); err != nil {
-			return nil, err
-		}
 		out = append(out, d)
 	}
 	return out, rows.Err()

@@ -104,6 +104,13 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
+// querier is what *sql.DB and *sql.Tx share for reads, so that a query can
+// run inside a transaction or outside it.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // Tx is a write transaction. Its methods record effects that commit or roll
 // back together.
 type Tx struct {
