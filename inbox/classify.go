@@ -1,0 +1,205 @@
+package inbox
+
+import (
+	"bufio"
+	"bytes"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+)
+
+// classify decides the kind of a parsed message and reads what its kind
+// carries. The order matters: a bounce may quote a calendar request or our
+// invitation and carry Auto-Submitted; a calendar reply may come from an
+// auto-accepting robot.
+func classify(m *Message, env *enmime.Envelope, replyTo string) {
+	text, fromHTML := bodyText(env)
+	m.Body = StripReply(text)
+	m.Calendar = calendarParts(env.Root)
+
+	if b, note := detectBounce(m, env, text, replyTo); b != nil {
+		m.Kind, m.Bounce = KindBounce, b
+		return
+	} else if note != "" {
+		// a delivery report that reports success, a read receipt
+		m.Kind, m.AutoReply = KindAutoReply, &AutoReply{Reason: note}
+		return
+	}
+	if reason := reportReview(env); reason != "" {
+		m.review("%s", reason)
+		return
+	}
+	methods := calendarMethods(env.Root, m.Calendar)
+	for _, meth := range methods {
+		if meth == "REPLY" || meth == "COUNTER" {
+			m.Kind = KindCalendarReply
+			return
+		}
+	}
+	if reason := autoReplyReason(m, env); reason != "" {
+		m.Kind = KindAutoReply
+		m.AutoReply = &AutoReply{Reason: reason, Suggested: suggestions(m.Body, m.From, replyTo)}
+		return
+	}
+
+	reg := ParseRegistration(m.Body)
+	if reg.Empty() && env.HTML != "" && !fromHTML {
+		// the plain-text alternative may have lost a table
+		if alt := ParseRegistration(StripReply(htmlToText(cutHTMLQuote(env.HTML)))); !alt.Empty() {
+			reg = alt
+		}
+	}
+	for _, csvPart := range csvParts(env.Root) {
+		rows, problems := parseCSVDelegates(csvPart.Content)
+		for _, p := range problems {
+			m.problem("%s: %s", partName(csvPart), p)
+		}
+		reg.Delegates = append(reg.Delegates, rows...)
+	}
+	reg.Delegates = dedupeDelegates(reg.Delegates)
+	m.Delegates, m.Withdrawn, m.Replaced, m.Declined = reg.Delegates, reg.Withdrawn, reg.Replaced, reg.Declined
+	for _, p := range reg.Problems {
+		m.problem("%s", p)
+	}
+	switch {
+	case !reg.Empty():
+		m.Kind = KindRegistration
+		if reg.Declined && (len(reg.Delegates) > 0 || len(reg.Replaced) > 0) {
+			m.review("the reply both declines and names delegates")
+		}
+	case len(methods) > 0:
+		m.review("calendar message with METHOD:%s, not a reply", methods[0])
+	case strings.TrimSpace(m.Body) == "":
+		m.review("no new text and no delegates found")
+	default:
+		m.review("no delegates, withdrawal or decline found")
+	}
+}
+
+// bodyText returns the text of the message: its text/plain parts outside
+// attachments, or the HTML turned into text (tables row by row) when there
+// is none.
+func bodyText(env *enmime.Envelope) (text string, fromHTML bool) {
+	var parts []string
+	var walk func(p *enmime.Part)
+	walk = func(p *enmime.Part) {
+		for ; p != nil; p = p.NextSibling {
+			if p.ContentType == "text/plain" && p.Disposition != "attachment" && !strings.HasSuffix(strings.ToLower(p.FileName), ".csv") {
+				parts = append(parts, string(p.Content))
+			}
+			if strings.HasPrefix(p.ContentType, "multipart/alternative") {
+				// the first text/plain alternative only
+				if c := firstPlain(p.FirstChild); c != nil {
+					parts = append(parts, string(c.Content))
+				}
+				continue
+			}
+			walk(p.FirstChild)
+		}
+	}
+	if env.Root != nil {
+		if env.Root.FirstChild == nil {
+			if env.Root.ContentType == "text/plain" || env.Root.ContentType == "" {
+				parts = append(parts, env.Text)
+			}
+		} else {
+			walk(env.Root.FirstChild)
+		}
+	}
+	if t := strings.Join(parts, "\n\n"); strings.TrimSpace(t) != "" {
+		return t, false
+	}
+	if env.HTML != "" {
+		if t := htmlToText(cutHTMLQuote(env.HTML)); strings.TrimSpace(t) != "" {
+			return t, true
+		}
+		if t := htmlToText(env.HTML); strings.TrimSpace(t) != "" {
+			return t, true
+		}
+	}
+	return env.Text, false
+}
+
+func firstPlain(p *enmime.Part) *enmime.Part {
+	for ; p != nil; p = p.NextSibling {
+		if p.ContentType == "text/plain" && p.Disposition != "attachment" {
+			return p
+		}
+		if c := firstPlain(p.FirstChild); c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+// calendarParts returns the raw text of the text/calendar, application/ics
+// and *.ics parts.
+func calendarParts(root *enmime.Part) [][]byte {
+	var out [][]byte
+	var walk func(p *enmime.Part)
+	walk = func(p *enmime.Part) {
+		for ; p != nil; p = p.NextSibling {
+			if isCalendarPart(p) && len(p.Content) > 0 {
+				out = append(out, p.Content)
+			}
+			walk(p.FirstChild)
+		}
+	}
+	walk(root)
+	return out
+}
+
+func isCalendarPart(p *enmime.Part) bool {
+	switch p.ContentType {
+	case "text/calendar", "application/ics", "text/x-vcalendar", "application/x-ics":
+		return true
+	}
+	return strings.HasSuffix(strings.ToLower(p.FileName), ".ics")
+}
+
+// calendarMethods returns the METHOD of each calendar part: the METHOD line
+// of the calendar text, else the method parameter of its Content-Type.
+func calendarMethods(root *enmime.Part, cals [][]byte) []string {
+	var out []string
+	for _, c := range cals {
+		if meth := scanMethod(c); meth != "" {
+			out = append(out, meth)
+		}
+	}
+	if len(out) == 0 {
+		var walk func(p *enmime.Part)
+		walk = func(p *enmime.Part) {
+			for ; p != nil; p = p.NextSibling {
+				if isCalendarPart(p) && p.ContentTypeParams["method"] != "" {
+					out = append(out, strings.ToUpper(p.ContentTypeParams["method"]))
+				}
+				walk(p.FirstChild)
+			}
+		}
+		walk(root)
+	}
+	return out
+}
+
+// scanMethod finds the METHOD property of an iCalendar object.
+func scanMethod(cal []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(cal))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) > 7 && bytes.EqualFold(line[:7], []byte("METHOD:")) {
+			return strings.ToUpper(string(bytes.TrimSpace(line[7:])))
+		}
+		if bytes.EqualFold(line, []byte("BEGIN:VEVENT")) || bytes.EqualFold(line, []byte("BEGIN:VTODO")) {
+			break // METHOD belongs to the VCALENDAR, before the components
+		}
+	}
+	return ""
+}
+
+func partName(p *enmime.Part) string {
+	if p.FileName != "" {
+		return p.FileName
+	}
+	return p.ContentType
+}
