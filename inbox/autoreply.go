@@ -42,12 +42,6 @@ func autoReplyReason(m *Message, env *enmime.Envelope) string {
 	if v := h("X-MS-Exchange-Generated-Message-Source"); v != "" {
 		return "X-MS-Exchange-Generated-Message-Source: " + v
 	}
-	if p := findPart(env.Root, func(p *enmime.Part) bool {
-		return p.ContentType == "multipart/report" && strings.EqualFold(p.ContentTypeParams["report-type"], "disposition-notification") ||
-			p.ContentType == "message/disposition-notification"
-	}); p != nil {
-		return "read receipt (message disposition notification)"
-	}
 	if autoSubjectRE.MatchString(m.Subject) || autoSuffixRE.MatchString(m.Subject) {
 		return "subject: " + m.Subject
 	}
@@ -61,9 +55,6 @@ func autoReplyReason(m *Message, env *enmime.Envelope) string {
 		// ordinary Outlook mail carries X-Auto-Response-Suppress too: only
 		// with an out-of-office text
 		return "X-Auto-Response-Suppress and an out-of-office text"
-	}
-	if strings.HasPrefix(strings.ToLower(m.From), "noreply@") || strings.HasPrefix(strings.ToLower(m.From), "no-reply@") || strings.HasPrefix(strings.ToLower(m.From), "donotreply@") {
-		return "sender " + m.From
 	}
 	return ""
 }
@@ -92,4 +83,13 @@ func suggestions(body, from, replyTo string) []string {
 		}
 	}
 	return out
+}
+
+// isReadReceipt reports whether env is a message disposition notification
+// (RFC 8098).
+func isReadReceipt(env *enmime.Envelope) bool {
+	return findPart(env.Root, func(p *enmime.Part) bool {
+		return p.ContentType == "multipart/report" && strings.EqualFold(p.ContentTypeParams["report-type"], "disposition-notification") ||
+			p.ContentType == "message/disposition-notification"
+	}) != nil
 }

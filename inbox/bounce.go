@@ -19,21 +19,36 @@ type dsnRecipient struct {
 // "Returned mail", Exchange NDR text). A report whose recipients were all
 // delivered is not a bounce: note then says what it is.
 func detectBounce(m *Message, env *enmime.Envelope, text, replyTo string) (b *Bounce, note string) {
-	if rcpts, ok := reportRecipients(env.Root); ok {
+	rcpts, declared := reportRecipients(env.Root)
+	if len(rcpts) == 0 && strings.Contains(strings.ToLower(text), "final-recipient:") {
+		// DSN fields in a broken report, or pasted in the text
+		rcpts = parseStatusFields(bounceExplanation(text))
+	}
+	if declared || len(rcpts) > 0 {
 		var failed []dsnRecipient
 		for _, r := range rcpts {
 			switch r.action {
-			case "delivered", "relayed", "expanded":
+			case "delivered", "relayed", "expanded", "deliverable":
 				continue
 			case "":
 				if !strings.HasPrefix(r.status, "4") && !strings.HasPrefix(r.status, "5") {
 					continue
 				}
 			}
+			if strings.HasPrefix(r.status, "2") {
+				continue
+			}
 			failed = append(failed, r)
 		}
 		if len(failed) == 0 && len(rcpts) > 0 {
 			return nil, "delivery report: delivered"
+		}
+		if len(failed) > 0 && !strings.HasPrefix(failed[0].status, "5") && challengeRE.MatchString(failed[0].diagnostic+"\n"+bounceExplanation(text)) {
+			return nil, "challenge-response: the recipient's filter asks the sender to confirm"
+		}
+		if len(failed) == 0 && declared {
+			// a delivery report whose fields could not be read
+			failed = append(failed, dsnRecipient{})
 		}
 		if len(failed) > 0 {
 			b := &Bounce{Status: failed[0].status, Diagnostic: failed[0].diagnostic}
@@ -48,12 +63,22 @@ func detectBounce(m *Message, env *enmime.Envelope, text, replyTo string) (b *Bo
 			if len(b.Recipients) == 0 {
 				b.Recipients = textRecipients(m, text, replyTo)
 			}
+			if b.Status == "" {
+				head := bounceExplanation(text)
+				if s := statusRE.FindStringSubmatch(head); s != nil {
+					b.Status = s[1]
+				}
+				b.Permanent = !strings.HasPrefix(b.Status, "4") && !delayRE.MatchString(m.Subject)
+			}
 			return b, ""
 		}
 		// a report without per-recipient fields: fall through to the text
 	}
 	if !looksLikeBounce(m, env, text) {
 		return nil, ""
+	}
+	if challengeRE.MatchString(bounceExplanation(text)) && !statusRE.MatchString(bounceExplanation(text)) {
+		return nil, "challenge-response: the recipient's filter asks the sender to confirm"
 	}
 	b = &Bounce{}
 	for _, v := range env.GetHeaderValues("X-Failed-Recipients") {
@@ -215,14 +240,15 @@ func firstField(s string) string {
 }
 
 var (
-	daemonLocalRE = regexp.MustCompile(`(?i)^(?:mailer-daemon|mailer_daemon|maildaemon|mail-daemon|postmaster|mdaemon|mail\.?delivery(?:\.?subsystem)?|bounces?|nobody|nonexistent)@`)
+	daemonLocalRE = regexp.MustCompile(`(?i)^(?:mailer-daemon|mailer_daemon|maildaemon|mail-daemon|postmaster|mdaemon|mail\.?delivery(?:\.?subsystem)?|bounces?|nobody|nonexistent|no-?reply|do-?not-?reply)@`)
 	daemonNameRE  = regexp.MustCompile(`(?i)mail\s+delivery\s+(?:subsystem|system|service)|mailer[-_ ]?daemon|mail\s+administrator|postmaster|microsoft\s+outlook|system\s+administrator|mail\s+system|delivery\s+status|internet\s+mail\s+delivery`)
-	bounceSubjRE  = regexp.MustCompile(`(?i)^(?:(?:re|fw|fwd|tr)\s*:\s*)?(?:undeliver(?:able|ed)|undelivered\s+mail|delivery\s+status\s+notification|returned\s+mail|mail\s+delivery\s+failed|delivery\s+failure|failure\s+notice|delivery\s+notification|delivery\s+(?:has\s+)?failed|message\s+(?:not\s+delivered|delivery\s+failure)|warning:\s+could\s+not\s+send|could\s+not\s+send\s+message|mail\s+system\s+error|delayed\s+mail|delivery\s+delayed|non\s+remis|non\s+distribuable|[ée]chec\s+de\s+(?:la\s+)?remise|message\s+non\s+remis|no\s+se\s+puede\s+entregar|no\s+entregado|error\s+de\s+entrega|nondeliverable|nicht\s+zustellbar|unzustellbar|rejected|returned\s+to\s+sender|mail\s+could\s+not\s+be\s+delivered|notification\s+de\s+l['’][ée]tat\s+de\s+la\s+distribution)`)
-	bounceTextRE  = regexp.MustCompile(`(?i)delivery\s+(?:has\s+)?failed|could\s+not\s+be\s+delivered|couldn['’]t\s+be\s+delivered|wasn['’]t\s+delivered|undeliverable|user\s+unknown|unknown\s+user|no\s+such\s+(?:user|mailbox|address)|mailbox\s+(?:unavailable|full|not\s+found|is\s+full|quota)|recipient\s+address\s+rejected|message\s+not\s+delivered|following\s+(?:address|recipient)(?:es|s)?\s+failed|permanent\s+(?:fatal\s+)?error|permanent\s+failure|this\s+is\s+a\s+permanent\s+error|returned\s+mail|host\s+unknown|failed\s+permanently|unrouteable|does\s+not\s+exist|delivery\s+to\s+the\s+following\s+recipients?|not\s+be\s+delivered|not\s+delivered|quota\s+exceeded|over\s+quota|n['’]a\s+pas\s+pu\s+[êe]tre\s+(?:remis|distribu)|no\s+se\s+(?:pudo|ha\s+podido)\s+entregar|rejected|retry\s+timeout|temporary\s+failure|delivery\s+(?:is\s+)?delayed|has\s+not\s+yet\s+been\s+delivered|smtp\s+error|\b5\.\d{1,3}\.\d{1,3}\b|\b55[0-4][ -]`)
+	bounceSubjRE  = regexp.MustCompile(`(?i)^(?:(?:re|fw|fwd|tr)\s*:\s*)?(?:undeliver(?:able|ed)|undelivered\s+mail|delivery\s+status\s+notification|returned\s+mail|mail\s+delivery\s+fail(?:ed|ure)|メールエラー|配信エラー|配信不能|送信エラー|未配達|退信|投递失败|delivery\s+failure|failure\s+notice|delivery\s+notification|delivery\s+(?:has\s+)?failed|message\s+(?:not\s+delivered|delivery\s+failure)|warning:\s+could\s+not\s+send|could\s+not\s+send\s+message|mail\s+system\s+error|delayed\s+mail|delivery\s+delayed|non\s+remis|non\s+distribuable|[ée]chec\s+de\s+(?:la\s+)?remise|message\s+non\s+remis|no\s+se\s+puede\s+entregar|no\s+entregado|error\s+de\s+entrega|nondeliverable|nicht\s+zustellbar|unzustellbar|rejected|returned\s+to\s+sender|mail\s+could\s+not\s+be\s+delivered|notification\s+de\s+l['’][ée]tat\s+de\s+la\s+distribution)`)
+	bounceTextRE  = regexp.MustCompile(`(?i)delivery\s+(?:has\s+)?failed|could\s+not\s+be\s+delivered|couldn['’]t\s+be\s+delivered|wasn['’]t\s+delivered|undeliverable|user\s+unknown|unknown\s+user|no\s+such\s+(?:user|mailbox|address)|mailbox\s+(?:unavailable|full|not\s+found|is\s+full|quota)|recipient\s+address\s+rejected|message\s+not\s+delivered|following\s+(?:address|recipient)(?:es|s)?\s+failed|permanent\s+(?:fatal\s+)?error|permanent\s+failure|this\s+is\s+a\s+permanent\s+error|returned\s+mail|host\s+unknown|failed\s+permanently|unrouteable|does\s+not\s+exist|delivery\s+to\s+the\s+following\s+recipients?|not\s+be\s+delivered|not\s+delivered|quota\s+exceeded|over\s+quota|n['’]a\s+pas\s+pu\s+[êe]tre\s+(?:remis|distribu)|no\s+se\s+(?:pudo|ha\s+podido)\s+entregar|rejected|retry\s+timeout|has\s+failed|full\s+mailbox|temporary\s+failure|delivery\s+(?:is\s+)?delayed|has\s+not\s+yet\s+been\s+delivered|smtp\s+error|\b5\.\d{1,3}\.\d{1,3}\b|\b55[0-4][ -]`)
 	statusRE      = regexp.MustCompile(`\b([245]\.\d{1,3}\.\d{1,3})\b`)
 	smtpCodeRE    = regexp.MustCompile(`\b([45][0-5]\d)[ -]`)
 	smtpLineRE    = regexp.MustCompile(`(?m)^.*\b[45][0-5]\d[ -].*$`)
 	delayRE       = regexp.MustCompile(`(?i)\b(?:delay(?:ed)?|temporar(?:y|ily)|will\s+(?:continue\s+to\s+)?retry|still\s+trying|not\s+yet\s+been\s+delivered|deferred|warning)\b`)
+	challengeRE   = regexp.MustCompile(`(?i)not\s+pre-?approved|challenge[\s-]response|guest\s*list|boxbe|spam\s*arrest|verify\s+(?:your|that\s+you)|confirm\s+(?:that\s+)?you\s+are\s+(?:a\s+)?(?:human|real)|approve\s+(?:your|this)\s+(?:message|e-?mail)|whitelist`)
 	copyMarkerRE  = regexp.MustCompile(`(?im)^.*(?:this\s+is\s+a\s+copy\s+of\s+the\s+message|original\s+message\s+follows|below\s+this\s+line\s+is\s+a\s+copy|-+\s*original\s+message\s*-+|the\s+original\s+message\s+was\s+received|headers\s+of\s+the\s+original\s+message|^received:\s|^return-path:\s|^message-id:\s)`)
 )
 

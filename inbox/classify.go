@@ -12,21 +12,33 @@ import (
 // carries. The order matters: a bounce may quote a calendar request or our
 // invitation and carry Auto-Submitted; a calendar reply may come from an
 // auto-accepting robot.
-func classify(m *Message, env *enmime.Envelope, replyTo string) {
+func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) {
 	text, fromHTML := bodyText(env)
+	if strings.TrimSpace(text) == "" && env.Root != nil && strings.HasPrefix(env.Root.ContentType, "multipart/") && env.Root.FirstChild == nil {
+		// a multipart whose boundary never occurs: read the body as text
+		if len(rawBody) > 1<<20 {
+			rawBody = rawBody[:1<<20]
+		}
+		text = string(rawBody)
+		m.problem("MIME: no part found in the multipart body; read as text")
+	}
 	m.Body = StripReply(text)
 	m.Calendar = calendarParts(env.Root)
 
+	if reason := reportReview(env); reason != "" {
+		m.review("%s", reason)
+		return
+	}
+	if isReadReceipt(env) {
+		m.Kind, m.AutoReply = KindAutoReply, &AutoReply{Reason: "read receipt (message disposition notification)"}
+		return
+	}
 	if b, note := detectBounce(m, env, text, replyTo); b != nil {
 		m.Kind, m.Bounce = KindBounce, b
 		return
 	} else if note != "" {
 		// a delivery report that reports success, a read receipt
 		m.Kind, m.AutoReply = KindAutoReply, &AutoReply{Reason: note}
-		return
-	}
-	if reason := reportReview(env); reason != "" {
-		m.review("%s", reason)
 		return
 	}
 	methods := calendarMethods(env.Root, m.Calendar)

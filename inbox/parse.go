@@ -139,6 +139,8 @@ func Parse(r io.Reader, replyTo string, lim Limits) (msg *Message, err error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrEmpty
 	}
+	// some messages start with an empty line before their header
+	raw = bytes.TrimLeft(raw, " \t\r\n")
 	m := &Message{Kind: KindOther}
 	defer func() {
 		if v := recover(); v != nil {
@@ -186,7 +188,7 @@ func Parse(r io.Reader, replyTo string, lim Limits) (msg *Message, err error) {
 		m.review("attachment %s larger than %d bytes", big, lim.MaxAttachment)
 		return m, nil
 	}
-	classify(m, env, replyTo)
+	classify(m, env, bodyOf(raw), replyTo)
 	return m, nil
 }
 
@@ -358,4 +360,14 @@ func msgIDs(s string) []string {
 		}
 	}
 	return out
+}
+
+// bodyOf returns what follows the header of a raw message.
+func bodyOf(raw []byte) []byte {
+	for _, sep := range []string{"\r\n\r\n", "\n\n"} {
+		if i := bytes.Index(raw, []byte(sep)); i >= 0 {
+			return raw[i+len(sep):]
+		}
+	}
+	return nil
 }

@@ -78,6 +78,9 @@ func htmlToText(s string) string {
 				newline()
 				return
 			case atom.Tr:
+				if isLayoutRow(n) {
+					break // a layout table: render its cells as blocks
+				}
 				newline()
 				first := true
 				for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -163,4 +166,49 @@ func cutHTMLQuote(s string) string {
 		return s[:loc[0]]
 	}
 	return s
+}
+
+// isLayoutRow reports whether a table row is layout rather than data: a
+// single cell, or cells holding paragraphs, line breaks or other tables.
+func isLayoutRow(tr *html.Node) bool {
+	cells := 0
+	layout := false
+	var walk func(n *html.Node, depth int)
+	walk = func(n *html.Node, depth int) {
+		if depth > 50 || layout {
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode {
+				if c.DataAtom == atom.Br || c.DataAtom == atom.Table || c.DataAtom == atom.Blockquote || (isBlock(c.DataAtom) && c.DataAtom != atom.Div && c.DataAtom != atom.P) {
+					layout = true
+					return
+				}
+				if c.DataAtom == atom.Div || c.DataAtom == atom.P {
+					// one paragraph in a cell is common in data tables; several are layout
+					if c.NextSibling != nil && hasElementSibling(c) {
+						layout = true
+						return
+					}
+				}
+				walk(c, depth+1)
+			}
+		}
+	}
+	for c := tr.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && (c.DataAtom == atom.Td || c.DataAtom == atom.Th) {
+			cells++
+			walk(c, 0)
+		}
+	}
+	return cells <= 1 || layout
+}
+
+func hasElementSibling(n *html.Node) bool {
+	for c := n.NextSibling; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && (c.DataAtom == atom.Div || c.DataAtom == atom.P) {
+			return true
+		}
+	}
+	return false
 }

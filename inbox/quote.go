@@ -15,14 +15,16 @@ var (
 	hdrNextRE = regexp.MustCompile(`(?i)^\s*\**\s*(?:sent|date|to|cc|subject|envoy[ée]|[àa]|objet|date\s+d['’]envoi|enviado(?:\s+el)?|fecha|para|asunto|gesendet|an|betreff|datum|verzonden|aan|onderwerp|inviato|oggetto|wysłano|temat|do|отправлено|кому|тема|发送时间|收件人|主题)\s*\**\s*[:：]`)
 	// attribution lines: "On Mon, 8 Jun 2020 at 10:00, X <x@y> wrote:",
 	// "Le lun. 8 juin 2020 à 10:00, X a écrit :", "El lun, 8 jun 2020, X escribió:"
-	wroteRE   = regexp.MustCompile(`(?i)(?:wrote|writes|a\s+[ée]crit|escribi[óo]|schrieb|ha\s+scritto|escreveu|schreef|napisał\(a\)|napisał|пишет|написал\(а\)|написал|写道)\s*[:：]?\s*$`)
-	onStartRE = regexp.MustCompile(`(?i)^\s*(?:on|le|el|am|il|em|op|w\s+dniu|dnia|в)\b|^\s*\d{1,4}[-/.年]\d{1,2}|^\s*\S+@\S+|^\s*[^\s]+,\s`)
+	wroteRE   = regexp.MustCompile(`(?i)(?:wrote|writes|(?:schreef|skrev|schrieb)\s+[^:]{0,120}|schreef|skrev|пише|kirjoitti|napsal\(a\)|napsal|írta|a\s+[ée]crit|escribi[óo]|schrieb|ha\s+scritto|escreveu|schreef|napisał\(a\)|napisał|пишет|написал\(а\)|написал|写道)\s*[:：]?\s*$`)
+	onStartRE = regexp.MustCompile(`(?i)^\s*(?:-+\s*)?(?:on|le|el|am|il|em|op|den|dne|w\s+dniu|dnia|в)\b|^\s*\d{1,4}[-/.年]\d{1,2}|^\s*\S+@\S+|^\s*[^\s]+,\s`)
 	underRE   = regexp.MustCompile(`^\s*_{10,}\s*$`)
 	// signatures
 	sigDashRE   = regexp.MustCompile(`^-- ?$`)
-	sentFromRE  = regexp.MustCompile(`(?i)^\s*(?:sent\s+from\s+my\s+|sent\s+from\s+(?:outlook|mail|yahoo|samsung)|sent\s+from\s+\S+\s+(?:for|on)\s+(?:ios|android|iphone|ipad)|get\s+outlook\s+for\s+|envoy[ée]\s+(?:de|depuis)\s+(?:mon|l['’]|outlook|yahoo)|obtenir\s+outlook\s+pour|enviado\s+desde\s+(?:mi|el|outlook|yahoo|correo)|obtener\s+outlook\s+para|von\s+meinem\s+\S+\s+gesendet|inviato\s+da|sent\s+via\s+)`)
+	sentFromRE  = regexp.MustCompile(`(?i)^\s*(?:sent\s+from\s+my\s+|sent\s+from\s+(?:outlook|mail|yahoo|samsung)|sent\s+from\s+\S+\s+(?:for|on)\s+(?:ios|android|iphone|ipad)|get\s+outlook\s+for\s+|envoy[ée]\s+(?:de|depuis)\s+(?:mon|l['’]|outlook|yahoo)|obtenir\s+outlook\s+pour|enviado\s+desde\s+(?:mi|el|outlook|yahoo|correo)|obtener\s+outlook\s+para|von\s+meinem\s+\S+\s+gesendet|inviato\s+da|sendt\s+fra\s+min|skickat\s+från\s+min|verzonden\s+(?:vanaf|met)\s+mijn|enviado\s+do\s+meu|sent\s+via\s+)`)
 	closingRE   = regexp.MustCompile(`(?i)^\s*(?:(?:best|kind|warm|warmest|many\s+thanks\s+and|with\s+best|with\s+kind)\s+regards|regards|best\s+wishes|best|cheers|sincerely(?:\s+yours)?|yours\s+(?:sincerely|faithfully|truly)|thanks?(?:\s+you)?(?:\s+(?:in\s+advance|very\s+much))?|many\s+thanks|respectfully|cordialement|bien\s+cordialement|tr[èe]s\s+cordialement|sinc[èe]res\s+salutations|meilleures\s+salutations|salutations(?:\s+distingu[ée]es)?|bien\s+[àa]\s+vous|merci(?:\s+beaucoup|\s+d['’]avance)?|atentamente|saludos(?:\s+cordiales)?|un\s+(?:cordial\s+)?saludo|cordiales\s+saludos|muchas\s+gracias|gracias|reciba\s+un\s+cordial\s+saludo)\s*[,.!]?\s*$`)
 	maxSigLines = 10
+	// lines left at the end: separators, blank lines, Gmail's tracking dot
+	trailerRE = regexp.MustCompile(`^[\s\-_=*~ᐧ]*$`)
 )
 
 // StripReply returns the new text of a reply: the quoted message (lines
@@ -44,8 +46,10 @@ func StripReply(text string) string {
 			if strings.TrimSpace(unquoted(lines[:i])) == "" {
 				// only a forwarded message: keep it, without its headers
 				j := i + 1
-				for j < len(lines) && (hdrFromRE.MatchString(lines[j]) || hdrNextRE.MatchString(lines[j])) {
-					j++
+				if j < len(lines) && (hdrFromRE.MatchString(lines[j]) || hdrNextRE.MatchString(lines[j])) {
+					for j < len(lines) && strings.TrimSpace(lines[j]) != "" {
+						j++ // the forwarded headers, with their folded lines
+					}
 				}
 				return StripReply(strings.Join(lines[j:], "\n"))
 			}
@@ -61,6 +65,12 @@ func StripReply(text string) string {
 			break
 		}
 	}
+	if cut < len(lines) && strings.TrimSpace(unquoted(lines[:cut])) == "" {
+		// bottom-posting: nothing above the quote, the reply is below it
+		if below := StripReply(unquoted(lines[cut+1:])); below != "" && len(lines)-cut < 2000 {
+			return below
+		}
+	}
 	lines = lines[:cut]
 	// drop '>' quotes wherever they are
 	var kept []string
@@ -71,6 +81,9 @@ func StripReply(text string) string {
 		kept = append(kept, strings.TrimRight(l, " \t"))
 	}
 	kept = stripSignature(kept)
+	for len(kept) > 0 && trailerRE.MatchString(kept[len(kept)-1]) {
+		kept = kept[:len(kept)-1]
+	}
 	return strings.TrimSpace(strings.Join(kept, "\n"))
 }
 
@@ -121,6 +134,9 @@ func isAttribution(lines []string, i int) bool {
 	if line == "" || len(line) > 400 {
 		return false
 	}
+	if !onStartRE.MatchString(line) && !strings.ContainsAny(line, "@0123456789") {
+		return false
+	}
 	joined := line
 	for k := 0; k < 3 && i+k < len(lines); k++ {
 		if k > 0 {
@@ -157,6 +173,9 @@ func stripSignature(lines []string) []string {
 	for i := len(lines) - 1; i >= 0; i-- {
 		if !closingRE.MatchString(lines[i]) {
 			continue
+		}
+		if strings.TrimSpace(strings.Join(lines[:i], "")) == "" {
+			break // "Thank you." is the whole message
 		}
 		rest := 0
 		for _, l := range lines[i+1:] {

@@ -177,9 +177,9 @@ var (
 		regexp.MustCompile(`(?i)\bno\s+estar[áa]\s+representad[oa]`),
 		regexp.MustCompile(`(?i)\bdeclinar\s+(?:la\s+|su\s+amable\s+)invitaci[óo]n`),
 	}
-	leadInRE  = regexp.MustCompile(`(?i)^(?:.*?\b(?:that|que|qu['’]))\s+`)
-	adverbRE  = regexp.MustCompile(`(?i)^(?:unfortunately|regrettably|sadly|however|please\s+note\s+that|kindly\s+note\s+that|malheureusement|toutefois|cependant|lamentablemente|desafortunadamente|sin\s+embargo|desgraciadamente)[, ]+`)
-	missionRE = regexp.MustCompile(`(?i)(?:^|\s)(?:i|we|it|they|us|our|my|nous|je|j['’]|notre|ma|mon|il|elle|nosotros|yo|nuestra|nuestro|mi)(?:\s|$)|\b(?:mission|delegation|government|state|country|permanent|embassy|ministry|mission|délégation|gouvernement|état|pays|ambassade|ministère|misión|delegación|gobierno|estado|país|embajada|ministerio)\b`)
+	leadInRE       = regexp.MustCompile(`(?i)^(?:.*?\b(?:that|que|qu['’]))\s+`)
+	adverbRE       = regexp.MustCompile(`(?i)^(?:unfortunately|regrettably|sadly|however|please\s+note\s+that|kindly\s+note\s+that|malheureusement|toutefois|cependant|lamentablemente|desafortunadamente|sin\s+embargo|desgraciadamente)[, ]+`)
+	missionRE      = regexp.MustCompile(`(?i)(?:^|\s)(?:i|we|it|they|us|our|my|nous|je|j['’]|notre|ma|mon|il|elle|nosotros|yo|nuestra|nuestro|mi)(?:\s|$)|\b(?:mission|delegation|government|state|country|permanent|embassy|ministry|mission|délégation|gouvernement|état|pays|ambassade|ministère|misión|delegación|gobierno|estado|país|embajada|ministerio)\b`)
 	honorificAnyRE = regexp.MustCompile(`(?i)(?:^|[\s(,;])(?:h\.\s?e\.|s\.\s?e\.|mr\.?|mrs\.?|ms\.?|m\.|mme\.?|mlle\.?|sr\.?|sra\.?|srta\.?|dr\.?|dra\.?|prof\.?)\s+\p{Lu}`)
 	phoneRE        = regexp.MustCompile(`^[+()\d\s./\-]{6,}$`)
 )
@@ -407,13 +407,16 @@ func looksLikeName(s string) bool {
 
 var titleWordRE = regexp.MustCompile(`(?i)\b(?:ambassador|ambassadeur|embajador|embajadora|secretary|secrétaire|secretari[oa]|counsell?or|conseill[eè]re?|consejer[oa]|attaché|agregad[oa]|minister|ministre|ministro|director|directeur|directrice|directora?|head|chef|jef[ae]|deputy|adjointe?|adjunt[oa]|representative|représentante?|representante|officer|fonctionnaire|funcionari[oa]|advis[eo]r|expert|experte?|expert[oa]|delegate|délégué|delegad[oa]|permanent|chargé|encargad[oa]|first|second|third|premier|première|deuxième|troisième|primer|primera|segund[oa]|tercer[oa]|minister-counsellor|intern|stagiaire|pasante|mission|misión|ministry|ministère|ministerio|department|département|departamento|division|unit|section)\b`)
 
-func isTitleWords(s string) bool { return titleWordRE.MatchString(s) && !honorificAnyRE.MatchString(" "+s) }
+func isTitleWords(s string) bool {
+	return titleWordRE.MatchString(s) && !honorificAnyRE.MatchString(" "+s)
+}
 
 // ---- free text ----
 
 var (
 	segSepRE    = regexp.MustCompile(`\s*[,;|\t]\s*|\s+[-–—/]\s+|\s*[()\[\]]\s*|\s{3,}|\s*:\s+`)
 	surnameRE   = regexp.MustCompile(`^(\p{Lu}[\p{Lu}'’\-]+(?:\s+\p{Lu}[\p{Lu}'’\-]+)*)\s*,\s*(\p{Lu}[\p{L}'’\-.]*(?:\s+\p{Lu}[\p{L}'’\-.]*)*)\s*(?:\(([^)]{1,20})\))?`)
+	junkRE      = regexp.MustCompile(`[{}]|":|=\S|://|\S{60,}|^(?i:from|to|cc|reply-to|sender|return-path|received|message-id|subject|date)\s*:|^[A-Z][A-Za-z]*-[A-Za-z-]+:\s`)
 	proseWordRE = regexp.MustCompile(`(?i)\b(?:please|contact|write|questions?|queries|regarding|should|would|could|kindly|veuillez|contacter|contactez|écrire|questions?|merci|por\s+favor|contacte|escriba|preguntas?|consultas?|reply|respond|send|envoyer|enviar|copy|copie|copia|cc)\b`)
 )
 
@@ -509,6 +512,9 @@ func (p *regParser) freeText() {
 				continue
 			}
 			rest := strings.TrimSpace(emailRE.ReplaceAllString(seg, ""))
+			if junkRE.MatchString(rest) {
+				continue // JSON, URLs, headers: not written by a person
+			}
 			if words := len(strings.Fields(rest)); words > 12 || (proseWordRE.MatchString(rest) && d.Name == "") {
 				p.problem("address %s appears in a sentence and was not read as a delegate", d.Email)
 				continue

@@ -96,4 +96,3 @@ func dedupeDelegates(ds []meeting.Delegate) []meeting.Delegate {
 	}
 	return out
 }
-
