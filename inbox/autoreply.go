@@ -77,10 +77,18 @@ func suggestions(body, from, replyTo string) []string {
 			out = appendUnique(out, a)
 		}
 	}
-	for _, m := range contactRE.FindAllStringSubmatch(body, 5) {
-		if name := leadingName(m[1]); len(strings.Fields(name)) >= 2 && !emailRE.MatchString(name) {
-			out = appendUnique(out, name)
+	for rest, n := body, 0; n < 10; n++ {
+		loc := contactRE.FindStringSubmatchIndex(rest)
+		if loc == nil {
+			break
 		}
+		if name := leadingName(rest[loc[2]:loc[3]]); len(strings.Fields(name)) >= 2 && !emailRE.MatchString(name) {
+			out = appendUnique(out, name)
+			rest = rest[loc[1]:]
+			continue
+		}
+		// "In my absence, please contact X": look again inside the match
+		rest = rest[loc[2]:]
 	}
 	return out
 }

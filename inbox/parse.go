@@ -197,6 +197,9 @@ var parser = enmime.NewParser(
 	enmime.MultipartWOBoundaryAsSinglePart(true),
 	enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
 	enmime.MaxStoredPartErrors(20),
+	// trust a declared charset (a UTF-8 text with a few accents is easily
+	// mistaken for Latin-1); detect only when none is declared
+	enmime.DisableCharacterDetection(true),
 )
 
 func countBoundaries(raw []byte) int {
