@@ -33,7 +33,9 @@ var (
 // ("-- ", "Sent from my iPhone", a closing followed by a short name block)
 // are removed. A forwarded message that is the whole content is kept. Text
 // is normalised first: CRLF to LF, no-break spaces to spaces.
-func StripReply(text string) string {
+func StripReply(text string) string { return stripReply(text, 0) }
+
+func stripReply(text string, depth int) string {
 	text = normalizeText(text)
 	lines := strings.Split(text, "\n")
 	cut := len(lines)
@@ -51,7 +53,10 @@ func StripReply(text string) string {
 						j++ // the forwarded headers, with their folded lines
 					}
 				}
-				return StripReply(strings.Join(lines[j:], "\n"))
+				if depth < 2 {
+					return stripReply(strings.Join(lines[j:], "\n"), depth+1)
+				}
+				cut = i
 			}
 			cut = i
 		case underRE.MatchString(line) && i+1 < len(lines) && (hdrFromRE.MatchString(nextNonEmpty(lines, i+1)) || hdrNextRE.MatchString(nextNonEmpty(lines, i+1))):
@@ -67,7 +72,7 @@ func StripReply(text string) string {
 	}
 	if cut < len(lines) && strings.TrimSpace(unquoted(lines[:cut])) == "" {
 		// bottom-posting: nothing above the quote, the reply is below it
-		if below := StripReply(unquoted(lines[cut+1:])); below != "" && len(lines)-cut < 2000 {
+		if below := stripReply(unquoted(lines[cut+1:]), depth+1); below != "" && depth < 2 {
 			return below
 		}
 	}
@@ -146,7 +151,11 @@ func isAttribution(lines []string, i int) bool {
 			}
 			joined += " " + next
 		}
-		if wroteRE.MatchString(joined) && (onStartRE.MatchString(line) || strings.Contains(joined, "@")) {
+		tail := joined
+		if len(tail) > 200 {
+			tail = tail[len(tail)-200:]
+		}
+		if wroteRE.MatchString(tail) && (onStartRE.MatchString(line) || strings.Contains(joined, "@")) {
 			// the quoted text follows (or the message ends)
 			rest := nextNonEmpty(lines, i+k+1)
 			return rest == "" || strings.HasPrefix(strings.TrimSpace(rest), ">") || k > 0 || len(joined) > 20
