@@ -61,6 +61,14 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 			reg = alt
 		}
 	}
+	quotedForm := false
+	if reg.Empty() {
+		// the form filled in inside the quoted invitation (Outlook users
+		// often type below the header block): read it, but for review
+		if alt := ParseRegistration(unquotedText(text)); len(alt.Delegates) > 0 {
+			reg, quotedForm = alt, true
+		}
+	}
 	for _, csvPart := range csvParts(env.Root) {
 		rows, problems := parseCSVDelegates(csvPart.Content)
 		for _, p := range problems {
@@ -76,6 +84,9 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 	switch {
 	case !reg.Empty():
 		m.Kind = KindRegistration
+		if quotedForm {
+			m.review("delegates were read from the quoted invitation (filled in below the reply header)")
+		}
 		if reg.Declined && (len(reg.Delegates) > 0 || len(reg.Replaced) > 0) {
 			m.review("the reply both declines and names delegates")
 		}
@@ -214,4 +225,16 @@ func partName(p *enmime.Part) string {
 		return p.FileName
 	}
 	return p.ContentType
+}
+
+// unquotedText is text without its '>' lines and signature, but with any
+// quoted message that is not marked by '>'.
+func unquotedText(text string) string {
+	var kept []string
+	for _, l := range strings.Split(normalizeText(text), "\n") {
+		if !strings.HasPrefix(strings.TrimLeft(l, " "), ">") {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "\n")
 }

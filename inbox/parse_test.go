@@ -260,3 +260,18 @@ func TestParseErrors(t *testing.T) {
 type iotestErrReader struct{}
 
 func (iotestErrReader) Read([]byte) (int, error) { return 0, os.ErrClosed }
+
+func TestParseFormFilledInQuote(t *testing.T) {
+	msg := "From: Jane Roe <jane.roe@arcadia-mfa.example>\r\nTo: registrations+k7qmzt4x@isu.example\r\nSubject: RE: invitation\r\n" +
+		"Message-ID: <inline@x.example>\r\nDate: Tue, 9 Jun 2020 10:00:00 +0200\r\n\r\n" +
+		"Please see below.\r\n\r\nFrom: ISU Secretariat <registrations+k7qmzt4x@isu.example>\r\nSent: Monday, 8 June 2020 10:00\r\n" +
+		"To: Mission\r\nSubject: invitation\r\n\r\nName: Mr. Paul Green\r\nTitle / function: Counsellor\r\nEmail: p.green@arcadia-mfa.example\r\n"
+	m, err := inbox.Parse(strings.NewReader(msg), replyTo, inbox.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []del{{Name: "Mr. Paul Green", Title: "Counsellor", Email: "p.green@arcadia-mfa.example"}}
+	if m.Kind != inbox.KindRegistration || !reflect.DeepEqual(m.Delegates, want) || !m.NeedsReview || !strings.Contains(m.ReviewReason, "quoted invitation") {
+		t.Errorf("Kind = %s, Delegates = %v, NeedsReview = %v (%s); want the delegate, for review", m.Kind, m.Delegates, m.NeedsReview, m.ReviewReason)
+	}
+}

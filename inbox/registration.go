@@ -383,7 +383,7 @@ func isParticle(w string) bool {
 // words, no digits, mostly capitalised, not a known label or title.
 func looksLikeName(s string) bool {
 	s = strings.TrimSpace(s)
-	if s == "" || strings.ContainsAny(s, "@0123456789:?!") || len(s) > 80 {
+	if s == "" || strings.ContainsAny(s, "@0123456789:?!") || len(s) > 80 || closingRE.MatchString(s) || greetingRE.MatchString(s) {
 		return false
 	}
 	if honorificAnyRE.MatchString(" " + s) {
@@ -404,6 +404,9 @@ func looksLikeName(s string) bool {
 	}
 	return caps >= 2 && !isTitleWords(s)
 }
+
+// greetingRE matches the openings of letters, which are not names.
+var greetingRE = regexp.MustCompile(`(?i)^(?:dear|hello|hi|good\s+(?:morning|afternoon)|excellency|your\s+excellency|madam|sir|ladies|bonjour|cher|ch[èe]re|chers|madame,|monsieur,|excellence|mesdames|estimad[oa]s?|querid[oa]s?|se[ñn]or(?:a|es)?\s*:|excelencia|distinguid[oa]s?|hola|buenos\s+d[íi]as)\b`)
 
 var titleWordRE = regexp.MustCompile(`(?i)\b(?:ambassador|ambassadeur|embajador|embajadora|secretary|secrétaire|secretari[oa]|counsell?or|conseill[eè]re?|consejer[oa]|attaché|agregad[oa]|minister|ministre|ministro|director|directeur|directrice|directora?|head|chef|jef[ae]|deputy|adjointe?|adjunt[oa]|representative|représentante?|representante|officer|fonctionnaire|funcionari[oa]|advis[eo]r|expert|experte?|expert[oa]|delegate|délégué|delegad[oa]|permanent|chargé|encargad[oa]|first|second|third|premier|première|deuxième|troisième|primer|primera|segund[oa]|tercer[oa]|minister-counsellor|intern|stagiaire|pasante|mission|misión|ministry|ministère|ministerio|department|département|departamento|division|unit|section)\b`)
 
@@ -559,12 +562,24 @@ func splitSegments(line string) []string {
 // lines just above it ("Mr. John Smith / Ambassador / j.smith@x").
 func (p *regParser) lookBack(i int) (name, title string) {
 	var block []int
-	for j := i - 1; j >= 0 && j >= i-3; j-- {
+	blanks := 0
+	for j := i - 1; j >= 0 && len(block) < 3; j-- {
 		t := strings.TrimSpace(stripBullet(p.lines[j]))
-		if t == "" || p.used[j] || strings.Contains(t, "@") || strings.HasSuffix(t, ":") || len(strings.Fields(t)) > 10 {
+		if t == "" {
+			// cells of a table turned into text are often one per line,
+			// separated by blank lines
+			if blanks++; blanks > 3 {
+				break
+			}
+			continue
+		}
+		if p.used[j] || strings.Contains(t, "@") || strings.HasSuffix(t, ":") || len(strings.Fields(t)) > 10 || closingRE.MatchString(t) || greetingRE.MatchString(t) {
 			break
 		}
 		block = append([]int{j}, block...)
+		if looksLikeName(t) {
+			break // the name starts the block
+		}
 	}
 	var titles []string
 	for _, j := range block {

@@ -270,3 +270,81 @@ func TestParseRegistration(t *testing.T) {
 		})
 	}
 }
+
+func TestParseRegistrationMore(t *testing.T) {
+	tests := []struct {
+		name      string
+		text      string
+		delegates []del
+	}{
+		{
+			name: "table cells one per line (Outlook plain text of an HTML table)",
+			text: "Dear colleagues,\n\nName\n\nTitle\n\nEmail\n\nMr. John Smith\n\nAmbassador\n\nj.smith@arcadia.example\n\nMs. Jane Roe\n\nFirst Secretary\n\njane.roe@arcadia.example\n",
+			delegates: []del{
+				{Name: "Mr. John Smith", Title: "Ambassador", Email: "j.smith@arcadia.example"},
+				{Name: "Ms. Jane Roe", Title: "First Secretary", Email: "jane.roe@arcadia.example"},
+			},
+		},
+		{
+			name:      "signature after the form does not add a delegate",
+			text:      "Name: Mr. Karl Berg\nTitle: Legal Adviser\nEmail: karl.berg@gov.example\n\nJane Roe\nFirst Secretary\nTel: +41 22 000 00 00\nEmail: karl.berg@gov.example",
+			delegates: []del{{Name: "Mr. Karl Berg", Title: "Legal Adviser", Email: "karl.berg@gov.example"}},
+		},
+		{
+			name:      "head of delegation label",
+			text:      "Head of delegation: H.E. Ms. Amina Diallo, Ambassador, a.diallo@mae.example",
+			delegates: []del{{Name: "H.E. Ms. Amina Diallo", Title: "Ambassador", Email: "a.diallo@mae.example"}},
+		},
+		{
+			name:      "email label variants",
+			text:      "Nombre completo: Sr. Diego Torres\nCargo: Ministro Consejero\nCorreo-e: dtorres@sre.example",
+			delegates: []del{{Name: "Sr. Diego Torres", Title: "Ministro Consejero", Email: "dtorres@sre.example"}},
+		},
+		{
+			name:      "uppercase surname with courtesy title after",
+			text:      "SMITH, John (Mr.) - Ambassador - j.smith@arcadia.example",
+			delegates: []del{{Name: "Mr. John SMITH", Title: "Ambassador", Email: "j.smith@arcadia.example"}},
+		},
+		{
+			name:      "greeting is not a name",
+			text:      "Dear Colleagues\nj.smith@arcadia.example",
+			delegates: []del{{Email: "j.smith@arcadia.example"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := inbox.ParseRegistration(tt.text)
+			if !reflect.DeepEqual(got.Delegates, tt.delegates) {
+				t.Errorf("Delegates = %#v\nwant %#v\ntext:\n%s", got.Delegates, tt.delegates, tt.text)
+			}
+		})
+	}
+}
+
+func TestStripReply(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"outlook header block", "Name: A B\n\nFrom: ISU <r@isu.example>\nSent: Monday\nTo: X\nSubject: Y\n\nName:\nEmail:", "Name: A B"},
+		{"outlook fr", "Nom : A B\n\nDe : ISU <r@isu.example>\nEnvoyé : lundi 8 juin 2020 10:00\nÀ : X\nObjet : Y\n\nNom :", "Nom : A B"},
+		{"outlook es", "Nombre: A B\n\nDe: ISU <r@isu.example>\nEnviado el: lunes, 8 de junio de 2020 10:00\nPara: X\nAsunto: Y\n\nNombre:", "Nombre: A B"},
+		{"original message", "ok\n-----Original Message-----\nFrom: x\nName:", "ok"},
+		{"gmail on wrote wrapped", "ok\n\nOn Mon, Jun 8, 2020 at 10:00 AM ISU Secretariat <\nregistrations@isu.example> wrote:\n\n> Name:", "ok"},
+		{"le a écrit", "ok\n\nLe lun. 8 juin 2020 à 10:00, ISU <r@isu.example> a écrit :\n> Nom :", "ok"},
+		{"el escribió", "ok\n\nEl lun., 8 jun. 2020 a las 10:00, ISU (<r@isu.example>) escribió:\n> Nombre:", "ok"},
+		{"iphone fr", "ok\n\nEnvoyé de mon iPhone\n\n> Le 8 juin", "ok"},
+		{"iphone es", "ok\n\nEnviado desde mi iPhone", "ok"},
+		{"sig dash", "ok\n-- \nJane Roe\njane@x.example", "ok"},
+		{"closing and name block", "ok\n\nBest regards,\nJane Roe\nFirst Secretary\njane@x.example", "ok"},
+		{"closing followed by a form is kept", "Thanks,\nName: Mr. A B\nEmail: a@b.example", "Thanks,\nName: Mr. A B\nEmail: a@b.example"},
+		{"nbsp and crlf", "ok\u00a0ok\r\n\r\n> quote", "ok ok"},
+		{"only a forward", "---------- Forwarded message ---------\nFrom: Jane <j@x.example>\nDate: Mon\nSubject: S\nTo: r@isu.example\n\nName: Mr. A B\nEmail: a@b.example", "Name: Mr. A B\nEmail: a@b.example"},
+		{"text then a forward", "see below\n\n---------- Forwarded message ---------\nFrom: Jane <j@x.example>\n\nName:", "see below"},
+		{"bottom posting", "On Mon, 8 Jun 2020, ISU <r@isu.example> wrote:\n> Name:\n\nName: Mr. A B", "Name: Mr. A B"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := inbox.StripReply(tt.in); got != tt.want {
+				t.Errorf("StripReply(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
