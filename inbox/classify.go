@@ -107,7 +107,8 @@ func bodyText(env *enmime.Envelope) (text string, fromHTML bool) {
 	var walk func(p *enmime.Part)
 	walk = func(p *enmime.Part) {
 		for ; p != nil; p = p.NextSibling {
-			if p.ContentType == "text/plain" && p.Disposition != "attachment" && !strings.HasSuffix(strings.ToLower(p.FileName), ".csv") {
+			// a part without Content-Type is text/plain (RFC 2046)
+			if (p.ContentType == "text/plain" || p.ContentType == "" && p.FirstChild == nil) && p.Disposition != "attachment" && !strings.HasSuffix(strings.ToLower(p.FileName), ".csv") {
 				parts = append(parts, string(p.Content))
 			}
 			if strings.HasPrefix(p.ContentType, "multipart/alternative") {
