@@ -476,6 +476,14 @@ func nameAndTitle(rest string) (name, title string) {
 				continue
 			}
 		}
+		if name == "" && !honorificRE.MatchString(c) && len(strings.Fields(c)) > 3 {
+			// "Our delegation will be headed by H.E. Mr. John Smith"
+			if loc := honorificAnyRE.FindStringIndex(" " + c); loc != nil {
+				if n := leadingName(strings.TrimLeft(c[max(loc[0]-1, 0):], " (,;")); n != "" {
+					c = n
+				}
+			}
+		}
 		switch {
 		case phoneRE.MatchString(c):
 			continue

@@ -90,6 +90,11 @@ func (p *regParser) form() {
 					cur.name = v
 				}
 			case fEmail:
+				if cur.name == "" && cur.first == "" && cur.last == "" && cur.title == "" {
+					// "Mr. John Smith / Ambassador / Email: j.smith@x": the
+					// name and title are the unlabelled lines above
+					cur.name, cur.title = p.lookBack(i)
+				}
 				if m := emailRE.FindStringSubmatch(v); m != nil {
 					cur.email = strings.ToLower(m[1])
 				} else {

@@ -306,6 +306,43 @@ func TestParseRegistrationMore(t *testing.T) {
 			delegates: []del{{Name: "Mr. John SMITH", Title: "Ambassador", Email: "j.smith@arcadia.example"}},
 		},
 		{
+			name: "note verbale in French",
+			text: "La Mission permanente de Bélavie présente ses compliments à l'Unité d'appui et a l'honneur de lui communiquer la composition de la délégation :\n\n- S.E. Monsieur Jean DUPONT, Ambassadeur, Représentant permanent (jean.dupont@belavie.example)\n- Madame Sophie BERNARD, Première Conseillère (sophie.bernard@belavie.example)\n\nLa Mission permanente saisit cette occasion pour renouveler à l'Unité l'assurance de sa haute considération.",
+			delegates: []del{
+				{Name: "S.E. Monsieur Jean DUPONT", Title: "Ambassadeur, Représentant permanent", Email: "jean.dupont@belavie.example"},
+				{Name: "Madame Sophie BERNARD", Title: "Première Conseillère", Email: "sophie.bernard@belavie.example"},
+			},
+		},
+		{
+			name: "numbered Spanish list with Correo",
+			text: "1. Excmo. Sr. Juan Pérez García, Embajador, Representante Permanente – Correo: jperez@sre.example\n2. Sra. Lucía Gómez, Consejera – Correo: lgomez@sre.example",
+			delegates: []del{
+				{Name: "Excmo. Sr. Juan Pérez García", Title: "Embajador, Representante Permanente", Email: "jperez@sre.example"},
+				{Name: "Sra. Lucía Gómez", Title: "Consejera", Email: "lgomez@sre.example"},
+			},
+		},
+		{
+			name: "name and title lines above a labelled email",
+			text: "1. H.E. Mr. John Smith\n   Ambassador\n   Email: j.smith@arcadia.example\n\n2. Ms. Jane Roe\n   First Secretary\n   Email: jane.roe@arcadia.example",
+			delegates: []del{
+				{Name: "H.E. Mr. John Smith", Title: "Ambassador", Email: "j.smith@arcadia.example"},
+				{Name: "Ms. Jane Roe", Title: "First Secretary", Email: "jane.roe@arcadia.example"},
+			},
+		},
+		{
+			name: "address in brackets after the name",
+			text: "Mr. Ahmed Khan (ahmed.khan@mofa.example), Counsellor\nJohn Doe <john.doe@mofa.example>",
+			delegates: []del{
+				{Name: "Mr. Ahmed Khan", Title: "Counsellor", Email: "ahmed.khan@mofa.example"},
+				{Name: "John Doe", Email: "john.doe@mofa.example"},
+			},
+		},
+		{
+			name:      "name inside a sentence",
+			text:      "Our delegation will be headed by H.E. Mr. John Smith, Ambassador (j.smith@arcadia.example).",
+			delegates: []del{{Name: "H.E. Mr. John Smith", Title: "Ambassador", Email: "j.smith@arcadia.example"}},
+		},
+		{
 			name:      "greeting is not a name",
 			text:      "Dear Colleagues\nj.smith@arcadia.example",
 			delegates: []del{{Email: "j.smith@arcadia.example"}},
