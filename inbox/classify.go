@@ -48,9 +48,10 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 			return
 		}
 	}
-	if reason := autoReplyReason(m, env); reason != "" {
+	autoReason, weak := autoReplyReason(m, env)
+	if autoReason != "" && !weak {
 		m.Kind = KindAutoReply
-		m.AutoReply = &AutoReply{Reason: reason, Suggested: suggestions(m.Body, m.From, replyTo)}
+		m.AutoReply = &AutoReply{Reason: autoReason, Suggested: suggestions(m.Body, m.From, replyTo)}
 		return
 	}
 
@@ -82,6 +83,14 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 		m.problem("%s", p)
 	}
 	switch {
+	case !reg.Empty() && autoReason != "":
+		m.Kind = KindRegistration
+		m.review("a registration with the marks of automatic mail (%s)", autoReason)
+	case autoReason != "":
+		m.Kind = KindAutoReply
+		m.AutoReply = &AutoReply{Reason: autoReason, Suggested: suggestions(m.Body, m.From, replyTo)}
+		m.Delegates, m.Withdrawn, m.Replaced, m.Declined = nil, nil, nil, false
+		return
 	case !reg.Empty():
 		m.Kind = KindRegistration
 		if quotedForm {

@@ -275,3 +275,23 @@ func TestParseFormFilledInQuote(t *testing.T) {
 		t.Errorf("Kind = %s, Delegates = %v, NeedsReview = %v (%s); want the delegate, for review", m.Kind, m.Delegates, m.NeedsReview, m.ReviewReason)
 	}
 }
+
+func TestParseListRegistration(t *testing.T) {
+	// a mission's shared mailbox run as a mailing list: the registration wins
+	// over List-Id and Precedence, for review
+	msg := "From: Jane Roe <jane.roe@arcadia-mfa.example>\r\nTo: registrations@isu.example\r\nSubject: Re: invitation\r\n" +
+		"List-Id: <mission.arcadia-mfa.example>\r\nPrecedence: list\r\nMessage-ID: <l@x.example>\r\nDate: Tue, 9 Jun 2020 10:00:00 +0200\r\n\r\n" +
+		"Name: Mr. Paul Green\r\nEmail: p.green@arcadia-mfa.example\r\n"
+	m, err := inbox.Parse(strings.NewReader(msg), replyTo, inbox.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Kind != inbox.KindRegistration || len(m.Delegates) != 1 || !m.NeedsReview || !strings.Contains(m.ReviewReason, "Precedence: list") {
+		t.Errorf("Kind = %s, Delegates = %v, NeedsReview = %v (%s)", m.Kind, m.Delegates, m.NeedsReview, m.ReviewReason)
+	}
+	// the same without delegates is an automatic message
+	m, _ = inbox.Parse(strings.NewReader(strings.Replace(msg, "Name: Mr. Paul Green\r\nEmail: p.green@arcadia-mfa.example\r\n", "Newsletter\r\n", 1)), replyTo, inbox.Limits{})
+	if m.Kind != inbox.KindAutoReply || m.AutoReply == nil {
+		t.Errorf("without delegates: Kind = %s, want auto-reply", m.Kind)
+	}
+}
