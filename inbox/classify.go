@@ -8,12 +8,19 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 )
 
+// maxText bounds the text of a message that is read.
+const maxText = 1 << 20
+
 // classify decides the kind of a parsed message and reads what its kind
 // carries. The order matters: a bounce may quote a calendar request or our
 // invitation and carry Auto-Submitted; a calendar reply may come from an
 // auto-accepting robot.
 func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) {
 	text, fromHTML := bodyText(env)
+	if len(text) > maxText {
+		text = text[:maxText]
+		m.problem("text longer than %d bytes: the rest was not read", maxText)
+	}
 	if strings.TrimSpace(text) == "" && env.Root != nil && strings.HasPrefix(env.Root.ContentType, "multipart/") && env.Root.FirstChild == nil {
 		// a multipart whose boundary never occurs: read the body as text
 		if len(rawBody) > 1<<20 {

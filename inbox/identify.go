@@ -12,7 +12,10 @@ import (
 // disagree (the token names contact A and the sender is an address of
 // contact B, or an unknown address), is marked NeedsReview with the reason
 // and no contact is returned. A bounce is matched by its failed recipients
-// instead, since it comes from a mail server.
+// instead, since it comes from a mail server. A calendar reply comes from a
+// delegate rather than a contact: it is matched when its sender is a
+// contact's address, and otherwise returns nil without review (the
+// calendar's ATTENDEE identifies the delegate).
 //
 // It returns the contact, or nil and the reason the message needs review.
 func Identify(m *Message, cs *meeting.Contacts, tokens map[string]string) (*meeting.Contact, string) {
@@ -41,6 +44,12 @@ func identify(m *Message, cs *meeting.Contacts, tokens map[string]string) (*meet
 			return nil, "the bounced address is not in the contact list"
 		}
 		return found, ""
+	}
+	if m.Kind == KindCalendarReply {
+		if c, ok := cs.ByEmail(m.From); ok {
+			return c, ""
+		}
+		return nil, ""
 	}
 	var byToken *meeting.Contact
 	if m.Token != "" {

@@ -39,6 +39,8 @@ func TestIdentify(t *testing.T) {
 		{"unknown token, known sender", inbox.Message{Token: "qqqqqqqq", From: "mission@belavie.example"}, "Belavie", ""},
 		{"unknown token, unknown sender", inbox.Message{Token: "qqqqqqqq", From: "x@y.example"}, "", "unknown reference token"},
 		{"token of a removed contact", inbox.Message{Token: "zzzzzzzz", From: "mission@belavie.example"}, "", "no longer in the contact list"},
+		{"calendar reply from a delegate", inbox.Message{Kind: inbox.KindCalendarReply, From: "j.smith@arcadia-mfa.example"}, "", ""},
+		{"calendar reply from a contact address", inbox.Message{Kind: inbox.KindCalendarReply, From: "mission@belavie.example"}, "Belavie", ""},
 		{"bounce by recipient", inbox.Message{Kind: inbox.KindBounce, From: "mailer-daemon@mx.example", Bounce: &inbox.Bounce{Recipients: []string{"mission@arcadia-mfa.example"}}}, "Arcadia", ""},
 		{"bounce of an unknown address", inbox.Message{Kind: inbox.KindBounce, From: "mailer-daemon@mx.example", Bounce: &inbox.Bounce{Recipients: []string{"x@y.example"}}}, "", "not in the contact list"},
 	}

@@ -202,6 +202,7 @@ var parser = enmime.NewParser(
 	enmime.DisableCharacterDetection(true),
 )
 
+// countBoundaries counts the boundary parameters ("boundary=") in raw.
 func countBoundaries(raw []byte) int {
 	n := 0
 	low := bytes.ToLower(raw)
@@ -210,8 +211,11 @@ func countBoundaries(raw []byte) int {
 		if j < 0 {
 			return n
 		}
-		n++
 		i += j + len("boundary")
+		rest := bytes.TrimLeft(low[i:min(i+8, len(low))], " \t")
+		if len(rest) > 0 && rest[0] == '=' {
+			n++
+		}
 	}
 }
 
