@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
+
+	"convene/meeting"
 )
 
 // maxText bounds the text of a message that is read.
@@ -32,6 +34,11 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 	m.Body = StripReply(text)
 	m.Calendar = calendarParts(env.Root)
 
+	if replyTo != "" && sameMailbox(m.From, replyTo) {
+		// our own mail come back (a loop, a list): never answer it
+		m.Kind, m.AutoReply = KindAutoReply, &AutoReply{Reason: "sent from our own address " + m.From}
+		return
+	}
 	if reason := reportReview(env); reason != "" {
 		m.review("%s", reason)
 		return
@@ -73,7 +80,8 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 	if reg.Empty() {
 		// the form filled in inside the quoted invitation (Outlook users
 		// often type below the header block): read it, but for review
-		if alt := ParseRegistration(unquotedText(text)); len(alt.Delegates) > 0 {
+		if alt := parseRegistration(unquotedText(text), true); hasNamedDelegate(alt.Delegates) {
+			alt.Withdrawn, alt.Replaced, alt.Declined = nil, nil, false
 			reg, quotedForm = alt, true
 		}
 	}
@@ -90,6 +98,11 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 		m.problem("%s", p)
 	}
 	switch {
+	case len(methods) > 0:
+		// an invitation (ours forwarded, or another meeting's): its text
+		// lists attendees, not delegates
+		m.Delegates, m.Withdrawn, m.Replaced, m.Declined = nil, nil, nil, false
+		m.review("calendar message with METHOD:%s, not a reply", methods[0])
 	case !reg.Empty() && autoReason != "":
 		m.Kind = KindRegistration
 		m.review("a registration with the marks of automatic mail (%s)", autoReason)
@@ -106,8 +119,6 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 		if reg.Declined && (len(reg.Delegates) > 0 || len(reg.Replaced) > 0) {
 			m.review("the reply both declines and names delegates")
 		}
-	case len(methods) > 0:
-		m.review("calendar message with METHOD:%s, not a reply", methods[0])
 	case strings.TrimSpace(m.Body) == "":
 		m.review("no new text and no delegates found")
 	default:
@@ -254,4 +265,28 @@ func unquotedText(text string) string {
 		}
 	}
 	return strings.Join(kept, "\n")
+}
+
+func hasNamedDelegate(ds []meeting.Delegate) bool {
+	for _, d := range ds {
+		if d.Name != "" && d.Email != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// sameMailbox reports whether a and b are the same mailbox, plus-address
+// details aside.
+func sameMailbox(a, b string) bool {
+	base := func(s string) string {
+		local, domain, ok := strings.Cut(meeting.NormalizeEmail(s), "@")
+		if !ok {
+			return ""
+		}
+		local, _, _ = strings.Cut(local, "+")
+		return local + "@" + domain
+	}
+	x := base(a)
+	return x != "" && x == base(b)
 }

@@ -295,3 +295,14 @@ func TestParseListRegistration(t *testing.T) {
 		t.Errorf("without delegates: Kind = %s, want auto-reply", m.Kind)
 	}
 }
+
+func TestParseOwnMail(t *testing.T) {
+	msg := "From: ISU <registrations+k7qmzt4x@isu.example>\r\nTo: registrations@isu.example\r\nSubject: invitation\r\n\r\nName:\r\nEmail:\r\n"
+	m, err := inbox.Parse(strings.NewReader(msg), replyTo, inbox.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Kind != inbox.KindAutoReply || m.AutoReply == nil || !strings.Contains(m.AutoReply.Reason, "our own address") {
+		t.Errorf("Kind = %s, AutoReply = %+v; want our own mail as automatic", m.Kind, m.AutoReply)
+	}
+}

@@ -43,17 +43,25 @@ const MaxRegistrationText = 256 << 10
 // ("replace X by Y") and withdrawals ("X will no longer attend"). An e-mail
 // address anchors a delegate in free text; in the form a Name alone is
 // enough, with a problem noted. It never panics.
-func ParseRegistration(text string) Registration {
+func ParseRegistration(text string) Registration { return parseRegistration(text, false) }
+
+// parseRegistration with formOnly reads only labelled form fields and
+// tables: for text that may hold quoted headers and attributions.
+func parseRegistration(text string, formOnly bool) Registration {
 	p := &regParser{}
 	if len(text) > MaxRegistrationText {
 		text = text[:MaxRegistrationText]
 		p.problem("text longer than %d bytes: the rest was not read", MaxRegistrationText)
 	}
 	p.split(normalizeText(text))
-	p.corrections()
+	if !formOnly {
+		p.corrections()
+	}
 	p.textTables()
 	p.form()
-	p.freeText()
+	if !formOnly {
+		p.freeText()
+	}
 	return p.result()
 }
 

@@ -58,7 +58,7 @@ func nameAndTitle(rest string) (name, title string) {
 	var titles []string
 	for _, c := range segSepRE.Split(rest, -1) {
 		c = stripArticle(strings.Trim(c, " .,;:-–—*_\"'<>"))
-		if c == "" {
+		if c == "" || strings.ContainsAny(c, "<>") || strings.Contains(c, "&gt") || strings.Contains(c, "&lt") {
 			continue
 		}
 		if f, v, sep := matchLabel(c); f != fNone && (sep || v == "") {
