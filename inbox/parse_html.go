@@ -81,7 +81,9 @@ func htmlToText(s string) string {
 				if isLayoutRow(n) {
 					break // a layout table: render its cells as blocks
 				}
-				newline()
+				if !atLineStart {
+					newline()
+				}
 				first := true
 				for c := n.FirstChild; c != nil; c = c.NextSibling {
 					if c.Type == html.ElementNode && (c.DataAtom == atom.Td || c.DataAtom == atom.Th) {
