@@ -108,6 +108,9 @@ func htmlToText(s string) string {
 		if block && !atLineStart {
 			newline()
 		}
+		if n.Type == html.ElementNode && (n.DataAtom == atom.P || n.DataAtom == atom.Table || n.DataAtom == atom.Ul || n.DataAtom == atom.Ol) {
+			b.WriteByte('\n') // a blank line after paragraphs, tables and lists
+		}
 	}
 	walk(doc, 0)
 	out := multiBlankRE.ReplaceAllString(b.String(), "\n\n")
