@@ -192,7 +192,7 @@ func stripSignature(lines []string) []string {
 				rest++
 			}
 		}
-		if rest <= maxSigLines && !formAfter(lines[i+1:]) {
+		if rest <= maxSigLines && !formAfter(lines[i+1:]) && !delegatesAfter(lines[i+1:]) {
 			lines = lines[:i]
 		}
 		break
@@ -205,6 +205,18 @@ func stripSignature(lines []string) []string {
 func formAfter(lines []string) bool {
 	for _, l := range lines {
 		if f, v, sep := matchLabel(l); sep && v != "" && (f == fName || f == fTitle || f == fNameTitle) {
+			return true
+		}
+	}
+	return false
+}
+
+// delegatesAfter reports whether lines hold a delegate written with a
+// courtesy title and an address ("Mr. A B, Ambassador, a.b@x"), which a
+// signature does not.
+func delegatesAfter(lines []string) bool {
+	for _, l := range lines {
+		if emailRE.MatchString(l) && honorificAnyRE.MatchString(" "+l) {
 			return true
 		}
 	}

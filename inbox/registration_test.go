@@ -371,6 +371,7 @@ func TestStripReply(t *testing.T) {
 		{"iphone es", "ok\n\nEnviado desde mi iPhone", "ok"},
 		{"sig dash", "ok\n-- \nJane Roe\njane@x.example", "ok"},
 		{"closing and name block", "ok\n\nBest regards,\nJane Roe\nFirst Secretary\njane@x.example", "ok"},
+		{"closing followed by delegates is kept", "Dear ISU,\n\nThanks!\nMr. A B, Ambassador, a.b@x.example", "Dear ISU,\n\nThanks!\nMr. A B, Ambassador, a.b@x.example"},
 		{"closing followed by a form is kept", "Thanks,\nName: Mr. A B\nEmail: a@b.example", "Thanks,\nName: Mr. A B\nEmail: a@b.example"},
 		{"nbsp and crlf", "ok\u00a0ok\r\n\r\n> quote", "ok ok"},
 		{"only a forward", "---------- Forwarded message ---------\nFrom: Jane <j@x.example>\nDate: Mon\nSubject: S\nTo: r@isu.example\n\nName: Mr. A B\nEmail: a@b.example", "Name: Mr. A B\nEmail: a@b.example"},
