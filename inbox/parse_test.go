@@ -306,3 +306,22 @@ func TestParseOwnMail(t *testing.T) {
 		t.Errorf("Kind = %s, AutoReply = %+v; want our own mail as automatic", m.Kind, m.AutoReply)
 	}
 }
+
+func TestParseCSVByRFC2231Name(t *testing.T) {
+	// an Excel export sent as application/octet-stream: only its file name,
+	// split and encoded per RFC 2231, says it is CSV
+	msg := "From: Luis Mora <lmora@mrree-costaverde.example>\r\nTo: registrations@isu.example\r\nSubject: lista\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAdjunto la lista.\r\n" +
+		"--b\r\nContent-Type: application/octet-stream\r\n" +
+		"Content-Disposition: attachment;\r\n filename*0*=utf-8''delega;\r\n filename*1*=ci%C3%B3n.csv\r\n\r\n" +
+		"Nombre,Cargo,Correo\r\nSr. Luis Mora,Consejero,lmora@mrree-costaverde.example\r\n--b--\r\n"
+	m, err := inbox.Parse(strings.NewReader(msg), replyTo, inbox.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []del{{Name: "Sr. Luis Mora", Title: "Consejero", Email: "lmora@mrree-costaverde.example"}}
+	if m.Kind != inbox.KindRegistration || !reflect.DeepEqual(m.Delegates, want) {
+		t.Errorf("Kind = %s (%s), Delegates = %v; want %v", m.Kind, m.ReviewReason, m.Delegates, want)
+	}
+}
