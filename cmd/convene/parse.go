@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"convene/inbox"
+	"convene/meeting"
+	"convene/store"
+)
+
+func init() {
+	register(&command{
+		name:    "parse",
+		summary: "show how mail files are understood, one JSON line each; changes nothing",
+		usage:   "[-c meeting.yaml] FILE...",
+		help: `Reads each FILE (a raw message, .eml; - for standard input) as the inbox
+would, and prints one JSON object per message (JSON Lines): file, kind
+(registration, calendar-reply, bounce, auto-reply, other), contact (the
+matched contact's name, or null), needs_review and review_reason, delegates
+(name, title, email), withdrawn, replaced, declined, attendee, partstat, uid
+(calendar replies; not filled in yet), bounced and permanent (bounces),
+auto_reply and suggested (automatic replies), from, subject, token, problems.
+
+Without -c there is no contact matching and no reply-to address for tokens
+in plus-addresses (tokens in subjects are still read). With -c, contacts come
+from the meeting's contacts file and reply tokens from its store, if the store
+exists. Nothing is sent, stored or moved. Exits 1 if a file cannot be read.`,
+		example: "convene parse -c meeting.yaml reply.eml | jq .\nconvene parse bounce.eml oof.eml",
+		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
+			cfg := fs.String("c", "", "the meeting file, for contact matching")
+			return func(ctx context.Context, args []string) error {
+				if len(args) == 0 {
+					return usagef("want at least one FILE")
+				}
+				var (
+					cs      *meeting.Contacts
+					tokens  map[string]string
+					replyTo string
+				)
+				if *cfg != "" {
+					m, c, err := loadConfig(a, *cfg)
+					if err != nil {
+						return err
+					}
+					cs, replyTo = c, m.Sender.ReplyTo
+					if tokens, err = storeTokens(ctx, m.Store); err != nil {
+						return err
+					}
+				}
+				enc := json.NewEncoder(a.stdout)
+				enc.SetEscapeHTML(false)
+				failed := false
+				for _, name := range args {
+					res := parseFile(a, name, replyTo, cs, tokens)
+					if res.Error != "" {
+						failed = true
+						fmt.Fprintf(a.stderr, "convene parse: %s: %s\n", name, res.Error)
+					}
+					if err := enc.Encode(res); err != nil {
+						return err
+					}
+				}
+				if failed {
+					return silentError{exitFail}
+				}
+				return nil
+			}
+		},
+	})
+}
+
+// storeTokens returns the reply tokens (token → contact name) from the store
+// at path, or none when there is no store yet.
+func storeTokens(ctx context.Context, path string) (map[string]string, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	byName, err := db.Tokens(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read tokens: %w", err)
+	}
+	tokens := make(map[string]string, len(byName))
+	for name, tok := range byName {
+		tokens[tok] = name
+	}
+	return tokens, nil
+}
+
+// parseResult is one line of `convene parse`.
+type parseResult struct {
+	File         string              `json:"file"`
+	Kind         inbox.Kind          `json:"kind,omitempty"`
+	Contact      *string             `json:"contact"`
+	NeedsReview  bool                `json:"needs_review"`
+	ReviewReason string              `json:"review_reason"`
+	Delegates    []meeting.Delegate  `json:"delegates"`
+	Withdrawn    []string            `json:"withdrawn"`
+	Replaced     []inbox.Replacement `json:"replaced"`
+	Declined     bool                `json:"declined"`
+	Attendee     *string             `json:"attendee"`
+	Partstat     *string             `json:"partstat"`
+	UID          *string             `json:"uid"`
+	Bounced      []string            `json:"bounced"`
+	Permanent    bool                `json:"permanent"`
+	AutoReply    string              `json:"auto_reply,omitempty"`
+	Suggested    []string            `json:"suggested,omitempty"`
+	From         string              `json:"from"`
+	Subject      string              `json:"subject"`
+	Token        string              `json:"token,omitempty"`
+	Problems     []string            `json:"problems,omitempty"`
+	Error        string              `json:"error,omitempty"`
+}
+
+func parseFile(a *app, name, replyTo string, cs *meeting.Contacts, tokens map[string]string) parseResult {
+	res := parseResult{File: name, Delegates: []meeting.Delegate{}, Withdrawn: []string{}, Replaced: []inbox.Replacement{}, Bounced: []string{}}
+	var r io.Reader
+	if name == "-" {
+		r = a.stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			res.Error = err.Error()
+			return res
+		}
+		defer f.Close()
+		r = f
+	}
+	m, err := inbox.Parse(r, replyTo, inbox.Limits{})
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	if cs != nil {
+		if c, _ := inbox.Identify(m, cs, tokens); c != nil {
+			res.Contact = &c.Name
+		}
+	}
+	res.Kind, res.NeedsReview, res.ReviewReason = m.Kind, m.NeedsReview, m.ReviewReason
+	res.From, res.Subject, res.Token, res.Problems = m.From, m.Subject, m.Token, m.Problems
+	res.Declined = m.Declined
+	res.Delegates = append(res.Delegates, m.Delegates...)
+	res.Withdrawn = append(res.Withdrawn, m.Withdrawn...)
+	res.Replaced = append(res.Replaced, m.Replaced...)
+	if m.Bounce != nil {
+		res.Bounced = append(res.Bounced, m.Bounce.Recipients...)
+		res.Permanent = m.Bounce.Permanent
+	}
+	if m.AutoReply != nil {
+		res.AutoReply, res.Suggested = m.AutoReply.Reason, m.AutoReply.Suggested
+	}
+	return res
+}

@@ -1,0 +1,121 @@
+package inbox_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"convene/inbox"
+)
+
+// maxFuzzInput caps what the fuzzers feed in: the parsers' time must stay
+// bounded on any input of this size.
+const maxFuzzInput = 64 << 10
+
+func seedFiles(f *testing.F, patterns ...string) {
+	for _, p := range patterns {
+		files, _ := filepath.Glob(p)
+		for _, name := range files {
+			data, err := os.ReadFile(name)
+			if err == nil && len(data) <= maxFuzzInput {
+				f.Add(data)
+			}
+		}
+	}
+}
+
+// FuzzParse checks that Parse never panics, never fails on a readable
+// message, and returns a consistent classification.
+func FuzzParse(f *testing.F) {
+	seedFiles(f, "testdata/*.eml",
+		filepath.Join(mailCorpus, "*", "*.eml"), filepath.Join(imipCorpus, "*.eml"))
+	f.Add([]byte("From: a@b.example\r\n\r\nName: Mr. A B\r\nEmail: a@b.example\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzInput {
+			return
+		}
+		start := time.Now()
+		m, err := inbox.Parse(bytes.NewReader(data), "registrations@isu.example", inbox.Limits{MaxSize: maxFuzzInput})
+		if d := time.Since(start); d > 3*time.Second {
+			t.Fatalf("Parse took %v on %d bytes", d, len(data))
+		}
+		if err != nil {
+			if len(bytes.TrimSpace(data)) != 0 {
+				t.Fatalf("Parse: %v", err)
+			}
+			return
+		}
+		switch m.Kind {
+		case inbox.KindRegistration:
+			if len(m.Delegates)+len(m.Withdrawn)+len(m.Replaced) == 0 && !m.Declined {
+				t.Errorf("registration without content")
+			}
+		case inbox.KindBounce:
+			if m.Bounce == nil {
+				t.Errorf("bounce without Bounce")
+			}
+		case inbox.KindAutoReply:
+			if m.AutoReply == nil {
+				t.Errorf("auto-reply without AutoReply")
+			}
+		case inbox.KindCalendarReply:
+			if len(m.Calendar) == 0 {
+				t.Errorf("calendar reply without a calendar part")
+			}
+		case inbox.KindOther:
+			if !m.NeedsReview || m.ReviewReason == "" {
+				t.Errorf("other without a review reason")
+			}
+		default:
+			t.Errorf("unknown Kind %q", m.Kind)
+		}
+		if !utf8.ValidString(m.Body) {
+			t.Errorf("Body is not UTF-8")
+		}
+	})
+}
+
+// FuzzRegistration checks that the text parser never panics and returns
+// only delegates with a name or an address.
+func FuzzRegistration(f *testing.F) {
+	for _, s := range []string{
+		"Name: H.E. Mr. John Smith\nTitle: Ambassador\nEmail: j.smith@arcadia.example\n",
+		"H.E. Mr. John Smith, Ambassador, j.smith@x.example; Ms. Jane Roe, First Secretary, jane.roe@x.example",
+		"DOE, Jane (Ms.), Counsellor, jane.doe@mission.example",
+		"Nom | Fonction | Courriel\nM. Paul Girard | Premier secrétaire | paul.girard@x.example",
+		"Please replace Mr. John Smith by Ms. Jane Roe, jane.roe@x.example",
+		"M. Jean Dupont ne participera plus.",
+		"Lamentablemente, nuestra delegación no participará.",
+		"Mr. John Smith will be replaced by:\nName: Mr. Paul Green\nEmail: p.green@x.example",
+	} {
+		f.Add(s)
+	}
+	bodies, _ := filepath.Glob(filepath.Join(mailCorpus, "reply", "body-only", "*.txt"))
+	for _, b := range bodies {
+		if data, err := os.ReadFile(b); err == nil && len(data) <= maxFuzzInput {
+			f.Add(string(data))
+		}
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > maxFuzzInput {
+			return
+		}
+		start := time.Now()
+		wd := time.AfterFunc(5*time.Second, func() { panic(fmt.Sprintf("WATCHDOG %q", text)) })
+		defer wd.Stop()
+		r := inbox.ParseRegistration(inbox.StripReply(text))
+		r2 := inbox.ParseRegistration(text)
+		if d := time.Since(start); d > 3*time.Second {
+			t.Fatalf("took %v on %d bytes", d, len(text))
+		}
+		for _, d := range append(r.Delegates, r2.Delegates...) {
+			if d.Name == "" && d.Email == "" {
+				t.Errorf("delegate with neither name nor address: %+v", d)
+			}
+		}
+	})
+}

@@ -1,0 +1,224 @@
+package inbox
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	// separators that start the quoted message in Outlook, Apple Mail and
+	// others, in the languages staff and missions use.
+	originalRE = regexp.MustCompile(`(?i)^\s*[-_=*]{2,}\s*(?:original\s+message|message\s+d['’]origine|mensaje\s+original|ursprüngliche\s+nachricht|messaggio\s+originale|mensagem\s+original|oorspronkelijk\s+bericht|исходное\s+сообщение|原始邮件)\s*[-_=*]{2,}\s*$`)
+	forwardRE  = regexp.MustCompile(`(?i)^\s*(?:[-_=*>]{2,}\s*(?:forwarded\s+message|message\s+transf[ée]r[ée]|mensaje\s+reenviado|weitergeleitete\s+nachricht|original\s+message\s+follows)\s*[-_=*<]{0,}|begin\s+forwarded\s+message\s*:|d[ée]but\s+du\s+message\s+r[ée]exp[ée]di[ée]\s*:|inicio\s+del\s+mensaje\s+reenviado\s*:)\s*$`)
+	// header lines of a quoted message: "From:", "De :", "De:", "Von:", "Od:"
+	hdrFromRE = regexp.MustCompile(`(?i)^\s*\**\s*(?:from|de|von|od|da|van|от|发件人|寄件者)\s*\**\s*[:：]\s*\**\s*\S`)
+	hdrNextRE = regexp.MustCompile(`(?i)^\s*\**\s*(?:sent|date|to|cc|subject|envoy[ée]|[àa]|objet|date\s+d['’]envoi|enviado(?:\s+el)?|fecha|para|asunto|gesendet|an|betreff|datum|verzonden|aan|onderwerp|inviato|oggetto|wysłano|temat|do|отправлено|кому|тема|发送时间|收件人|主题)\s*\**\s*[:：]`)
+	// attribution lines: "On Mon, 8 Jun 2020 at 10:00, X <x@y> wrote:",
+	// "Le lun. 8 juin 2020 à 10:00, X a écrit :", "El lun, 8 jun 2020, X escribió:"
+	wroteRE   = regexp.MustCompile(`(?i)(?:wrote|writes|(?:schreef|skrev|schrieb)\s+[^:]{0,120}|schreef|skrev|пише|kirjoitti|napsal\(a\)|napsal|írta|a\s+[ée]crit|escribi[óo]|schrieb|ha\s+scritto|escreveu|schreef|napisał\(a\)|napisał|пишет|написал\(а\)|написал|写道)\s*[:：]?\s*$`)
+	onStartRE = regexp.MustCompile(`(?i)^\s*(?:-+\s*)?(?:on|le|el|am|il|em|op|den|dne|w\s+dniu|dnia|в)\b|^\s*\d{1,4}[-/.年]\d{1,2}|^\s*\S+@\S+|^\s*[^\s]+,\s`)
+	underRE   = regexp.MustCompile(`^\s*_{10,}\s*$`)
+	// signatures
+	sigDashRE   = regexp.MustCompile(`^-- ?$`)
+	sentFromRE  = regexp.MustCompile(`(?i)^\s*(?:sent\s+from\s+my\s+|sent\s+from\s+(?:outlook|mail|yahoo|samsung)|sent\s+from\s+\S+\s+(?:for|on)\s+(?:ios|android|iphone|ipad)|get\s+outlook\s+for\s+|envoy[ée]\s+(?:de|depuis)\s+(?:mon|l['’]|outlook|yahoo)|obtenir\s+outlook\s+pour|enviado\s+desde\s+(?:mi|el|outlook|yahoo|correo)|obtener\s+outlook\s+para|von\s+meinem\s+\S+\s+gesendet|inviato\s+da|sendt\s+fra\s+min|skickat\s+från\s+min|verzonden\s+(?:vanaf|met)\s+mijn|enviado\s+do\s+meu|sent\s+via\s+)`)
+	closingRE   = regexp.MustCompile(`(?i)^\s*(?:(?:best|kind|warm|warmest|many\s+thanks\s+and|with\s+best|with\s+kind)\s+regards|regards|best\s+wishes|best|cheers|sincerely(?:\s+yours)?|yours\s+(?:sincerely|faithfully|truly)|thanks?(?:\s+you)?(?:\s+(?:in\s+advance|very\s+much))?|many\s+thanks|respectfully|cordialement|bien\s+cordialement|tr[èe]s\s+cordialement|sinc[èe]res\s+salutations|meilleures\s+salutations|salutations(?:\s+distingu[ée]es)?|bien\s+[àa]\s+vous|merci(?:\s+beaucoup|\s+d['’]avance)?|atentamente|saludos(?:\s+cordiales)?|un\s+(?:cordial\s+)?saludo|cordiales\s+saludos|muchas\s+gracias|gracias|reciba\s+un\s+cordial\s+saludo)\s*[,.!]?\s*$`)
+	maxSigLines = 10
+	// lines left at the end: separators, blank lines, Gmail's tracking dot
+	trailerRE = regexp.MustCompile(`^[\s\-_=*~ᐧ]*$`)
+)
+
+// StripReply returns the new text of a reply: the quoted message (lines
+// starting with '>', Outlook header blocks, "-----Original Message-----",
+// "On … wrote:", "Le … a écrit :", "El … escribió:") and the signature
+// ("-- ", "Sent from my iPhone", a closing followed by a short name block)
+// are removed. A forwarded message that is the whole content is kept. Text
+// is normalised first: CRLF to LF, no-break spaces to spaces.
+func StripReply(text string) string { return stripReply(text, 0) }
+
+func stripReply(text string, depth int) string {
+	text = normalizeText(text)
+	lines := strings.Split(text, "\n")
+	cut := len(lines)
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		switch {
+		case originalRE.MatchString(line):
+			cut = i
+		case forwardRE.MatchString(line):
+			if strings.TrimSpace(unquoted(lines[:i])) == "" {
+				// only a forwarded message: keep it, without its headers
+				j := i + 1
+				if j < len(lines) && (hdrFromRE.MatchString(lines[j]) || hdrNextRE.MatchString(lines[j])) {
+					for j < len(lines) && strings.TrimSpace(lines[j]) != "" {
+						j++ // the forwarded headers, with their folded lines
+					}
+				}
+				if depth < 2 {
+					return stripReply(strings.Join(lines[j:], "\n"), depth+1)
+				}
+				cut = i
+			}
+			cut = i
+		case underRE.MatchString(line) && i+1 < len(lines) && (hdrFromRE.MatchString(nextNonEmpty(lines, i+1)) || hdrNextRE.MatchString(nextNonEmpty(lines, i+1))):
+			cut = i
+		case hdrFromRE.MatchString(line) && headerBlockFollows(lines, i):
+			cut = i
+		case isAttribution(lines, i):
+			cut = i
+		}
+		if cut != len(lines) {
+			break
+		}
+	}
+	if cut < len(lines) && strings.TrimSpace(unquoted(lines[:cut])) == "" {
+		// bottom-posting: nothing above the quote, the reply is below it
+		if below := stripReply(unquoted(lines[cut+1:]), depth+1); below != "" && depth < 2 {
+			return below
+		}
+	}
+	lines = lines[:cut]
+	// drop '>' quotes wherever they are
+	var kept []string
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimLeft(l, " "), ">") {
+			continue
+		}
+		kept = append(kept, strings.TrimRight(l, " \t"))
+	}
+	kept = stripSignature(kept)
+	for len(kept) > 0 && trailerRE.MatchString(kept[len(kept)-1]) {
+		kept = kept[:len(kept)-1]
+	}
+	return strings.TrimSpace(strings.Join(kept, "\n"))
+}
+
+func unquoted(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		if !strings.HasPrefix(strings.TrimLeft(l, " "), ">") {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func nextNonEmpty(lines []string, i int) string {
+	for ; i < len(lines); i++ {
+		if strings.TrimSpace(lines[i]) != "" {
+			return lines[i]
+		}
+	}
+	return ""
+}
+
+// headerBlockFollows reports whether a "From:" line at i starts a block of
+// quoted headers (Sent:, To:, Subject: within the next lines).
+func headerBlockFollows(lines []string, i int) bool {
+	n := 0
+	for j := i + 1; j < len(lines) && j <= i+5; j++ {
+		if strings.TrimSpace(lines[j]) == "" {
+			continue
+		}
+		if hdrNextRE.MatchString(lines[j]) {
+			n++
+			if n >= 1 {
+				return true
+			}
+		}
+	}
+	// Outlook on one line: "From: X Sent: Monday ... To: Y Subject: Z"
+	l := strings.ToLower(lines[i])
+	return (strings.Contains(l, " sent:") || strings.Contains(l, " envoyé :") || strings.Contains(l, " enviado el:")) && strings.Contains(l, "subject:") || strings.Contains(l, "objet :") || strings.Contains(l, "asunto:")
+}
+
+// isAttribution reports whether line i (possibly wrapped onto the next one
+// or two lines) is an "On … wrote:" line.
+func isAttribution(lines []string, i int) bool {
+	line := strings.TrimSpace(lines[i])
+	if line == "" || len(line) > 400 {
+		return false
+	}
+	if !onStartRE.MatchString(line) && !strings.ContainsAny(line, "@0123456789") {
+		return false
+	}
+	joined := line
+	for k := 0; k < 3 && i+k < len(lines); k++ {
+		if k > 0 {
+			next := strings.TrimSpace(lines[i+k])
+			if next == "" || strings.HasPrefix(next, ">") {
+				break
+			}
+			joined += " " + next
+		}
+		tail := joined
+		if len(tail) > 200 {
+			tail = tail[len(tail)-200:]
+		}
+		if wroteRE.MatchString(tail) && (onStartRE.MatchString(line) || strings.Contains(joined, "@")) {
+			// the quoted text follows (or the message ends)
+			rest := nextNonEmpty(lines, i+k+1)
+			return rest == "" || strings.HasPrefix(strings.TrimSpace(rest), ">") || k > 0 || len(joined) > 20
+		}
+	}
+	return false
+}
+
+// stripSignature removes "-- " signatures, "Sent from my iPhone" lines and a
+// closing ("Best regards,") followed by a short name block.
+func stripSignature(lines []string) []string {
+	for i, l := range lines {
+		if sigDashRE.MatchString(l) {
+			lines = lines[:i]
+			break
+		}
+	}
+	for i, l := range lines {
+		if sentFromRE.MatchString(l) && len(l) < 80 {
+			lines = lines[:i]
+			break
+		}
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		if !closingRE.MatchString(lines[i]) {
+			continue
+		}
+		if strings.TrimSpace(strings.Join(lines[:i], "")) == "" {
+			break // "Thank you." is the whole message
+		}
+		rest := 0
+		for _, l := range lines[i+1:] {
+			if strings.TrimSpace(l) != "" {
+				rest++
+			}
+		}
+		if rest <= maxSigLines && !formAfter(lines[i+1:]) && !delegatesAfter(lines[i+1:]) {
+			lines = lines[:i]
+		}
+		break
+	}
+	return lines
+}
+
+// formAfter reports whether lines hold a filled-in form field, which a
+// signature never does ("Name: ..." after "Thanks," is data).
+func formAfter(lines []string) bool {
+	for _, l := range lines {
+		if f, v, sep := matchLabel(l); sep && v != "" && (f == fName || f == fTitle || f == fNameTitle) {
+			return true
+		}
+	}
+	return false
+}
+
+// delegatesAfter reports whether lines hold a delegate written with a
+// courtesy title and an address ("Mr. A B, Ambassador, a.b@x"), which a
+// signature does not.
+func delegatesAfter(lines []string) bool {
+	for _, l := range lines {
+		if emailRE.MatchString(l) && honorificAnyRE.MatchString(" "+l) {
+			return true
+		}
+	}
+	return false
+}

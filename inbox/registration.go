@@ -1,0 +1,213 @@
+package inbox
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"convene/meeting"
+)
+
+// Registration is what the text of a reply says about a mission's delegation.
+type Registration struct {
+	Delegates []meeting.Delegate // delegates to register, in the order written
+	Withdrawn []string           // e-mail addresses (or names, when no address was given) withdrawn
+	Replaced  []Replacement      // corrections; their New delegates are not repeated in Delegates
+	Declined  bool               // the mission will not attend at all
+	Problems  []string           // what could not be read with certainty
+}
+
+// Replacement is a correction: the delegate Old (an address, or a name when
+// no address was given) is replaced by New.
+type Replacement struct {
+	Old string           `json:"old"`
+	New meeting.Delegate `json:"new"`
+}
+
+// Empty reports whether r says nothing about the delegation.
+func (r Registration) Empty() bool {
+	return len(r.Delegates) == 0 && len(r.Withdrawn) == 0 && len(r.Replaced) == 0 && !r.Declined
+}
+
+// MaxRegistrationText is how much text ParseRegistration reads; the rest is
+// ignored (and reported as a problem).
+const MaxRegistrationText = 256 << 10
+
+// ParseRegistration reads the new text of a reply (quotes and signature
+// already stripped, see [StripReply]): the reply form with its labels in
+// English, French or Spanish, text tables with a header row, free text with
+// one delegate per line or several separated by semicolons, corrections
+// ("replace X by Y") and withdrawals ("X will no longer attend"). An e-mail
+// address anchors a delegate in free text; in the form a Name alone is
+// enough, with a problem noted. It never panics.
+func ParseRegistration(text string) Registration { return parseRegistration(text, false) }
+
+// parseRegistration with formOnly reads only labelled form fields and
+// tables: for text that may hold quoted headers and attributions.
+func parseRegistration(text string, formOnly bool) Registration {
+	p := &regParser{}
+	if len(text) > MaxRegistrationText {
+		text = text[:MaxRegistrationText]
+		p.problem("text longer than %d bytes: the rest was not read", MaxRegistrationText)
+	}
+	p.split(normalizeText(text))
+	if !formOnly {
+		p.corrections()
+	}
+	p.textTables()
+	p.form()
+	if !formOnly {
+		p.freeText()
+	}
+	return p.result()
+}
+
+// found is a delegate and the logical line it was read from.
+type found struct {
+	d    meeting.Delegate
+	line int
+}
+
+type regParser struct {
+	lines    []string // logical lines (soft-wrapped prose joined)
+	used     []bool
+	found    []found
+	reg      Registration
+	replLine []int // line of each Replaced entry whose New is still to come
+}
+
+func (p *regParser) problem(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	if !slices.Contains(p.reg.Problems, s) {
+		p.reg.Problems = append(p.reg.Problems, s)
+	}
+}
+
+// normalizeText turns CRLF and CR into LF, no-break and other odd spaces into
+// spaces, drops zero-width characters and invalid UTF-8.
+func normalizeText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '\u00a0', '\u2007', '\u202f', '\u2009', '\u200a', '\u2002', '\u2003', '\u3000', '\v', '\f':
+			return ' '
+		case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', '\u200e', '\u200f':
+			return -1
+		case '\u2028', '\u2029':
+			return '\n'
+		}
+		if r < 0x20 && r != '\n' && r != '\t' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+var (
+	emailRE       = regexp.MustCompile(`(?i)(?:mailto:)?([a-z0-9][a-z0-9._%+'\-]*@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,})`)
+	sentenceEndRE = regexp.MustCompile(`[.:;!?)]$`)
+)
+
+// split cuts text into logical lines: prose soft-wrapped by the mail client
+// is joined back, form lines and list items stay on their own.
+func (p *regParser) split(text string) {
+	raw := strings.Split(text, "\n")
+	for i := 0; i < len(raw); i++ {
+		line := strings.TrimRight(raw[i], " \t")
+		for i+1 < len(raw) && len(line) > 50 && len(line) < 2000 && !sentenceEndRE.MatchString(line) &&
+			!strings.ContainsAny(line, "|\t") && isContinuation(raw[i+1], strings.Contains(line, "@")) {
+			i++
+			line += " " + strings.TrimSpace(raw[i])
+		}
+		p.lines = append(p.lines, line)
+	}
+	p.used = make([]bool, len(p.lines))
+}
+
+func isContinuation(next string, hasAddress bool) bool {
+	t := strings.TrimSpace(next)
+	if t == "" || bulletRE.MatchString(next) && stripBullet(next) != t {
+		return false
+	}
+	if f, _, sep := matchLabel(t); f != fNone && sep {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(t)
+	return unicode.IsLower(r) || !hasAddress && strings.Contains(t, "@") && !strings.ContainsAny(t, "|\t")
+}
+
+// ---- result ----
+
+func (p *regParser) result() Registration {
+	// a correction whose new delegate was given below it, in the form
+	for k, at := range p.replLine {
+		if at < 0 {
+			continue
+		}
+		for j, f := range p.found {
+			if f.line > at {
+				p.reg.Replaced[k].New = f.d
+				p.found = slices.Delete(p.found, j, j+1)
+				break
+			}
+		}
+		if p.reg.Replaced[k].New == (meeting.Delegate{}) {
+			p.problem("the replacement of %s is not named", p.reg.Replaced[k].Old)
+		}
+	}
+	slices.SortStableFunc(p.found, func(a, b found) int { return a.line - b.line })
+	byEmail := map[string]int{}
+	byName := map[string]int{}
+	for _, f := range p.found {
+		d := f.d
+		d.Name = collapseSpaces(d.Name)
+		d.Title = collapseSpaces(d.Title)
+		if d.Email != "" {
+			if k, ok := byEmail[d.Email]; ok {
+				mergeDelegate(&p.reg.Delegates[k], d)
+				continue
+			}
+		}
+		if key := strings.ToLower(d.Name); key != "" {
+			if k, ok := byName[key]; ok && (p.reg.Delegates[k].Email == "" || d.Email == "") {
+				mergeDelegate(&p.reg.Delegates[k], d)
+				if d.Email != "" {
+					byEmail[d.Email] = k
+				}
+				continue
+			}
+		}
+		if d.Email != "" {
+			byEmail[d.Email] = len(p.reg.Delegates)
+		}
+		if d.Name != "" {
+			byName[strings.ToLower(d.Name)] = len(p.reg.Delegates)
+		}
+		p.reg.Delegates = append(p.reg.Delegates, d)
+	}
+	for _, d := range p.reg.Delegates {
+		if d.Email == "" {
+			p.problem("no e-mail address for %s", d.Name)
+		}
+	}
+	return p.reg
+}
+
+func mergeDelegate(dst *meeting.Delegate, d meeting.Delegate) {
+	if dst.Name == "" {
+		dst.Name = d.Name
+	}
+	if dst.Title == "" {
+		dst.Title = d.Title
+	}
+	if dst.Email == "" {
+		dst.Email = d.Email
+	}
+}
+
+func collapseSpaces(s string) string { return strings.Join(strings.Fields(s), " ") }

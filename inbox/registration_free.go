@@ -1,0 +1,200 @@
+package inbox
+
+import (
+	"regexp"
+	"strings"
+
+	"convene/meeting"
+)
+
+var (
+	segSepRE    = regexp.MustCompile(`\s*[,;|\t]\s*|\s+[-–—/]\s+|\s*[()\[\]]\s*|\s{3,}|\s*:\s+`)
+	surnameRE   = regexp.MustCompile(`^(\p{Lu}[\p{Lu}'’\-]+(?:\s+\p{Lu}[\p{Lu}'’\-]+)*)\s*,\s*(\p{Lu}[\p{L}'’\-.]*(?:\s+\p{Lu}[\p{L}'’\-.]*)*)\s*(?:\(([^)]{1,20})\))?`)
+	junkRE      = regexp.MustCompile(`[{}]|":|=\S|://|\S{60,}|^(?i:from|to|cc|reply-to|sender|return-path|received|message-id|subject|date)\s*:|^[A-Z][A-Za-z]*-[A-Za-z-]+:\s`)
+	proseWordRE = regexp.MustCompile(`(?i)\b(?:please|contact|write|questions?|queries|regarding|should|would|could|kindly|veuillez|contacter|contactez|écrire|questions?|merci|por\s+favor|contacte|escriba|preguntas?|consultas?|reply|respond|send|envoyer|enviar|copy|copie|copia|cc)\b`)
+)
+
+// parseSegment reads one delegate from free text anchored by an e-mail
+// address: "H.E. Mr. John Smith, Ambassador, j.smith@x.example",
+// "DOE, Jane (Ms.) - Counsellor - jane.doe@x.example",
+// "Ms. Jane Roe <jane.roe@x.example>".
+func parseSegment(seg string) (meeting.Delegate, bool) {
+	m := emailRE.FindStringSubmatchIndex(seg)
+	if m == nil {
+		return meeting.Delegate{}, false
+	}
+	d := meeting.Delegate{Email: strings.ToLower(seg[m[2]:m[3]])}
+	rest := seg[:m[0]] + " " + seg[m[1]:]
+	rest = strings.NewReplacer("<>", " ", "()", " ", "[]", " ", "< >", " ", "( )", " ").Replace(rest)
+	rest = stripBullet(rest)
+	// labels in the segment: "Email:", "Name:"
+	d.Name, d.Title = nameAndTitle(rest)
+	return d, true
+}
+
+// nameAndTitle splits what surrounds an address into a name and a title.
+func nameAndTitle(rest string) (name, title string) {
+	rest = strings.TrimSpace(rest)
+	if i := strings.LastIndex(rest, ": "); i >= 0 {
+		// "Our delegation: Mr. X, ..." drops the introduction
+		if f, _, _ := matchLabel(rest[:i]); f == fNone {
+			rest = rest[i+2:]
+		}
+	}
+	hon := ""
+	if m := surnameRE.FindStringSubmatchIndex(rest); m != nil {
+		h := ""
+		if m[6] >= 0 {
+			h = rest[m[6]:m[7]]
+		}
+		if h == "" || isHonorific(h) {
+			name = rest[m[4]:m[5]] + " " + rest[m[2]:m[3]]
+			if h != "" {
+				name = h + " " + name
+			}
+			rest = rest[m[1]:]
+		}
+	}
+	var titles []string
+	for _, c := range segSepRE.Split(rest, -1) {
+		c = stripArticle(strings.Trim(c, " .,;:-–—*_\"'<>"))
+		if c == "" || strings.ContainsAny(c, "<>") || strings.Contains(c, "&gt") || strings.Contains(c, "&lt") {
+			continue
+		}
+		if f, v, sep := matchLabel(c); f != fNone && (sep || v == "") {
+			c = strings.TrimSpace(v)
+			if c == "" {
+				continue
+			}
+		}
+		if name == "" && !honorificRE.MatchString(c) && len(strings.Fields(c)) > 3 {
+			// "Our delegation will be headed by H.E. Mr. John Smith"
+			if loc := honorificAnyRE.FindStringIndex(" " + c); loc != nil {
+				if n := leadingName(strings.TrimLeft(c[max(loc[0]-1, 0):], " (,;")); n != "" {
+					c = n
+				}
+			}
+		}
+		switch {
+		case phoneRE.MatchString(c):
+			continue
+		case isHonorific(c) || isHonorific(c+"."):
+			if name != "" && !honorificRE.MatchString(name) {
+				name = c + " " + name
+			} else {
+				hon = c
+			}
+		case name == "" && (looksLikeName(c) || (hon != "" && leadingName(c) != "")):
+			name = c
+			if hon != "" {
+				name = hon + " " + name
+				hon = ""
+			}
+		case len(strings.Fields(c)) <= 10:
+			titles = append(titles, c)
+		}
+	}
+	if name == "" && len(titles) > 0 && !isTitleWords(titles[0]) && leadingName(titles[0]) == titles[0] {
+		name, titles = titles[0], titles[1:]
+	}
+	return strings.TrimSpace(name), strings.Join(titles, ", ")
+}
+
+// freeText reads delegates from the lines not used yet: each line (or each
+// part between semicolons) with an address is a delegate; an address alone
+// on its line takes the name and title from the lines just above it.
+func (p *regParser) freeText() {
+	for i, line := range p.lines {
+		if p.used[i] || !strings.Contains(line, "@") {
+			continue
+		}
+		for _, seg := range splitSegments(line) {
+			d, ok := parseSegment(seg)
+			if !ok {
+				continue
+			}
+			rest := strings.TrimSpace(emailRE.ReplaceAllString(seg, ""))
+			if junkRE.MatchString(rest) {
+				continue // JSON, URLs, headers: not written by a person
+			}
+			if words := len(strings.Fields(rest)); words > 12 || (proseWordRE.MatchString(rest) && d.Name == "") {
+				p.problem("address %s appears in a sentence and was not read as a delegate", d.Email)
+				continue
+			}
+			if d.Name == "" && d.Title == "" {
+				d.Name, d.Title = p.lookBack(i)
+			}
+			p.found = append(p.found, found{d: d, line: i})
+		}
+		p.used[i] = true
+	}
+}
+
+// splitSegments cuts a line holding several delegates: at semicolons, and
+// after each address when there are several.
+func splitSegments(line string) []string {
+	var out []string
+	for _, piece := range strings.Split(line, ";") {
+		locs := emailRE.FindAllStringIndex(piece, -1)
+		if len(locs) <= 1 {
+			out = append(out, piece)
+			continue
+		}
+		start := 0
+		for k, loc := range locs {
+			end := loc[1]
+			if k == len(locs)-1 {
+				end = len(piece)
+			} else {
+				for end < len(piece) && strings.ContainsRune(">)]", rune(piece[end])) {
+					end++
+				}
+			}
+			out = append(out, piece[start:end])
+			start = end
+		}
+	}
+	return out
+}
+
+// lookBack finds the name and title of an address alone on its line in the
+// lines just above it ("Mr. John Smith / Ambassador / j.smith@x").
+func (p *regParser) lookBack(i int) (name, title string) {
+	var block []int
+	blanks := 0
+	for j := i - 1; j >= 0 && len(block) < 3; j-- {
+		t := strings.TrimSpace(stripBullet(p.lines[j]))
+		if t == "" {
+			// cells of a table turned into text are often one per line,
+			// separated by blank lines
+			if blanks++; blanks > 3 {
+				break
+			}
+			continue
+		}
+		if p.used[j] || strings.Contains(t, "@") || strings.HasSuffix(t, ":") || len(strings.Fields(t)) > 10 || closingRE.MatchString(t) || greetingRE.MatchString(t) {
+			break
+		}
+		block = append([]int{j}, block...)
+		if looksLikeName(t) {
+			break // the name starts the block
+		}
+	}
+	var titles []string
+	for _, j := range block {
+		t := strings.TrimSpace(stripBullet(p.lines[j]))
+		if f, v, sep := matchLabel(t); f != fNone && sep {
+			t = v
+		}
+		if name == "" && looksLikeName(t) {
+			name = t
+			p.used[j] = true
+			continue
+		}
+		if name != "" {
+			titles = append(titles, t)
+			p.used[j] = true
+		}
+	}
+	return name, strings.Join(titles, ", ")
+}
