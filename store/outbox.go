@@ -1,0 +1,340 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"time"
+)
+
+// Outbox message states.
+const (
+	OutboxQueued  = "queued"  // recorded, not tried yet
+	OutboxSending = "sending" // claimed by a worker; its SMTP transaction may be under way
+	OutboxSent    = "sent"    // the server accepted it (250 after DATA)
+	OutboxRetry   = "retry"   // failed temporarily; tried again at next_attempt_at
+	OutboxFailed  = "failed"  // failed permanently; last_error holds the server's reply
+)
+
+// OutboxBatch is one send: a template sent to a set of recipients.
+type OutboxBatch struct {
+	ID        string
+	Template  string
+	CreatedAt time.Time
+	Total     int // messages recorded for the batch
+}
+
+// OutboxMessage is a message to record in the outbox.
+type OutboxMessage struct {
+	Key        string // dedupe key, unique in the store (e.g. batch + "/" + recipient)
+	Contact    string
+	From       string   // envelope sender
+	Recipients []string // envelope recipients
+	MessageID  string
+	Raw        []byte // the exact bytes to send
+}
+
+// Domain returns the domain of the first recipient, lower case.
+func (m OutboxMessage) Domain() string {
+	if len(m.Recipients) == 0 {
+		return ""
+	}
+	r := m.Recipients[0]
+	return strings.ToLower(r[strings.LastIndexByte(r, '@')+1:])
+}
+
+// EnqueueOutbox records a batch and its messages in one transaction. It is
+// idempotent: messages whose Key is already recorded (by this or any earlier
+// call) are skipped, so enqueueing the same batch again adds nothing. It
+// returns how many messages were added. msgs is consumed inside the
+// transaction, so a caller can render one message at a time; an error it
+// yields rolls everything back.
+func (db *DB) EnqueueOutbox(ctx context.Context, b OutboxBatch, msgs iter.Seq2[OutboxMessage, error]) (added int, err error) {
+	if b.ID == "" {
+		return 0, errors.New("store: outbox batch without id")
+	}
+	err = db.Update(ctx, func(tx *Tx) error {
+		added = 0
+		now := ms(tx.Now())
+		created := now
+		if !b.CreatedAt.IsZero() {
+			created = ms(b.CreatedAt)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_batches (id, template, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT (id) DO NOTHING`, b.ID, b.Template, created); err != nil {
+			return fmt.Errorf("store: enqueue batch %s: %w", b.ID, err)
+		}
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO outbox_messages
+			(batch, dedupe_key, contact, sender, recipients, domain, message_id, state, next_attempt_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $8)
+			ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		body, err := tx.PrepareContext(ctx, `INSERT INTO outbox_bodies (message, raw) VALUES ($1, $2)`)
+		if err != nil {
+			return err
+		}
+		defer body.Close()
+		for m, err := range msgs {
+			if err != nil {
+				return err
+			}
+			if m.Key == "" || m.From == "" || len(m.Recipients) == 0 || len(m.Raw) == 0 {
+				return fmt.Errorf("store: enqueue %s: message %q lacks a key, sender, recipient or body", b.ID, m.Key)
+			}
+			var id int64
+			err := ins.QueryRowContext(ctx, b.ID, m.Key, m.Contact, m.From, strings.Join(m.Recipients, ";"),
+				m.Domain(), m.MessageID, now).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // already recorded
+			}
+			if err != nil {
+				return fmt.Errorf("store: enqueue %s: %w", m.Key, err)
+			}
+			if _, err := body.ExecContext(ctx, id, m.Raw); err != nil {
+				return fmt.Errorf("store: enqueue %s: %w", m.Key, err)
+			}
+			added++
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox_batches SET total = (SELECT count(*) FROM outbox_messages WHERE batch = $1) WHERE id = $1`, b.ID)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return added, nil
+}
+
+// OutboxClaim is a message claimed for sending.
+type OutboxClaim struct {
+	ID         int64
+	Batch      string
+	MessageID  string
+	From       string
+	Recipients []string
+	Domain     string
+	Attempts   int // including this one
+	Raw        []byte
+}
+
+// ClaimOutbox moves up to limit messages that are due at now (queued, or
+// retry with next_attempt_at <= now) to sending, counts the attempt, and
+// returns them, oldest first. batch "" claims from the whole outbox. One
+// transaction: a claim is durable before any SMTP transaction starts.
+func (db *DB) ClaimOutbox(ctx context.Context, batch string, limit int, now time.Time) ([]OutboxClaim, error) {
+	var out []OutboxClaim
+	err := db.Update(ctx, func(tx *Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, `UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = $1
+			WHERE id IN (SELECT id FROM outbox_messages
+				WHERE state IN ('queued', 'retry') AND next_attempt_at <= $1 AND ($2 = '' OR batch = $2)
+				ORDER BY id LIMIT $3)
+			RETURNING id, batch, message_id, sender, recipients, domain, attempts`, ms(now), batch, limit)
+		if err != nil {
+			return fmt.Errorf("store: claim: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c OutboxClaim
+			var rcpts string
+			if err := rows.Scan(&c.ID, &c.Batch, &c.MessageID, &c.From, &rcpts, &c.Domain, &c.Attempts); err != nil {
+				return err
+			}
+			c.Recipients = strings.Split(rcpts, ";")
+			out = append(out, c)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		body, err := tx.PrepareContext(ctx, `SELECT raw FROM outbox_bodies WHERE message = $1`)
+		if err != nil {
+			return err
+		}
+		defer body.Close()
+		for i := range out {
+			if err := body.QueryRowContext(ctx, out[i].ID).Scan(&out[i].Raw); err != nil {
+				return fmt.Errorf("store: claim body of %d: %w", out[i].ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING gives no order guarantee.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].ID < out[j-1].ID; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+// OutboxResult is the outcome of one claimed message.
+type OutboxResult struct {
+	ID    int64
+	State string // OutboxSent, OutboxRetry, OutboxFailed, or OutboxQueued to hand back an untried claim
+	// NextAttempt is when a retry is due (OutboxRetry, OutboxQueued).
+	NextAttempt time.Time
+	Error       string // the server's reply or the connection error
+}
+
+// CompleteOutbox records results in one transaction. A result with state
+// OutboxQueued returns a claim that was never tried (shutdown, a rate limit)
+// without counting its attempt.
+func (db *DB) CompleteOutbox(ctx context.Context, results []OutboxResult) error {
+	if len(results) == 0 {
+		return nil
+	}
+	return db.Update(ctx, func(tx *Tx) error {
+		now := ms(tx.Now())
+		st, err := tx.PrepareContext(ctx, `UPDATE outbox_messages SET state = $2, next_attempt_at = $3, last_error = $4, updated_at = $5,
+			sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END,
+			attempts = CASE WHEN $2 = 'queued' THEN attempts - 1 ELSE attempts END
+			WHERE id = $1 AND state = 'sending'`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, r := range results {
+			switch r.State {
+			case OutboxSent, OutboxRetry, OutboxFailed, OutboxQueued:
+			default:
+				return fmt.Errorf("store: complete %d: bad state %q", r.ID, r.State)
+			}
+			if _, err := st.ExecContext(ctx, r.ID, r.State, ms(r.NextAttempt), r.Error, now); err != nil {
+				return fmt.Errorf("store: complete %d: %w", r.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// RequeueSending puts messages left in sending back in the queue and returns
+// how many there were. Call it once at startup, before any worker claims: a
+// message in sending then belongs to a process that died (kill -9, power
+// loss) between its claim and the record of its result. Its SMTP transaction
+// may or may not have completed, so it is sent again, with the same bytes and
+// Message-ID; this is the only way the outbox sends a message twice. Only one
+// sending process may use a store at a time.
+func (db *DB) RequeueSending(ctx context.Context) (int, error) {
+	var n int64
+	err := db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox_messages SET state = 'queued', updated_at = $1 WHERE state = 'sending'`, ms(tx.Now()))
+		if err != nil {
+			return fmt.Errorf("store: requeue: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// OutboxPending returns how many messages of batch ("" for all) are not
+// finished (queued, sending or retry), and when the earliest queued or retry
+// message is due (zero when none).
+func (db *DB) OutboxPending(ctx context.Context, batch string) (n int, next time.Time, err error) {
+	var minNext sql.NullInt64
+	err = db.sql.QueryRowContext(ctx, `SELECT count(*), min(CASE WHEN state <> 'sending' THEN next_attempt_at END) FROM outbox_messages
+		WHERE state IN ('queued', 'sending', 'retry') AND ($1 = '' OR batch = $1)`, batch).Scan(&n, &minNext)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: outbox pending: %w", err)
+	}
+	if minNext.Valid {
+		next = time.UnixMilli(minNext.Int64).UTC()
+	}
+	return n, next, nil
+}
+
+// OutboxBatchStats is a batch with its messages counted by state.
+type OutboxBatchStats struct {
+	OutboxBatch
+	Counts map[string]int // by state
+}
+
+// OutboxBatches lists the batches, newest first (batch "" ), or the one batch named.
+func (db *DB) OutboxBatches(ctx context.Context, batch string) ([]OutboxBatchStats, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT b.id, b.template, b.created_at, b.total, coalesce(m.state, ''), count(m.id)
+		FROM outbox_batches b LEFT JOIN outbox_messages m ON m.batch = b.id
+		WHERE $1 = '' OR b.id = $1
+		GROUP BY b.id, b.template, b.created_at, b.total, m.state
+		ORDER BY b.created_at DESC, b.id`, batch)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox batches: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxBatchStats
+	for rows.Next() {
+		var b OutboxBatchStats
+		var created int64
+		var state string
+		var n int
+		if err := rows.Scan(&b.ID, &b.Template, &created, &b.Total, &state, &n); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].ID != b.ID {
+			b.CreatedAt = fromMS(created)
+			b.Counts = map[string]int{}
+			out = append(out, b)
+		}
+		if state != "" {
+			out[len(out)-1].Counts[state] = n
+		}
+	}
+	return out, rows.Err()
+}
+
+// OutboxEntry is a recorded message without its body.
+type OutboxEntry struct {
+	ID          int64
+	Batch       string
+	Key         string
+	Contact     string
+	Recipients  []string
+	MessageID   string
+	State       string
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	UpdatedAt   time.Time
+	SentAt      time.Time
+}
+
+// OutboxEntries lists the messages of batch ("" for all) in the given states
+// (none: every state), in the order they were recorded.
+func (db *DB) OutboxEntries(ctx context.Context, batch string, states ...string) ([]OutboxEntry, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, batch, dedupe_key, contact, recipients, message_id, state, attempts,
+		next_attempt_at, last_error, updated_at, sent_at FROM outbox_messages
+		WHERE ($1 = '' OR batch = $1) AND ($2 = '' OR instr($2, ',' || state || ',') > 0) ORDER BY id`,
+		batch, stateList(states))
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox entries: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxEntry
+	for rows.Next() {
+		var e OutboxEntry
+		var rcpts string
+		var next, upd, sent int64
+		if err := rows.Scan(&e.ID, &e.Batch, &e.Key, &e.Contact, &rcpts, &e.MessageID, &e.State, &e.Attempts,
+			&next, &e.LastError, &upd, &sent); err != nil {
+			return nil, err
+		}
+		e.Recipients = strings.Split(rcpts, ";")
+		e.NextAttempt, e.UpdatedAt, e.SentAt = fromMS(next), fromMS(upd), fromMS(sent)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func stateList(states []string) string {
+	if len(states) == 0 {
+		return ""
+	}
+	return "," + strings.Join(states, ",") + ","
+}
