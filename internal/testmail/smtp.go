@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/rand/v2"
 	"net"
 	"strings"
@@ -87,6 +88,7 @@ func NewSMTP(tb testing.TB, opts Options) *SMTP {
 		return &session{s: s, conn: c}, nil
 	}))
 	s.srv.Domain = "testmail.local"
+	s.srv.ErrorLog = log.New(io.Discard, "", 0) // dropped connections are expected here
 	s.srv.AllowInsecureAuth = true
 	s.srv.MaxMessageBytes = 64 << 20
 	s.srv.MaxRecipients = 100
