@@ -64,12 +64,12 @@ const invite = "BEGIN:VCALENDAR\r\n" +
 func goldenMessages() map[string]mailer.Message {
 	return map[string]mailer.Message{
 		"circular_en": {
-			From:    mailer.Address{Name: "ISU Secretariat", Email: "isu@isu.example"},
-			To:      []mailer.Address{{Name: "Permanent Mission of Norway", Email: "geneva@mission-no.example"}},
-			ReplyTo: mailer.Address{Email: "registrations+k7d2mq4x9a@isu.example"},
-			Subject: "Intersessional Meetings 2020: invitation [REF k7d2mq4x9a]",
-			Text:    "Excellency,\r\n\r\nThe Implementation Support Unit has the honour to invite...\r\n",
-			HTML:    "<p>Excellency,</p>\r\n<p>The Implementation Support Unit has the honour to invite&hellip;</p>\r\n",
+			From:      mailer.Address{Name: "ISU Secretariat", Email: "isu@isu.example"},
+			To:        []mailer.Address{{Name: "Permanent Mission of Norway", Email: "geneva@mission-no.example"}},
+			ReplyTo:   mailer.Address{Email: "registrations+k7d2mq4x9a@isu.example"},
+			Subject:   "Intersessional Meetings 2020: invitation [REF k7d2mq4x9a]",
+			Text:      "Excellency,\r\n\r\nThe Implementation Support Unit has the honour to invite...\r\n",
+			HTML:      "<p>Excellency,</p>\r\n<p>The Implementation Support Unit has the honour to invite&hellip;</p>\r\n",
 			MessageID: mailer.MessageID("invitation-20200415", "Norway", "isu.example"),
 			Date:      fixedDate, Automated: true,
 		},
