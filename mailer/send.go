@@ -308,24 +308,24 @@ func (s *Sender) Run(ctx context.Context) error {
 	return err
 }
 
-// A run is one Drain or Run: a dispatcher (the caller's goroutine) claims
-// messages in small transactions and hands them to workers, each with its
-// own SMTP connection; a committer records results in group transactions.
+// A run is one Drain or Run. A coordinator (the caller's goroutine) is the
+// only writer: in one transaction it records the results that arrived and
+// claims due messages for the workers (store.SettleOutbox), so a commit
+// covers several connections' results and nobody waits on SQLite's lock.
+// Each worker owns one SMTP connection.
 type run struct {
 	s       *Sender
 	ctx     context.Context // cancelled by the caller: no new work
 	work    chan store.OutboxClaim
 	results chan *result
-	done    chan struct{} // signalled after each recorded group
 	start   time.Time
 	pending int
 
-	fatalOnce sync.Once
-	fatal     error
-	failed    atomic.Bool
+	fatal  error // set by the coordinator, or by a worker before it reports
+	fatalM sync.Mutex
+	failed atomic.Bool
 
-	mu                  sync.Mutex
-	sent, perm, retried int
+	sent, perm, retried int // coordinator only
 }
 
 type result struct {
@@ -338,23 +338,19 @@ func (s *Sender) loop(ctx context.Context, batch string, daemon bool) (Report, e
 		return Report{}, err
 	}
 	r := &run{s: s, ctx: ctx, work: make(chan store.OutboxClaim, s.opts.ClaimSize),
-		results: make(chan *result, 4*s.opts.Concurrency), done: make(chan struct{}, 1), start: s.opts.Now()}
+		results: make(chan *result, 2*s.opts.Concurrency), start: s.opts.Now()}
 	r.pending, _, _ = s.db.OutboxPending(ctx, batch)
-	var workers, committer sync.WaitGroup
-	committer.Go(r.commit)
+	var workers sync.WaitGroup
 	for i := range s.opts.Concurrency {
 		workers.Go(func() { r.worker(i) })
 	}
-	err := r.dispatch(batch, daemon)
-	close(r.work)
-	workers.Wait()
-	close(r.results)
-	committer.Wait()
+	go func() {
+		workers.Wait()
+		close(r.results)
+	}()
+	err := r.coordinate(batch, daemon)
 
-	rep := Report{Requeued: s.requeue, Elapsed: s.opts.Now().Sub(r.start)}
-	r.mu.Lock()
-	rep.Sent, rep.Failed, rep.Retried = r.sent, r.perm, r.retried
-	r.mu.Unlock()
+	rep := Report{Sent: r.sent, Failed: r.perm, Retried: r.retried, Requeued: s.requeue, Elapsed: s.opts.Now().Sub(r.start)}
 	rep.Pending, _, _ = s.db.OutboxPending(context.WithoutCancel(ctx), batch)
 	if r.fatal != nil {
 		return rep, r.fatal
@@ -368,99 +364,101 @@ func (s *Sender) loop(ctx context.Context, batch string, daemon bool) (Report, e
 }
 
 func (r *run) setFatal(err error) {
-	r.fatalOnce.Do(func() {
+	r.fatalM.Lock()
+	if r.fatal == nil {
 		r.fatal = err
-		r.failed.Store(true)
-	})
+	}
+	r.fatalM.Unlock()
+	r.failed.Store(true)
 }
 
-// dispatch claims due messages and feeds the workers until nothing is left
-// (Drain) or ctx ends.
-func (r *run) dispatch(batch string, daemon bool) error {
+// coordinate records results and hands out claims until nothing is left
+// (Drain), ctx ends or a fatal error; then it closes the work channel and
+// keeps recording until every worker has reported.
+func (r *run) coordinate(batch string, daemon bool) error {
 	s := r.s
-	for {
-		if r.failed.Load() {
-			return nil
-		}
-		if err := r.ctx.Err(); err != nil {
-			return err
-		}
-		room := cap(r.work) - len(r.work)
-		if room > 0 {
-			claims, err := s.db.ClaimOutbox(r.ctx, batch, room, s.opts.Now())
-			if err != nil {
-				if r.ctx.Err() != nil {
-					return r.ctx.Err()
-				}
-				return err
-			}
-			for _, c := range claims {
-				r.work <- c // room was checked: never blocks
-			}
-			if len(claims) > 0 {
-				continue
-			}
-		}
-		// Nothing due now: wait for a result, a wake-up or the next retry.
-		n, next, err := s.db.OutboxPending(r.ctx, batch)
-		if err != nil {
-			if r.ctx.Err() != nil {
-				return r.ctx.Err()
-			}
-			return err
-		}
-		if n == 0 && !daemon {
-			return nil
-		}
-		var timer <-chan time.Time
-		var t *time.Timer
-		if !next.IsZero() {
-			t = time.NewTimer(max(next.Sub(s.opts.Now()), time.Millisecond))
-			timer = t.C
-		}
-		select {
-		case <-r.ctx.Done():
-		case <-r.done:
-		case <-s.wake:
-		case <-timer:
-		}
-		if t != nil {
-			t.Stop()
+	db := context.WithoutCancel(r.ctx) // results are recorded even after ctx ends
+	var stopErr error
+	stopping, idle := false, false
+	stop := func(err error) {
+		if !stopping {
+			stopping, stopErr = true, err
+			close(r.work)
 		}
 	}
-}
-
-// commit records results in groups: whatever has arrived while the
-// previous transaction committed goes into the next one.
-func (r *run) commit() {
-	const maxGroup = 256
-	ctx := context.WithoutCancel(r.ctx)
-	group := make([]*result, 0, maxGroup)
-	rs := make([]store.OutboxResult, 0, maxGroup)
-	for first := range r.results {
-		group = append(group[:0], first)
-	fill:
-		for len(group) < maxGroup {
+	group := make([]*result, 0, 64)
+	rs := make([]store.OutboxResult, 0, 64)
+	for {
+		group = group[:0]
+		if stopping || idle || len(r.work) == cap(r.work) {
+			// Nothing to claim now: wait for an event.
+			var timer <-chan time.Time
+			var t *time.Timer
+			if idle && !stopping {
+				n, next, err := s.db.OutboxPending(db, batch)
+				if err != nil {
+					r.setFatal(err)
+					stop(nil)
+					continue
+				}
+				if n == 0 && !daemon {
+					stop(nil)
+					continue
+				}
+				if !next.IsZero() {
+					t = time.NewTimer(max(next.Sub(s.opts.Now()), time.Millisecond))
+					timer = t.C
+				}
+			}
+			var done <-chan struct{}
+			var wake chan struct{}
+			if !stopping {
+				done, wake = r.ctx.Done(), s.wake
+			}
 			select {
 			case x, ok := <-r.results:
 				if !ok {
-					break fill
+					return stopErr
+				}
+				group = append(group, x)
+			case <-done:
+				stop(r.ctx.Err())
+			case <-wake:
+				idle = false
+			case <-timer:
+				idle = false
+			}
+			if t != nil {
+				t.Stop()
+			}
+		}
+	gather:
+		for len(group) < cap(group) {
+			select {
+			case x, ok := <-r.results:
+				if !ok {
+					break gather // seen again at the blocking receive
 				}
 				group = append(group, x)
 			default:
-				break fill
+				break gather
 			}
+		}
+		limit := 0
+		if !stopping && !idle && !r.failed.Load() {
+			limit = cap(r.work) - len(r.work)
+		}
+		if len(group) == 0 && limit == 0 {
+			continue
 		}
 		rs = rs[:0]
 		for _, g := range group {
 			rs = append(rs, g.r)
 		}
-		err := r.s.db.CompleteOutbox(ctx, rs)
+		claims, err := s.db.SettleOutbox(db, rs, batch, limit, s.opts.Now())
 		if err != nil {
 			r.setFatal(fmt.Errorf("mailer: record results: %w", err))
-		}
-		r.mu.Lock()
-		if err == nil {
+		} else {
 			for _, g := range group {
 				switch g.r.State {
 				case store.OutboxSent:
@@ -472,20 +470,27 @@ func (r *run) commit() {
 				}
 			}
 		}
-		p := Progress{Sent: r.sent, Failed: r.perm, Retried: r.retried, Pending: r.pending, Elapsed: r.s.opts.Now().Sub(r.start)}
-		r.mu.Unlock()
 		for _, g := range group {
 			g.ack <- err
 		}
-		if p.Elapsed > 0 {
-			p.Rate = float64(p.Sent) / p.Elapsed.Seconds()
+		if len(group) > 0 && s.opts.Progress != nil {
+			p := Progress{Sent: r.sent, Failed: r.perm, Retried: r.retried, Pending: r.pending, Elapsed: s.opts.Now().Sub(r.start)}
+			if p.Elapsed > 0 {
+				p.Rate = float64(p.Sent) / p.Elapsed.Seconds()
+			}
+			s.opts.Progress(p)
 		}
-		if r.s.opts.Progress != nil {
-			r.s.opts.Progress(p)
+		for _, c := range claims {
+			r.work <- c // limit was the room left: never blocks
 		}
-		select {
-		case r.done <- struct{}{}:
-		default:
+		if limit > 0 {
+			idle = len(claims) == 0
+		}
+		if len(group) > 0 {
+			idle = false // a retry may have become due sooner, or in-flight work ended
+		}
+		if r.failed.Load() {
+			stop(nil)
 		}
 	}
 }
@@ -555,7 +560,14 @@ func (r *run) worker(id int) {
 				continue
 			}
 		}
-		err, broken := s.transact(conn, c, waitPrev)
+		raw, err := s.db.OutboxBody(context.WithoutCancel(r.ctx), c.ID)
+		if err != nil {
+			r.setFatal(err)
+			waitPrev()
+			release(c)
+			continue
+		}
+		err, broken := s.transact(conn, c, raw, waitPrev)
 		if errors.Is(err, errCommit) {
 			conn.Close()
 			conn = nil
@@ -632,7 +644,7 @@ var errCommit = errors.New("mailer: previous result not recorded")
 // transact runs one SMTP transaction with the stored bytes. Before the
 // final dot it calls beforeDot, which waits for the previous result to be
 // recorded (see worker). broken reports that the connection cannot be reused.
-func (s *Sender) transact(conn *smtp.Client, c store.OutboxClaim, beforeDot func() error) (err error, broken bool) {
+func (s *Sender) transact(conn *smtp.Client, c store.OutboxClaim, raw []byte, beforeDot func() error) (err error, broken bool) {
 	if err := conn.UpdateDeadline(s.opts.Timeout); err != nil {
 		return err, true
 	}
@@ -658,7 +670,7 @@ func (s *Sender) transact(conn *smtp.Client, c store.OutboxClaim, beforeDot func
 	if err != nil {
 		return fail(err)
 	}
-	if _, err := w.Write(c.Raw); err != nil {
+	if _, err := w.Write(raw); err != nil {
 		return err, true
 	}
 	if err := beforeDot(); err != nil {

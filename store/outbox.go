@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 )
@@ -110,7 +112,7 @@ func (db *DB) EnqueueOutbox(ctx context.Context, b OutboxBatch, msgs iter.Seq2[O
 	return added, nil
 }
 
-// OutboxClaim is a message claimed for sending.
+// OutboxClaim is a message claimed for sending. Its bytes are read with OutboxBody.
 type OutboxClaim struct {
 	ID         int64
 	Batch      string
@@ -119,21 +121,57 @@ type OutboxClaim struct {
 	Recipients []string
 	Domain     string
 	Attempts   int // including this one
-	Raw        []byte
 }
 
-// ClaimOutbox moves up to limit messages that are due at now (queued, or
-// retry with next_attempt_at <= now) to sending, counts the attempt, and
-// returns them, oldest first. batch "" claims from the whole outbox. One
+// OutboxResult is the outcome of one claimed message.
+type OutboxResult struct {
+	ID    int64
+	State string // OutboxSent, OutboxRetry, OutboxFailed, or OutboxQueued to hand back an untried claim
+	// NextAttempt is when a retry is due (OutboxRetry, OutboxQueued).
+	NextAttempt time.Time
+	Error       string // the server's reply or the connection error
+}
+
+// ClaimOutbox moves up to limit messages that are due at now (retries whose
+// time has come first, then queued ones in the order they were recorded) to
+// sending, counts the attempt, and returns them ordered by id. batch "" claims from the whole outbox. One
 // transaction: a claim is durable before any SMTP transaction starts.
 func (db *DB) ClaimOutbox(ctx context.Context, batch string, limit int, now time.Time) ([]OutboxClaim, error) {
+	return db.SettleOutbox(ctx, nil, batch, limit, now)
+}
+
+// CompleteOutbox records results in one transaction. A result with state
+// OutboxQueued returns a claim that was never tried (shutdown, a rate limit)
+// without counting its attempt. Only messages in sending are changed.
+func (db *DB) CompleteOutbox(ctx context.Context, results []OutboxResult) error {
+	if len(results) == 0 {
+		return nil
+	}
+	_, err := db.SettleOutbox(ctx, results, "", 0, time.Time{})
+	return err
+}
+
+// SettleOutbox records results and claims up to limit due messages in one
+// transaction: CompleteOutbox and ClaimOutbox with one commit. A sender
+// with a single writer goroutine avoids waiting on SQLite's write lock.
+func (db *DB) SettleOutbox(ctx context.Context, results []OutboxResult, batch string, limit int, now time.Time) ([]OutboxClaim, error) {
 	var out []OutboxClaim
 	err := db.Update(ctx, func(tx *Tx) error {
 		out = out[:0]
+		if err := completeOutbox(ctx, tx, results); err != nil {
+			return err
+		}
+		if limit <= 0 {
+			return nil
+		}
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = $1
-			WHERE id IN (SELECT id FROM outbox_messages
-				WHERE state IN ('queued', 'retry') AND next_attempt_at <= $1 AND ($2 = '' OR batch = $2)
-				ORDER BY id LIMIT $3)
+			WHERE id IN (
+				SELECT id FROM (SELECT id FROM outbox_messages
+					WHERE state = 'retry' AND next_attempt_at <= $1 AND ($2 = '' OR batch = $2) ORDER BY next_attempt_at LIMIT $3)
+				UNION ALL
+				SELECT id FROM (SELECT id FROM outbox_messages
+					WHERE state = 'queued' AND ($2 = '' OR batch = $2) ORDER BY id LIMIT $3)
+				LIMIT $3)
 			RETURNING id, batch, message_id, sender, recipients, domain, attempts`, ms(now), batch, limit)
 		if err != nil {
 			return fmt.Errorf("store: claim: %w", err)
@@ -148,71 +186,53 @@ func (db *DB) ClaimOutbox(ctx context.Context, batch string, limit int, now time
 			c.Recipients = strings.Split(rcpts, ";")
 			out = append(out, c)
 		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		body, err := tx.PrepareContext(ctx, `SELECT raw FROM outbox_bodies WHERE message = $1`)
-		if err != nil {
-			return err
-		}
-		defer body.Close()
-		for i := range out {
-			if err := body.QueryRowContext(ctx, out[i].ID).Scan(&out[i].Raw); err != nil {
-				return fmt.Errorf("store: claim body of %d: %w", out[i].ID, err)
-			}
-		}
-		return nil
+		return rows.Err()
 	})
 	if err != nil {
 		return nil, err
 	}
-	// RETURNING gives no order guarantee.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].ID < out[j-1].ID; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortFunc(out, func(a, b OutboxClaim) int { return cmp.Compare(a.ID, b.ID) }) // RETURNING has no order
 	return out, nil
 }
 
-// OutboxResult is the outcome of one claimed message.
-type OutboxResult struct {
-	ID    int64
-	State string // OutboxSent, OutboxRetry, OutboxFailed, or OutboxQueued to hand back an untried claim
-	// NextAttempt is when a retry is due (OutboxRetry, OutboxQueued).
-	NextAttempt time.Time
-	Error       string // the server's reply or the connection error
-}
-
-// CompleteOutbox records results in one transaction. A result with state
-// OutboxQueued returns a claim that was never tried (shutdown, a rate limit)
-// without counting its attempt.
-func (db *DB) CompleteOutbox(ctx context.Context, results []OutboxResult) error {
+func completeOutbox(ctx context.Context, tx *Tx, results []OutboxResult) error {
 	if len(results) == 0 {
 		return nil
 	}
-	return db.Update(ctx, func(tx *Tx) error {
-		now := ms(tx.Now())
-		st, err := tx.PrepareContext(ctx, `UPDATE outbox_messages SET state = $2, next_attempt_at = $3, last_error = $4, updated_at = $5,
-			sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END,
-			attempts = CASE WHEN $2 = 'queued' THEN attempts - 1 ELSE attempts END
-			WHERE id = $1 AND state = 'sending'`)
-		if err != nil {
-			return err
+	now := ms(tx.Now())
+	st, err := tx.PrepareContext(ctx, `UPDATE outbox_messages SET state = $2, next_attempt_at = $3, last_error = $4, updated_at = $5,
+		sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END,
+		attempts = CASE WHEN $2 = 'queued' THEN attempts - 1 ELSE attempts END
+		WHERE id = $1 AND state = 'sending'`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, r := range results {
+		switch r.State {
+		case OutboxSent, OutboxRetry, OutboxFailed, OutboxQueued:
+		default:
+			return fmt.Errorf("store: complete %d: bad state %q", r.ID, r.State)
 		}
-		defer st.Close()
-		for _, r := range results {
-			switch r.State {
-			case OutboxSent, OutboxRetry, OutboxFailed, OutboxQueued:
-			default:
-				return fmt.Errorf("store: complete %d: bad state %q", r.ID, r.State)
-			}
-			if _, err := st.ExecContext(ctx, r.ID, r.State, ms(r.NextAttempt), r.Error, now); err != nil {
-				return fmt.Errorf("store: complete %d: %w", r.ID, err)
-			}
+		if _, err := st.ExecContext(ctx, r.ID, r.State, ms(r.NextAttempt), r.Error, now); err != nil {
+			return fmt.Errorf("store: complete %d: %w", r.ID, err)
 		}
-		return nil
-	})
+	}
+	return nil
+}
+
+// OutboxBody returns the recorded bytes of message id. Bodies never change
+// after EnqueueOutbox, so this read needs no transaction.
+func (db *DB) OutboxBody(ctx context.Context, id int64) ([]byte, error) {
+	var raw []byte
+	err := db.sql.QueryRowContext(ctx, `SELECT raw FROM outbox_bodies WHERE message = $1`, id).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox body %d: %w", id, err)
+	}
+	return raw, nil
 }
 
 // RequeueSending puts messages left in sending back in the queue and returns

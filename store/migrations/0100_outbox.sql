@@ -24,7 +24,8 @@ CREATE TABLE outbox_messages (
 	updated_at      INTEGER NOT NULL,
 	sent_at         INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX outbox_messages_due ON outbox_messages (state, next_attempt_at);
+CREATE INDEX outbox_messages_due ON outbox_messages (state, next_attempt_at); -- retries by due time
+CREATE INDEX outbox_messages_state ON outbox_messages (state, id);             -- the queue in order
 CREATE INDEX outbox_messages_batch ON outbox_messages (batch, state);
 
 CREATE TABLE outbox_bodies (
