@@ -7,10 +7,64 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"weak"
 )
+
+// outboxStmts are the statements of the sending path, prepared once per DB:
+// parsing SQL was a visible part of the per-message cost.
+type outboxStmts struct {
+	claim, complete, body *sql.Stmt
+}
+
+var outboxPrepared sync.Map // weak.Pointer[DB] -> *outboxStmts
+
+const (
+	claimSQL = `UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = $1
+			WHERE id IN (
+				SELECT id FROM (SELECT id FROM outbox_messages
+					WHERE state = 'retry' AND next_attempt_at <= $1 AND ($2 = '' OR batch = $2) ORDER BY next_attempt_at LIMIT $3)
+				UNION ALL
+				SELECT id FROM (SELECT id FROM outbox_messages
+					WHERE state = 'queued' AND ($2 = '' OR batch = $2) ORDER BY id LIMIT $3)
+				LIMIT $3)
+			RETURNING id, batch, message_id, sender, recipients, domain, attempts`
+	completeSQL = `UPDATE outbox_messages SET state = $2, next_attempt_at = $3, last_error = $4, updated_at = $5,
+		sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END,
+		attempts = CASE WHEN $2 = 'queued' THEN attempts - 1 ELSE attempts END
+		WHERE id = $1 AND state = 'sending'`
+	bodySQL = `SELECT raw FROM outbox_bodies WHERE message = $1`
+)
+
+func (db *DB) outboxStmts(ctx context.Context) (*outboxStmts, error) {
+	key := weak.Make(db)
+	if st, ok := outboxPrepared.Load(key); ok {
+		return st.(*outboxStmts), nil
+	}
+	var st outboxStmts
+	var err error
+	if st.claim, err = db.sql.PrepareContext(ctx, claimSQL); err != nil {
+		return nil, err
+	}
+	if st.complete, err = db.sql.PrepareContext(ctx, completeSQL); err != nil {
+		return nil, err
+	}
+	if st.body, err = db.sql.PrepareContext(ctx, bodySQL); err != nil {
+		return nil, err
+	}
+	if prev, loaded := outboxPrepared.LoadOrStore(key, &st); loaded {
+		st.claim.Close()
+		st.complete.Close()
+		st.body.Close()
+		return prev.(*outboxStmts), nil
+	}
+	runtime.AddCleanup(db, func(k weak.Pointer[DB]) { outboxPrepared.Delete(k) }, key)
+	return &st, nil
+}
 
 // Outbox message states.
 const (
@@ -155,24 +209,20 @@ func (db *DB) CompleteOutbox(ctx context.Context, results []OutboxResult) error 
 // transaction: CompleteOutbox and ClaimOutbox with one commit. A sender
 // with a single writer goroutine avoids waiting on SQLite's write lock.
 func (db *DB) SettleOutbox(ctx context.Context, results []OutboxResult, batch string, limit int, now time.Time) ([]OutboxClaim, error) {
+	st, err := db.outboxStmts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
 	var out []OutboxClaim
-	err := db.Update(ctx, func(tx *Tx) error {
+	err = db.Update(ctx, func(tx *Tx) error {
 		out = out[:0]
-		if err := completeOutbox(ctx, tx, results); err != nil {
+		if err := completeOutbox(ctx, tx, tx.StmtContext(ctx, st.complete), results); err != nil {
 			return err
 		}
 		if limit <= 0 {
 			return nil
 		}
-		rows, err := tx.QueryContext(ctx, `UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = $1
-			WHERE id IN (
-				SELECT id FROM (SELECT id FROM outbox_messages
-					WHERE state = 'retry' AND next_attempt_at <= $1 AND ($2 = '' OR batch = $2) ORDER BY next_attempt_at LIMIT $3)
-				UNION ALL
-				SELECT id FROM (SELECT id FROM outbox_messages
-					WHERE state = 'queued' AND ($2 = '' OR batch = $2) ORDER BY id LIMIT $3)
-				LIMIT $3)
-			RETURNING id, batch, message_id, sender, recipients, domain, attempts`, ms(now), batch, limit)
+		rows, err := tx.StmtContext(ctx, st.claim).QueryContext(ctx, ms(now), batch, limit)
 		if err != nil {
 			return fmt.Errorf("store: claim: %w", err)
 		}
@@ -195,19 +245,11 @@ func (db *DB) SettleOutbox(ctx context.Context, results []OutboxResult, batch st
 	return out, nil
 }
 
-func completeOutbox(ctx context.Context, tx *Tx, results []OutboxResult) error {
+func completeOutbox(ctx context.Context, tx *Tx, st *sql.Stmt, results []OutboxResult) error {
 	if len(results) == 0 {
 		return nil
 	}
 	now := ms(tx.Now())
-	st, err := tx.PrepareContext(ctx, `UPDATE outbox_messages SET state = $2, next_attempt_at = $3, last_error = $4, updated_at = $5,
-		sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END,
-		attempts = CASE WHEN $2 = 'queued' THEN attempts - 1 ELSE attempts END
-		WHERE id = $1 AND state = 'sending'`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	for _, r := range results {
 		switch r.State {
 		case OutboxSent, OutboxRetry, OutboxFailed, OutboxQueued:
@@ -224,8 +266,12 @@ func completeOutbox(ctx context.Context, tx *Tx, results []OutboxResult) error {
 // OutboxBody returns the recorded bytes of message id. Bodies never change
 // after EnqueueOutbox, so this read needs no transaction.
 func (db *DB) OutboxBody(ctx context.Context, id int64) ([]byte, error) {
+	st, err := db.outboxStmts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
 	var raw []byte
-	err := db.sql.QueryRowContext(ctx, `SELECT raw FROM outbox_bodies WHERE message = $1`, id).Scan(&raw)
+	err = st.body.QueryRowContext(ctx, id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
