@@ -390,7 +390,7 @@ func (r *run) coordinate(batch string, daemon bool) error {
 	rs := make([]store.OutboxResult, 0, 64)
 	for {
 		group = group[:0]
-		if stopping || idle || len(r.work) == cap(r.work) {
+		if stopping || idle || len(r.work) > cap(r.work)/2 {
 			// Nothing to claim now: wait for an event.
 			var timer <-chan time.Time
 			var t *time.Timer
@@ -444,8 +444,8 @@ func (r *run) coordinate(batch string, daemon bool) error {
 				break gather
 			}
 		}
-		limit := 0
-		if !stopping && !idle && !r.failed.Load() {
+		limit := 0 // claim in chunks, when the workers have used half of the last one
+		if !stopping && !idle && !r.failed.Load() && len(r.work) <= cap(r.work)/2 {
 			limit = cap(r.work) - len(r.work)
 		}
 		if len(group) == 0 && limit == 0 {

@@ -67,7 +67,11 @@ func newSender(tb testing.TB, db *store.DB, srv *testmail.SMTP, mod func(*mailer
 func TestDrainBatch(t *testing.T) {
 	db := openStore(t)
 	srv := testmail.NewSMTP(t, testmail.Options{})
-	s := newSender(t, db, srv, nil)
+	var last mailer.Progress
+	calls := 0
+	s := newSender(t, db, srv, func(o *mailer.Options) {
+		o.Progress = func(p mailer.Progress) { last = p; calls++ }
+	})
 	msgs := outgoing(200, 7, []byte("%PDF-1.4 guidance"))
 	b := mailer.Batch{ID: "invitation-1", Template: "invitation"}
 	added, err := s.Enqueue(t.Context(), b, msgs)
@@ -77,7 +81,6 @@ func TestDrainBatch(t *testing.T) {
 	if again, err := s.Enqueue(t.Context(), b, msgs); err != nil || again != 0 {
 		t.Fatalf("Enqueue again = %d, %v; want 0 (idempotent)", again, err)
 	}
-	var last mailer.Progress
 	rep, err := s.Drain(t.Context(), b.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +88,9 @@ func TestDrainBatch(t *testing.T) {
 	if rep.Sent != 200 || rep.Failed != 0 || rep.Pending != 0 {
 		t.Fatalf("report %+v, want 200 sent", rep)
 	}
-	_ = last
+	if calls == 0 || last.Sent != 200 || last.Pending != 200 || last.Rate <= 0 {
+		t.Errorf("last progress %+v after %d calls", last, calls)
+	}
 	got := srv.Messages()
 	if len(got) != 200 {
 		t.Fatalf("server got %d messages, want 200", len(got))
