@@ -318,3 +318,46 @@ func TestRunWakesOnEnqueue(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+func TestTLS(t *testing.T) {
+	for _, tc := range []struct {
+		name, server, security string
+		ca                     bool
+		wantErr                string
+	}{
+		{"starttls", "starttls", meeting.SecurityStartTLS, true, ""},
+		{"implicit tls", "tls", meeting.SecurityTLS, true, ""},
+		{"starttls unknown CA", "starttls", meeting.SecurityStartTLS, false, "certificate"},
+		{"implicit tls unknown CA", "tls", meeting.SecurityTLS, false, "certificate"},
+		{"starttls required but not offered", "", meeting.SecurityStartTLS, false, "STARTTLS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openStore(t)
+			srv := testmail.NewSMTP(t, testmail.Options{TLS: tc.server, RequireAuth: true, Username: "isu", Password: "pw"})
+			t.Setenv("CONVENE_TEST_TLS_SECRET", "pw")
+			s := newSender(t, db, srv, func(o *mailer.Options) {
+				o.Server.Security = tc.security
+				o.Server.Auth, o.Server.Username, o.Server.Secret = meeting.AuthPassword, "isu", meeting.Secret{Env: "CONVENE_TEST_TLS_SECRET"}
+				if tc.ca {
+					o.Server.CAFile = srv.CAFile
+				}
+			})
+			if _, err := s.Enqueue(t.Context(), mailer.Batch{ID: "tls"}, outgoing(3, 1, nil)); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := s.Drain(t.Context(), "tls")
+			if tc.wantErr == "" {
+				if err != nil || rep.Sent != 3 {
+					t.Fatalf("Drain = %+v, %v", rep, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Drain error = %v, want one about %s", err, tc.wantErr)
+			}
+			if srv.Count() != 0 || rep.Pending != 3 {
+				t.Fatalf("%d delivered, report %+v: want nothing sent, 3 left", srv.Count(), rep)
+			}
+		})
+	}
+}

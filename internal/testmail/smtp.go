@@ -5,6 +5,7 @@ package testmail
 
 import (
 	"bytes"
+	"crypto/tls"
 	"context"
 	"errors"
 	"fmt"
@@ -58,6 +59,11 @@ type Options struct {
 	RandomCodes  []Fault
 	Seed         uint64
 
+	// TLS is "" (plain), "starttls" (STARTTLS offered) or "tls" (implicit
+	// TLS), with a certificate for 127.0.0.1 signed by a test CA whose PEM
+	// file is SMTP.CAFile.
+	TLS string
+
 	// Discard keeps only the envelope, Message-ID and time of each message,
 	// not its bytes (benchmarks).
 	Discard bool
@@ -65,9 +71,10 @@ type Options struct {
 
 // SMTP is a recording SMTP server on 127.0.0.1.
 type SMTP struct {
-	Addr string // host:port
-	Host string
-	Port int
+	Addr   string // host:port
+	Host   string
+	Port   int
+	CAFile string // with Options.TLS: the test CA's certificate (PEM)
 
 	opts Options
 	srv  *smtp.Server
@@ -101,6 +108,14 @@ func NewSMTP(tb testing.TB, opts Options) *SMTP {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if opts.TLS != "" {
+		tc, caFile := testTLS(tb)
+		s.CAFile = caFile
+		s.srv.TLSConfig = tc
+		if opts.TLS == "tls" {
+			l = tls.NewListener(l, tc)
+		}
 	}
 	s.Addr = l.Addr().String()
 	s.Host = "127.0.0.1"
