@@ -2,6 +2,7 @@ package mailer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -359,5 +360,46 @@ func TestTLS(t *testing.T) {
 				t.Fatalf("%d delivered, report %+v: want nothing sent, 3 left", srv.Count(), rep)
 			}
 		})
+	}
+}
+
+// TestDrainCancel: when ctx ends, Drain finishes the transactions under way,
+// records them and hands the rest back; a second Drain sends the rest once.
+func TestDrainCancel(t *testing.T) {
+	const n = 300
+	db := openStore(t)
+	srv := testmail.NewSMTP(t, testmail.Options{})
+	s := newSender(t, db, srv, nil)
+	if _, err := s.Enqueue(t.Context(), mailer.Batch{ID: "c"}, outgoing(n, 5, nil)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		srv.WaitFor(ctx, 50, 10*time.Second)
+		cancel()
+	}()
+	rep, err := s.Drain(ctx, "c")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Drain = %v, want context.Canceled", err)
+	}
+	if sending, _ := db.OutboxEntries(t.Context(), "c", store.OutboxSending); len(sending) != 0 {
+		t.Fatalf("%d messages left in sending after a clean stop", len(sending))
+	}
+	sent, _ := db.OutboxEntries(t.Context(), "c", store.OutboxSent)
+	if len(sent) != srv.Count() || rep.Sent != len(sent) || rep.Pending != n-len(sent) {
+		t.Fatalf("after cancel: %d recorded sent, %d delivered, report %+v", len(sent), srv.Count(), rep)
+	}
+	if _, err := s.Drain(t.Context(), "c"); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range srv.Messages() {
+		if seen[m.To[0]] {
+			t.Fatalf("%s delivered twice", m.To[0])
+		}
+		seen[m.To[0]] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("%d delivered, want %d", len(seen), n)
 	}
 }
