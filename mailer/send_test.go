@@ -403,3 +403,35 @@ func TestDrainCancel(t *testing.T) {
 		t.Fatalf("%d delivered, want %d", len(seen), n)
 	}
 }
+
+// TestDotStuffing sends bodies that are not in wire form: lines starting
+// with ".", bare LF, no final line end. The server must get them intact.
+func TestDotStuffing(t *testing.T) {
+	db := openStore(t)
+	srv := testmail.NewSMTP(t, testmail.Options{})
+	s := newSender(t, db, srv, nil)
+	cases := map[string]struct{ raw, want string }{
+		"wire@x.example":    {"Subject: a\r\n\r\nplain\r\n", "Subject: a\r\n\r\nplain\r\n"},
+		"dot@x.example":     {"Subject: b\r\n\r\n.hidden\r\n..two\r\n.\r\nend\r\n", "Subject: b\r\n\r\n.hidden\r\n..two\r\n.\r\nend\r\n"},
+		"lf@x.example":      {"Subject: c\n\nbare\n.dot\nlast", "Subject: c\r\n\r\nbare\r\n.dot\r\nlast\r\n"},
+		"leading@x.example": {".Subject: d\r\n\r\nx\r\n", ".Subject: d\r\n\r\nx\r\n"},
+	}
+	seq := func(yield func(store.OutboxMessage, error) bool) {
+		for rc, c := range cases {
+			if !yield(store.OutboxMessage{Key: "dots/" + rc, From: "isu@isu.example", Recipients: []string{rc}, MessageID: rc, Raw: []byte(c.raw)}, nil) {
+				return
+			}
+		}
+	}
+	if _, err := db.EnqueueOutbox(t.Context(), store.OutboxBatch{ID: "dots"}, seq); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := s.Drain(t.Context(), "dots"); err != nil || rep.Sent != len(cases) {
+		t.Fatalf("Drain = %+v, %v", rep, err)
+	}
+	for _, m := range srv.Messages() {
+		if want := cases[m.To[0]].want; string(m.Data) != want {
+			t.Errorf("%s: server got %q, want %q", m.To[0], m.Data, want)
+		}
+	}
+}
