@@ -23,6 +23,10 @@ type outboxStmts struct {
 
 var outboxPrepared sync.Map // weak.Pointer[DB] -> *outboxStmts
 
+// outboxIdleConns is how many idle connections a DB keeps once it sends: a
+// sender's workers and its coordinator each hold one at a time.
+const outboxIdleConns = 32
+
 const (
 	claimSQL = `UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = $1
 			WHERE id IN (
@@ -45,6 +49,11 @@ func (db *DB) outboxStmts(ctx context.Context) (*outboxStmts, error) {
 	if st, ok := outboxPrepared.Load(key); ok {
 		return st.(*outboxStmts), nil
 	}
+	// database/sql keeps 2 idle connections by default: with a sender's
+	// workers reading bodies in parallel, every further connection was
+	// closed after use and the next one reopened (schema read, statements
+	// prepared again). Keep enough of them.
+	db.sql.SetMaxIdleConns(outboxIdleConns)
 	var st outboxStmts
 	var err error
 	if st.claim, err = db.sql.PrepareContext(ctx, claimSQL); err != nil {
