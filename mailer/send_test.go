@@ -435,3 +435,46 @@ func TestDotStuffing(t *testing.T) {
 		}
 	}
 }
+
+// TestRandomFaults: with a seeded mix of 421, 451, 452, 550, 554 and dropped
+// connections, every message ends sent (delivered exactly once) or failed
+// with a 5xx reply (not delivered).
+func TestRandomFaults(t *testing.T) {
+	const n = 150
+	db := openStore(t)
+	srv := testmail.NewSMTP(t, testmail.Options{RandomFaults: 0.3, Seed: 7})
+	s := newSender(t, db, srv, func(o *mailer.Options) { o.MaxAttempts = 20 })
+	if _, err := s.Enqueue(t.Context(), mailer.Batch{ID: "rnd"}, outgoing(n, 9, nil)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Drain(t.Context(), "rnd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent+rep.Failed != n || rep.Retried == 0 || rep.Failed == 0 {
+		t.Fatalf("report %+v: want every message finished, some retried, some failed", rep)
+	}
+	got := map[string]int{}
+	for _, m := range srv.Messages() {
+		got[m.To[0]]++
+	}
+	es, err := db.OutboxEntries(t.Context(), "rnd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		r := e.Recipients[0]
+		switch e.State {
+		case store.OutboxSent:
+			if got[r] != 1 {
+				t.Errorf("%s sent, delivered %d times", r, got[r])
+			}
+		case store.OutboxFailed:
+			if got[r] != 0 || !strings.HasPrefix(e.LastError, "5") {
+				t.Errorf("%s failed with %q, delivered %d times", r, e.LastError, got[r])
+			}
+		default:
+			t.Errorf("%s left in %s", r, e.State)
+		}
+	}
+}
