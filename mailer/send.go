@@ -389,6 +389,8 @@ func (r *run) coordinate(batch string, daemon bool) error {
 		}
 	}
 	group := make([]*result, 0, 64)
+	gt := time.NewTimer(time.Hour)
+	gt.Stop()
 	rs := make([]store.OutboxResult, 0, 64)
 	for {
 		group = group[:0]
@@ -434,18 +436,41 @@ func (r *run) coordinate(batch string, daemon bool) error {
 				t.Stop()
 			}
 		}
+		// Gather the results that are ready; once there is one, wait a
+		// little (groupWait) for the other connections' results, so one
+		// commit records several: a commit costs far more than a row.
+		var deadline <-chan time.Time
 	gather:
 		for len(group) < cap(group) {
+			if len(group) >= s.opts.Concurrency || stopping {
+				deadline = nil
+			} else if len(group) > 0 && deadline == nil {
+				gt.Reset(groupWait)
+				deadline = gt.C
+			}
 			select {
 			case x, ok := <-r.results:
 				if !ok {
 					break gather // seen again at the blocking receive
 				}
 				group = append(group, x)
+				continue
 			default:
+			}
+			if deadline == nil {
+				break
+			}
+			select {
+			case x, ok := <-r.results:
+				if !ok {
+					break gather
+				}
+				group = append(group, x)
+			case <-deadline:
 				break gather
 			}
 		}
+		gt.Stop()
 		limit := 0 // claim in chunks, when the workers have used half of the last one
 		if !stopping && !idle && !r.failed.Load() && len(r.work) <= cap(r.work)/2 {
 			limit = cap(r.work) - len(r.work)
@@ -640,6 +665,10 @@ func (s *Sender) dial(ctx context.Context) (*smtp.Client, error) {
 	}
 	return c.DialToSMTPClientWithContext(ctx)
 }
+
+// groupWait is how long the coordinator waits for more results before it
+// commits the ones it has.
+const groupWait = time.Millisecond
 
 var errCommit = errors.New("mailer: previous result not recorded")
 
