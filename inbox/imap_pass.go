@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -103,134 +102,174 @@ func (w *Watcher) pass(ctx context.Context, cn *conn) (Stats, error) {
 			return fail(err)
 		}
 	}
-	for len(todo) > 0 {
-		n := w.chunkLen(todo)
-		if err := w.chunk(ctx, cn, todo[:n], &st); err != nil {
+	if len(todo) > 0 {
+		if err := w.fetchAll(ctx, cn, todo, &st); err != nil {
 			return fail(err)
 		}
-		todo = todo[n:]
 	}
 	return st, nil
 }
 
-// chunkLen returns how many of todo go in the next chunk: at most Chunk
-// messages and about 64 MiB (at least one message).
-func (w *Watcher) chunkLen(todo []item) int {
-	const budget = 64 << 20
-	var total int64
-	for i, it := range todo {
-		if i == w.opts.Chunk || (i > 0 && total+it.size > budget) {
-			return i
-		}
-		total += it.size
-	}
-	return len(todo)
-}
+// chunkBytes bounds the bytes of fetched messages in one chunk.
+const chunkBytes = 32 << 20
 
-// chunk fetches some messages, handles them in one transaction (one
-// savepoint each), commits with their checkpoints, then moves them.
-func (w *Watcher) chunk(ctx context.Context, cn *conn, items []item, st *Stats) error {
+// fetchAll reads the messages with one streaming UID FETCH (BODY.PEEK[], so
+// \Seen stays unset) while they are handled and committed a chunk at a time,
+// each chunk in one transaction with its checkpoints; then it moves them.
+// Moves wait for the end of the FETCH: the server runs commands in order.
+func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stats) error {
 	uids := make([]imap.UID, len(items))
 	for i, it := range items {
 		uids[i] = imap.UID(it.uid)
 	}
-	body := &imap.FetchItemBodySection{Peek: true} // BODY.PEEK[]: \Seen stays unset
-	cmd := cn.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{body}})
-	var msgs []Fetched
-	for {
-		m := cmd.Next()
-		if m == nil {
-			break
-		}
-		buf, err := m.Collect()
-		if err != nil {
-			cmd.Close()
-			return fmt.Errorf("inbox: fetch: %w", err)
-		}
-		raw := buf.FindBodySection(body)
-		if buf.UID == 0 || raw == nil {
-			continue // an unsolicited FETCH (flags changed by someone else)
-		}
-		msgs = append(msgs, Fetched{
-			Mailbox:     w.opts.Mailbox,
-			UIDValidity: cn.uidValidity,
-			UID:         uint32(buf.UID),
-			MessageID:   messageID(raw),
-			Size:        int64(len(raw)),
-			Raw:         raw,
-		})
-	}
-	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("inbox: fetch: %w", err)
-	}
-	st.Fetched += len(msgs)
-	slices.SortFunc(msgs, func(a, b Fetched) int { return cmp.Compare(a.UID, b.UID) })
-
-	moves := map[string][]uint32{}
-	var local Stats
-	err := w.db.Update(ctx, func(tx *store.Tx) error {
-		moves = map[string][]uint32{}
-		local = Stats{}
-		for _, m := range msgs {
-			d, err := w.handle(ctx, tx, m, &local)
+	body := &imap.FetchItemBodySection{Peek: true}
+	cmd := cn.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{body}})
+	chunks := make(chan []Fetched, 1)
+	fetchErr := make(chan error, 1)
+	go func() {
+		defer close(chunks)
+		var cur []Fetched
+		var size int64
+		for {
+			m := cmd.Next()
+			if m == nil {
+				break
+			}
+			buf, err := m.Collect()
 			if err != nil {
+				cmd.Close()
+				fetchErr <- err
+				return
+			}
+			raw := buf.FindBodySection(body)
+			if buf.UID == 0 || raw == nil {
+				continue // an unsolicited FETCH (flags changed by someone else)
+			}
+			cur = append(cur, Fetched{
+				Mailbox:     w.opts.Mailbox,
+				UIDValidity: cn.uidValidity,
+				UID:         uint32(buf.UID),
+				MessageID:   messageID(raw),
+				Size:        int64(len(raw)),
+				Raw:         raw,
+			})
+			size += int64(len(raw))
+			if len(cur) >= w.opts.Chunk || size >= chunkBytes {
+				chunks <- cur
+				cur, size = nil, 0
+			}
+		}
+		if len(cur) > 0 {
+			chunks <- cur
+		}
+		fetchErr <- cmd.Close()
+	}()
+	moves := map[string][]uint32{}
+	var err error
+	for msgs := range chunks {
+		if err != nil {
+			continue // drain until the reader stops
+		}
+		st.Fetched += len(msgs)
+		if err = w.commit(ctx, msgs, moves, st); err != nil {
+			cn.c.Close() // stops the FETCH; the pass fails and reconnects
+		}
+	}
+	if ferr := <-fetchErr; ferr != nil && err == nil {
+		err = fmt.Errorf("inbox: fetch: %w", ferr)
+	}
+	if err != nil {
+		return err
+	}
+	return w.moveAll(ctx, cn, moves, st)
+}
+
+// commit handles msgs in one transaction, each within a savepoint, records
+// their checkpoints in it and commits; it adds the UIDs to go to moves.
+func (w *Watcher) commit(ctx context.Context, msgs []Fetched, moves map[string][]uint32, st *Stats) error {
+	var local Stats
+	var dests []string
+	err := w.db.Update(ctx, func(tx *store.Tx) error {
+		local, dests = Stats{}, make([]string, len(msgs))
+		ids := make([]string, len(msgs))
+		for i, m := range msgs {
+			ids[i] = m.MessageID
+		}
+		known, err := tx.InboxProcessedByMessageIDs(ids)
+		if err != nil {
+			return err
+		}
+		sp, err := tx.PrepareContext(ctx, `SAVEPOINT inbox_message`)
+		if err != nil {
+			return err
+		}
+		defer sp.Close()
+		rel, err := tx.PrepareContext(ctx, `RELEASE SAVEPOINT inbox_message`)
+		if err != nil {
+			return err
+		}
+		defer rel.Close()
+		var recs []store.InboxMessage
+		for i, m := range msgs {
+			key := store.InboxKey{Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID}
+			if dup, ok := known[m.MessageID]; ok {
+				// Re-delivered, or seen under an old UIDVALIDITY: no effects again.
+				w.log.Info("already processed: not applied again", "uid", m.UID, "message_id", m.MessageID,
+					"first_uid", dup.UID, "first_uidvalidity", dup.UIDValidity)
+				recs = append(recs, store.InboxMessage{InboxKey: key, MessageID: m.MessageID, Disposition: dup.Disposition, Reason: dup.Reason})
+				dests[i] = dup.Disposition
+				local.Duplicates++
+				continue
+			}
+			if _, err := sp.ExecContext(ctx); err != nil {
 				return err
 			}
-			if d != "" {
-				moves[d] = append(moves[d], m.UID)
+			d, herr := w.h(ctx, tx, m)
+			if herr == nil {
+				if _, err := rel.ExecContext(ctx); err != nil {
+					return err
+				}
+				rec := store.InboxMessage{InboxKey: key, MessageID: m.MessageID, Disposition: d.String()}
+				recs = append(recs, rec)
+				if m.MessageID != "" {
+					known[m.MessageID] = rec
+				}
+				dests[i] = d.String()
+				if d == Review {
+					local.Review++
+				} else {
+					local.Processed++
+				}
+				continue
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if dests[i], err = w.failed(ctx, tx, m, herr, &local); err != nil {
+				return err
 			}
 		}
-		return nil
+		return tx.InboxRecordAll(recs)
 	})
 	if err != nil {
 		return err
 	}
 	st.add(local)
+	for i, m := range msgs {
+		if dests[i] != "" {
+			moves[dests[i]] = append(moves[dests[i]], m.UID)
+		}
+	}
 	if w.afterCommit != nil {
 		w.afterCommit()
 	}
-	return w.moveAll(ctx, cn, moves, st)
+	return nil
 }
 
-// handle applies one message inside tx, within a savepoint, and returns the
-// folder disposition it goes to ("" when it stays for another try). Only
-// store errors (and ctx) are returned: a handler error is counted.
-func (w *Watcher) handle(ctx context.Context, tx *store.Tx, m Fetched, st *Stats) (string, error) {
-	key := store.InboxKey{Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID}
-	lg := w.log.With("uid", m.UID, "message_id", m.MessageID)
-	if dup, err := tx.InboxProcessedByMessageID(m.MessageID); err == nil {
-		// Re-delivered, or seen under an old UIDVALIDITY: no effects again.
-		rec := store.InboxMessage{InboxKey: key, MessageID: m.MessageID, Disposition: dup.Disposition, Reason: dup.Reason}
-		if err := tx.InboxRecord(rec); err != nil {
-			return "", err
-		}
-		lg.Info("already processed: not applied again", "first_uid", dup.UID, "first_uidvalidity", dup.UIDValidity)
-		st.Duplicates++
-		return dup.Disposition, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return "", err
-	}
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT inbox_message`); err != nil {
-		return "", err
-	}
-	d, herr := w.h(ctx, tx, m)
-	if herr == nil {
-		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT inbox_message`); err != nil {
-			return "", err
-		}
-		if err := tx.InboxRecord(store.InboxMessage{InboxKey: key, MessageID: m.MessageID, Disposition: d.String()}); err != nil {
-			return "", err
-		}
-		if d == Review {
-			st.Review++
-		} else {
-			st.Processed++
-		}
-		return d.String(), nil
-	}
-	if ctx.Err() != nil {
-		return "", ctx.Err()
-	}
+// failed rolls back a message whose handler failed, counts the failure and,
+// after MaxFailures, sends it to review with the reason. It returns the
+// disposition to move it to, or "" to leave it for another try.
+func (w *Watcher) failed(ctx context.Context, tx *store.Tx, m Fetched, herr error, st *Stats) (string, error) {
 	if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT inbox_message`); err != nil {
 		return "", err
 	}
@@ -238,11 +277,12 @@ func (w *Watcher) handle(ctx context.Context, tx *store.Tx, m Fetched, st *Stats
 		return "", err
 	}
 	st.Failed++
+	key := store.InboxKey{Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID}
 	n, err := tx.InboxFailure(key, m.MessageID, herr.Error())
 	if err != nil {
 		return "", err
 	}
-	lg.Error("handler failed", "err", herr, "failures", n)
+	w.log.Error("handler failed", "uid", m.UID, "message_id", m.MessageID, "err", herr, "failures", n)
 	if n < w.opts.MaxFailures {
 		return "", nil
 	}

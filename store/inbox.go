@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -59,40 +61,90 @@ func (tx *Tx) InboxMessage(k InboxKey) (InboxMessage, error) {
 	return m, err
 }
 
-// InboxProcessedByMessageID returns a processed message with that Message-ID
-// (in any mailbox, under any UIDVALIDITY), or ErrNotFound. An empty id is
-// never found.
-func (tx *Tx) InboxProcessedByMessageID(id string) (InboxMessage, error) {
-	if id == "" {
-		return InboxMessage{}, ErrNotFound
+// InboxProcessedByMessageIDs returns, for those of ids (Message-IDs) that a
+// processed message has, in any mailbox under any UIDVALIDITY, the first such
+// message. Empty ids are never found.
+func (tx *Tx) InboxProcessedByMessageIDs(ids []string) (map[string]InboxMessage, error) {
+	out := make(map[string]InboxMessage)
+	var want []any
+	for _, id := range ids {
+		if id != "" {
+			want = append(want, id)
+		}
 	}
-	m, err := scanInbox(tx.QueryRowContext(tx.ctx, `SELECT `+inboxCols+` FROM inbox_messages
-		WHERE message_id = $1 AND processed_at > 0 ORDER BY processed_at LIMIT 1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, ErrNotFound
+	for len(want) > 0 {
+		n := min(len(want), 100)
+		rows, err := tx.QueryContext(tx.ctx, `SELECT `+inboxCols+` FROM inbox_messages
+			WHERE processed_at > 0 AND message_id IN (`+placeholders(1, n)+`) ORDER BY processed_at DESC`, want[:n]...)
+		if err != nil {
+			return nil, fmt.Errorf("store: inbox by message id: %w", err)
+		}
+		for rows.Next() {
+			m, err := scanInbox(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[m.MessageID] = m // the earliest comes last
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		want = want[n:]
 	}
-	return m, err
+	return out, nil
+}
+
+// placeholders returns (SQLite resolves $N names in quadratic time: keep n
+// small) "$from, ..., $(from+n-1)".
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
 }
 
 // InboxRecord records that m's effects are committed (with the transaction it
 // is part of), with its disposition and reason, and notes the time of the last
 // message processed in m's mailbox.
-func (tx *Tx) InboxRecord(m InboxMessage) error {
-	if m.Disposition != InboxProcessed && m.Disposition != InboxReview {
-		return fmt.Errorf("store: inbox disposition %q", m.Disposition)
+func (tx *Tx) InboxRecord(m InboxMessage) error { return tx.InboxRecordAll([]InboxMessage{m}) }
+
+// InboxRecordAll is InboxRecord for several messages at once.
+func (tx *Tx) InboxRecordAll(recs []InboxMessage) error {
+	if len(recs) == 0 {
+		return nil
 	}
 	now := ms(tx.Now())
-	_, err := tx.ExecContext(tx.ctx, `INSERT INTO inbox_messages (mailbox, uidvalidity, uid, message_id, disposition, reason, processed_at)
+	stmt, err := tx.PrepareContext(tx.ctx, `INSERT INTO inbox_messages (mailbox, uidvalidity, uid, message_id, disposition, reason, processed_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET message_id = excluded.message_id,
-			disposition = excluded.disposition, reason = excluded.reason, processed_at = excluded.processed_at`,
-		m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.Disposition, m.Reason, now)
+			disposition = excluded.disposition, reason = excluded.reason, processed_at = excluded.processed_at`)
 	if err != nil {
 		return fmt.Errorf("store: inbox record: %w", err)
 	}
-	_, err = tx.ExecContext(tx.ctx, `INSERT INTO inbox_state (mailbox, last_message_at) VALUES ($1, $2)
-		ON CONFLICT (mailbox) DO UPDATE SET last_message_at = excluded.last_message_at`, m.Mailbox, now)
-	return err
+	defer stmt.Close()
+	mailboxes := map[string]bool{}
+	for _, m := range recs {
+		if m.Disposition != InboxProcessed && m.Disposition != InboxReview {
+			return fmt.Errorf("store: inbox disposition %q", m.Disposition)
+		}
+		if _, err := stmt.ExecContext(tx.ctx, m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.Disposition, m.Reason, now); err != nil {
+			return fmt.Errorf("store: inbox record: %w", err)
+		}
+		mailboxes[m.Mailbox] = true
+	}
+	for mbox := range mailboxes {
+		if _, err := tx.ExecContext(tx.ctx, `INSERT INTO inbox_state (mailbox, last_message_at) VALUES ($1, $2)
+			ON CONFLICT (mailbox) DO UPDATE SET last_message_at = excluded.last_message_at`, mbox, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // InboxFailure counts one more failure of the handler on k and returns the
@@ -132,11 +184,17 @@ func (db *DB) InboxMessages(ctx context.Context, mailbox string, uidvalidity uin
 func (db *DB) InboxMoved(ctx context.Context, mailbox string, uidvalidity uint32, uids []uint32) error {
 	return db.Update(ctx, func(tx *Tx) error {
 		now := ms(tx.Now())
-		for _, uid := range uids {
+		for len(uids) > 0 {
+			n := min(len(uids), 100)
+			args := []any{now, mailbox, uidvalidity}
+			for _, u := range uids[:n] {
+				args = append(args, u)
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE inbox_messages SET moved_at = $1
-				WHERE mailbox = $2 AND uidvalidity = $3 AND uid = $4`, now, mailbox, uidvalidity, uid); err != nil {
+				WHERE mailbox = $2 AND uidvalidity = $3 AND uid IN (`+placeholders(4, n)+`)`, args...); err != nil {
 				return fmt.Errorf("store: inbox moved: %w", err)
 			}
+			uids = uids[n:]
 		}
 		return nil
 	})

@@ -355,3 +355,29 @@ func (p *Proxy) serve(client net.Conn) {
 		p.cuts <- struct{}{}
 	}
 }
+
+// AppendMessages appends messages to mailbox (created if missing) on any IMAP
+// server, over plain TCP.
+func AppendMessages(tb testing.TB, addr, user, pass, mailbox string, raws ...[]byte) {
+	tb.Helper()
+	c := Dial(tb, addr, user, pass)
+	defer c.Logout()
+	if err := c.Create(mailbox, nil).Wait(); err != nil && !isAlreadyExists(err) {
+		var ie *imap.Error
+		if !errors.As(err, &ie) || ie.Type != imap.StatusResponseTypeNo {
+			tb.Fatal(err)
+		}
+	}
+	for _, raw := range raws {
+		cmd := c.Append(mailbox, int64(len(raw)), nil)
+		if _, err := cmd.Write(raw); err != nil {
+			tb.Fatal(err)
+		}
+		if err := cmd.Close(); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := cmd.Wait(); err != nil {
+			tb.Fatalf("append to %s: %v", mailbox, err)
+		}
+	}
+}
