@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,6 +51,9 @@ func BenchmarkIngest(b *testing.B) {
 	if err != nil || len(files) != n {
 		b.Fatalf("mail-gen wrote %d files (%v), want %d", len(files), err, n)
 	}
+	if v, err := strconv.Atoi(os.Getenv("BENCH_INBOX_MOVER_BATCH")); err == nil && v > 0 {
+		defer inbox.SetMoverBatch(inbox.SetMoverBatch(v))
+	}
 	var raw, ingest time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -64,6 +68,9 @@ func BenchmarkIngest(b *testing.B) {
 		raw += time.Since(start)
 
 		db := openDB(b)
+		if os.Getenv("BENCH_INBOX_DEBUG") != "" {
+			o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
 		w, err := inbox.NewWatcher(db, o, ingestHandler(b, db))
 		if err != nil {
 			b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -47,6 +48,7 @@ type item struct {
 // commits and moves the rest, a chunk at a time.
 func (w *Watcher) pass(ctx context.Context, cn *conn) (Stats, error) {
 	var st Stats
+	start := time.Now()
 	stop := context.AfterFunc(ctx, func() { cn.c.Close() })
 	defer stop()
 	fail := func(err error) (Stats, error) {
@@ -102,6 +104,7 @@ func (w *Watcher) pass(ctx context.Context, cn *conn) (Stats, error) {
 			return fail(err)
 		}
 	}
+	w.log.Debug("listed", "messages", len(list), "to_fetch", len(todo), "took", time.Since(start))
 	if len(todo) > 0 {
 		if err := w.fetchAll(ctx, cn, todo, &st); err != nil {
 			return fail(err)
@@ -122,6 +125,7 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 	for i, it := range items {
 		uids[i] = imap.UID(it.uid)
 	}
+	start := time.Now()
 	body := &imap.FetchItemBodySection{Peek: true}
 	cmd := cn.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{body}})
 	chunks := make(chan []Fetched, 1)
@@ -164,6 +168,13 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 		}
 		fetchErr <- cmd.Close()
 	}()
+	// With more than one chunk, a second connection moves each committed
+	// chunk while this one goes on fetching: the server runs one
+	// connection's commands in order, and moving is about as slow as reading.
+	var mv *mover
+	if len(items) > moverBatch {
+		mv = w.startMover(ctx, cn.uidValidity)
+	}
 	moves := map[string][]uint32{}
 	var err error
 	for msgs := range chunks {
@@ -173,15 +184,42 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 		st.Fetched += len(msgs)
 		if err = w.commit(ctx, msgs, moves, st); err != nil {
 			cn.c.Close() // stops the FETCH; the pass fails and reconnects
+			continue
+		}
+		if mv != nil && total(moves) >= moverBatch && mv.send(moves) {
+			moves = map[string][]uint32{}
 		}
 	}
+	w.log.Debug("fetched and committed", "messages", st.Fetched, "took", time.Since(start))
 	if ferr := <-fetchErr; ferr != nil && err == nil {
 		err = fmt.Errorf("inbox: fetch: %w", ferr)
+	}
+	if mv != nil {
+		left, moved := mv.stop()
+		st.Moved += moved
+		for d, uids := range left { // what the mover could not do
+			moves[d] = append(moves[d], uids...)
+		}
 	}
 	if err != nil {
 		return err
 	}
-	return w.moveAll(ctx, cn, moves, st)
+	start = time.Now()
+	err = w.moveAll(ctx, cn, moves, st)
+	w.log.Debug("moved", "messages", st.Moved, "took", time.Since(start))
+	return err
+}
+
+// moverBatch is how many committed messages the mover moves at once: each
+// MOVE costs the server an index update, so fewer, larger ones are cheaper.
+var moverBatch = 2500
+
+func total(moves map[string][]uint32) int {
+	n := 0
+	for _, uids := range moves {
+		n += len(uids)
+	}
+	return n
 }
 
 // commit handles msgs in one transaction, each within a savepoint, records
