@@ -51,9 +51,6 @@ func BenchmarkIngest(b *testing.B) {
 	if err != nil || len(files) != n {
 		b.Fatalf("mail-gen wrote %d files (%v), want %d", len(files), err, n)
 	}
-	if v, err := strconv.Atoi(os.Getenv("BENCH_INBOX_MOVER_BATCH")); err == nil && v > 0 {
-		defer inbox.SetMoverBatch(inbox.SetMoverBatch(v))
-	}
 	var raw, ingest time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()

@@ -12,7 +12,3 @@ func XOAUTH2Initial(user, token string) (string, []byte) {
 
 // SetAfterPass sets a hook run after each successful pass of Run.
 func SetAfterPass(w *Watcher, f func(Stats)) { w.afterPass = f }
-
-// SetMoverBatch sets how many committed messages the second connection moves
-// at once (a large value disables it), returning the old value.
-func SetMoverBatch(n int) int { old := moverBatch; moverBatch = n; return old }

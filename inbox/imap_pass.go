@@ -168,13 +168,6 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 		}
 		fetchErr <- cmd.Close()
 	}()
-	// With more than one chunk, a second connection moves each committed
-	// chunk while this one goes on fetching: the server runs one
-	// connection's commands in order, and moving is about as slow as reading.
-	var mv *mover
-	if len(items) > moverBatch {
-		mv = w.startMover(ctx, cn.uidValidity)
-	}
 	moves := map[string][]uint32{}
 	var err error
 	for msgs := range chunks {
@@ -184,22 +177,11 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 		st.Fetched += len(msgs)
 		if err = w.commit(ctx, msgs, moves, st); err != nil {
 			cn.c.Close() // stops the FETCH; the pass fails and reconnects
-			continue
-		}
-		if mv != nil && total(moves) >= moverBatch && mv.send(moves) {
-			moves = map[string][]uint32{}
 		}
 	}
 	w.log.Debug("fetched and committed", "messages", st.Fetched, "took", time.Since(start))
 	if ferr := <-fetchErr; ferr != nil && err == nil {
 		err = fmt.Errorf("inbox: fetch: %w", ferr)
-	}
-	if mv != nil {
-		left, moved := mv.stop()
-		st.Moved += moved
-		for d, uids := range left { // what the mover could not do
-			moves[d] = append(moves[d], uids...)
-		}
 	}
 	if err != nil {
 		return err
@@ -208,18 +190,6 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 	err = w.moveAll(ctx, cn, moves, st)
 	w.log.Debug("moved", "messages", st.Moved, "took", time.Since(start))
 	return err
-}
-
-// moverBatch is how many committed messages the mover moves at once: each
-// MOVE costs the server an index update, so fewer, larger ones are cheaper.
-var moverBatch = 2500
-
-func total(moves map[string][]uint32) int {
-	n := 0
-	for _, uids := range moves {
-		n += len(uids)
-	}
-	return n
 }
 
 // commit handles msgs in one transaction, each within a savepoint, records
