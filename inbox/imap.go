@@ -110,8 +110,9 @@ func (s *Stats) add(o Stats) {
 }
 
 // Watcher reads a mailbox, hands each new message to a Handler once, and
-// moves it out after its effects are committed. Run and Once must not be
-// called concurrently; Close may be called at any time.
+// moves it out after its effects are committed. Use either Run or Once: they
+// exclude each other (Once waits until Run returns). Close may be called at
+// any time. Protocol traces are never written: they would hold the secret.
 type Watcher struct {
 	db   *store.DB
 	opts Options

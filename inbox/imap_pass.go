@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"net/mail"
 	"slices"
 	"strings"
@@ -139,20 +140,23 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 			if m == nil {
 				break
 			}
-			buf, err := m.Collect()
+			uid, raw, err := readMessage(m)
 			if err != nil {
-				cmd.Close()
+				// The connection broke mid-message. Touching the command
+				// again would read the broken literal again, racing with
+				// imapclient's decoder (beta.8): abandon it with the
+				// connection instead.
+				cn.c.Close()
 				fetchErr <- err
 				return
 			}
-			raw := buf.FindBodySection(body)
-			if buf.UID == 0 || raw == nil {
+			if uid == 0 || raw == nil {
 				continue // an unsolicited FETCH (flags changed by someone else)
 			}
 			cur = append(cur, Fetched{
 				Mailbox:     w.opts.Mailbox,
 				UIDValidity: cn.uidValidity,
-				UID:         uint32(buf.UID),
+				UID:         uid,
 				MessageID:   messageID(raw),
 				Size:        int64(len(raw)),
 				Raw:         raw,
@@ -190,6 +194,30 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 	err = w.moveAll(ctx, cn, moves, st)
 	w.log.Debug("moved", "messages", st.Moved, "took", time.Since(start))
 	return err
+}
+
+// readMessage reads the UID and the body of one FETCH response. After an
+// error it leaves m alone (see fetchAll).
+func readMessage(m *imapclient.FetchMessageData) (uid uint32, raw []byte, err error) {
+	for {
+		switch it := m.Next().(type) {
+		case nil:
+			return uid, raw, nil
+		case imapclient.FetchItemDataUID:
+			uid = uint32(it.UID)
+		case imapclient.FetchItemDataBodySection:
+			if it.Literal != nil {
+				if raw, err = io.ReadAll(it.Literal); err != nil {
+					return 0, nil, err
+				}
+				// A connection closed mid-literal can look like a clean
+				// end: never take a truncated message for a whole one.
+				if int64(len(raw)) != it.Literal.Size() {
+					return 0, nil, fmt.Errorf("UID %d: read %d of %d bytes: %w", uid, len(raw), it.Literal.Size(), io.ErrUnexpectedEOF)
+				}
+			}
+		}
+	}
 }
 
 // commit handles msgs in one transaction, each within a savepoint, records

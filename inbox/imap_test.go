@@ -339,6 +339,16 @@ func TestReconnectAfterDropMidFetch(t *testing.T) {
 	proxy.CutNextAfter(300 << 10) // about 15 messages into the FETCH
 	db := openDB(t)
 	rec := newRecorder()
+	want := map[string]int{}
+	for i := range n {
+		want[fmt.Sprintf("msg-%d@test.example", i)] = len(testMessage(i, 20000))
+	}
+	rec.fail = func(m inbox.Fetched) error {
+		if len(m.Raw) != want[m.MessageID] {
+			t.Errorf("handler got %d bytes of %s, want %d: a truncated message was handled", len(m.Raw), m.MessageID, want[m.MessageID])
+		}
+		return nil
+	}
 	w, err := inbox.NewWatcher(db, serverOptions(t, proxy.Addr, srv.Username, srv.Password), rec.handle)
 	if err != nil {
 		t.Fatal(err)
@@ -437,3 +447,42 @@ func TestXOAUTH2(t *testing.T) {
 }
 
 var _ = store.InboxReview
+
+// TestIdleRestart: IDLE is ended and the mailbox checked again every
+// IdleRestart, even when the server says nothing; each check records contact.
+func TestIdleRestart(t *testing.T) {
+	srv := testmail.StartIMAP(t, nil)
+	db := openDB(t)
+	o := serverOptions(t, srv.Addr, srv.Username, srv.Password)
+	o.Poll, o.IdleRestart = time.Hour, 20*time.Millisecond
+	w, err := inbox.NewWatcher(db, o, newRecorder().handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	passes := make(chan struct{}, 100)
+	inbox.SetAfterPass(w, func(inbox.Stats) {
+		select {
+		case passes <- struct{}{}:
+		default:
+		}
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	deadline := time.After(5 * time.Second)
+	for i := 0; i < 4; i++ {
+		select {
+		case <-passes:
+		case <-deadline:
+			t.Fatalf("%d passes within 5s, want 4 (IDLE restarted every 20ms)", i)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+	h, err := db.InboxHealth(t.Context())
+	if err != nil || h.LastContact.IsZero() || !h.LastMessage.IsZero() {
+		t.Errorf("InboxHealth = %+v, %v; want contact recorded and no message", h, err)
+	}
+}
