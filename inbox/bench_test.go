@@ -65,6 +65,9 @@ func BenchmarkIngest(b *testing.B) {
 		raw += time.Since(start)
 
 		db := openDB(b)
+		if v, err := strconv.Atoi(os.Getenv("BENCH_INBOX_CHUNK")); err == nil && v > 0 {
+			o.Chunk = v
+		}
 		if os.Getenv("BENCH_INBOX_DEBUG") != "" {
 			o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}

@@ -70,7 +70,7 @@ func (w *Watcher) pass(ctx context.Context, cn *conn) (Stats, error) {
 	if err := w.db.InboxContact(ctx, w.opts.Mailbox); err != nil {
 		return fail(err)
 	}
-	recorded, err := w.db.InboxMessages(ctx, w.opts.Mailbox, cn.uidValidity)
+	recorded, err := w.db.InboxPending(ctx, w.opts.Mailbox, cn.uidValidity)
 	if err != nil {
 		return fail(err)
 	}
@@ -84,10 +84,9 @@ func (w *Watcher) pass(ctx context.Context, cn *conn) (Stats, error) {
 		st.Seen++
 		uid := uint32(m.UID)
 		if rec, ok := recorded[uid]; ok && rec.Processed() {
-			if rec.MovedAt.IsZero() {
-				moves[rec.Disposition] = append(moves[rec.Disposition], uid)
-				st.Duplicates++
-			}
+			// Committed, not moved (a crash or a drop in between): move it.
+			moves[rec.Disposition] = append(moves[rec.Disposition], uid)
+			st.Duplicates++
 			continue
 		}
 		if m.RFC822Size > w.opts.MaxSize {

@@ -161,10 +161,11 @@ func (tx *Tx) InboxFailure(k InboxKey, messageID, errText string) (int, error) {
 	return n, nil
 }
 
-// InboxMessages returns the checkpoints recorded for a mailbox under one
-// UIDVALIDITY, by UID.
-func (db *DB) InboxMessages(ctx context.Context, mailbox string, uidvalidity uint32) (map[uint32]InboxMessage, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+inboxCols+` FROM inbox_messages WHERE mailbox = $1 AND uidvalidity = $2`, mailbox, uidvalidity)
+// InboxPending returns the checkpoints of messages not yet moved out of a
+// mailbox under one UIDVALIDITY (processed but not moved, or failing), by UID.
+func (db *DB) InboxPending(ctx context.Context, mailbox string, uidvalidity uint32) (map[uint32]InboxMessage, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+inboxCols+` FROM inbox_messages
+		WHERE mailbox = $1 AND uidvalidity = $2 AND moved_at = 0`, mailbox, uidvalidity)
 	if err != nil {
 		return nil, fmt.Errorf("store: inbox messages: %w", err)
 	}

@@ -16,6 +16,7 @@ CREATE TABLE inbox_messages (
 	PRIMARY KEY (mailbox, uidvalidity, uid)
 );
 CREATE INDEX inbox_messages_message_id ON inbox_messages (message_id);
+CREATE INDEX inbox_messages_pending ON inbox_messages (mailbox, uidvalidity) WHERE moved_at = 0;
 
 -- Per watched mailbox: the UIDVALIDITY last seen and the health times.
 CREATE TABLE inbox_state (
