@@ -32,16 +32,35 @@ type Outgoing struct {
 // the same batch twice sends nothing twice. It returns how many messages were
 // added. Nothing is sent: a Sender's Drain or Run does that.
 func Enqueue(ctx context.Context, db *store.DB, b Batch, msgs []Outgoing) (added int, err error) {
+	seq, err := outgoing(b, msgs)
+	if err != nil {
+		return 0, err
+	}
+	return db.EnqueueOutbox(ctx, store.OutboxBatch{ID: b.ID, Template: b.Template}, seq)
+}
+
+// EnqueueTx is Enqueue inside tx: the messages are recorded together with
+// the effects that caused them, or not at all.
+func EnqueueTx(tx *store.Tx, b Batch, msgs []Outgoing) (added int, err error) {
+	seq, err := outgoing(b, msgs)
+	if err != nil {
+		return 0, err
+	}
+	return tx.EnqueueOutbox(store.OutboxBatch{ID: b.ID, Template: b.Template}, seq)
+}
+
+// outgoing checks msgs and returns them rendered, one at a time.
+func outgoing(b Batch, msgs []Outgoing) (iter.Seq2[store.OutboxMessage, error], error) {
 	if b.ID == "" || strings.ContainsAny(b.ID, "\r\n\x00") {
-		return 0, fmt.Errorf("mailer: bad batch id %q", b.ID)
+		return nil, fmt.Errorf("mailer: bad batch id %q", b.ID)
 	}
 	seen := make(map[string]bool, len(msgs))
 	for _, o := range msgs {
 		if o.Key == "" {
-			return 0, errors.New("mailer: outgoing message without key")
+			return nil, errors.New("mailer: outgoing message without key")
 		}
 		if seen[o.Key] {
-			return 0, fmt.Errorf("mailer: batch %s: key %q twice", b.ID, o.Key)
+			return nil, fmt.Errorf("mailer: batch %s: key %q twice", b.ID, o.Key)
 		}
 		seen[o.Key] = true
 	}
@@ -66,7 +85,7 @@ func Enqueue(ctx context.Context, db *store.DB, b Batch, msgs []Outgoing) (added
 			}
 		}
 	}
-	return db.EnqueueOutbox(ctx, store.OutboxBatch{ID: b.ID, Template: b.Template}, iter.Seq2[store.OutboxMessage, error](seq))
+	return seq, nil
 }
 
 func domainOf(addr string) string {

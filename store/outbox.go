@@ -118,61 +118,69 @@ func (m OutboxMessage) Domain() string {
 // transaction, so a caller can render one message at a time; an error it
 // yields rolls everything back.
 func (db *DB) EnqueueOutbox(ctx context.Context, b OutboxBatch, msgs iter.Seq2[OutboxMessage, error]) (added int, err error) {
-	if b.ID == "" {
-		return 0, errors.New("store: outbox batch without id")
-	}
 	err = db.Update(ctx, func(tx *Tx) error {
-		added = 0
-		now := ms(tx.Now())
-		created := now
-		if !b.CreatedAt.IsZero() {
-			created = ms(b.CreatedAt)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_batches (id, template, created_at) VALUES ($1, $2, $3)
-			ON CONFLICT (id) DO NOTHING`, b.ID, b.Template, created); err != nil {
-			return fmt.Errorf("store: enqueue batch %s: %w", b.ID, err)
-		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO outbox_messages
-			(batch, dedupe_key, contact, sender, recipients, domain, message_id, state, next_attempt_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $8)
-			ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		body, err := tx.PrepareContext(ctx, `INSERT INTO outbox_bodies (message, raw) VALUES ($1, $2)`)
-		if err != nil {
-			return err
-		}
-		defer body.Close()
-		for m, err := range msgs {
-			if err != nil {
-				return err
-			}
-			if m.Key == "" || m.From == "" || len(m.Recipients) == 0 || len(m.Raw) == 0 {
-				return fmt.Errorf("store: enqueue %s: message %q lacks a key, sender, recipient or body", b.ID, m.Key)
-			}
-			var id int64
-			err := ins.QueryRowContext(ctx, b.ID, m.Key, m.Contact, m.From, strings.Join(m.Recipients, ";"),
-				m.Domain(), m.MessageID, now).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue // already recorded
-			}
-			if err != nil {
-				return fmt.Errorf("store: enqueue %s: %w", m.Key, err)
-			}
-			if _, err := body.ExecContext(ctx, id, m.Raw); err != nil {
-				return fmt.Errorf("store: enqueue %s: %w", m.Key, err)
-			}
-			added++
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox_batches SET total = (SELECT count(*) FROM outbox_messages WHERE batch = $1) WHERE id = $1`, b.ID)
+		added, err = tx.EnqueueOutbox(b, msgs)
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	return added, nil
+}
+
+// EnqueueOutbox is EnqueueOutbox inside tx, so that the messages are
+// recorded together with the effects that caused them (a confirmation with
+// the registration it confirms).
+func (tx *Tx) EnqueueOutbox(b OutboxBatch, msgs iter.Seq2[OutboxMessage, error]) (added int, err error) {
+	ctx := tx.ctx
+	if b.ID == "" {
+		return 0, errors.New("store: outbox batch without id")
+	}
+	now := ms(tx.Now())
+	created := now
+	if !b.CreatedAt.IsZero() {
+		created = ms(b.CreatedAt)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_batches (id, template, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (id) DO NOTHING`, b.ID, b.Template, created); err != nil {
+		return 0, fmt.Errorf("store: enqueue batch %s: %w", b.ID, err)
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO outbox_messages
+		(batch, dedupe_key, contact, sender, recipients, domain, message_id, state, next_attempt_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $8)
+		ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`)
+	if err != nil {
+		return 0, err
+	}
+	defer ins.Close()
+	body, err := tx.PrepareContext(ctx, `INSERT INTO outbox_bodies (message, raw) VALUES ($1, $2)`)
+	if err != nil {
+		return 0, err
+	}
+	defer body.Close()
+	for m, err := range msgs {
+		if err != nil {
+			return 0, err
+		}
+		if m.Key == "" || m.From == "" || len(m.Recipients) == 0 || len(m.Raw) == 0 {
+			return 0, fmt.Errorf("store: enqueue %s: message %q lacks a key, sender, recipient or body", b.ID, m.Key)
+		}
+		var id int64
+		err := ins.QueryRowContext(ctx, b.ID, m.Key, m.Contact, m.From, strings.Join(m.Recipients, ";"),
+			m.Domain(), m.MessageID, now).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // already recorded
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store: enqueue %s: %w", m.Key, err)
+		}
+		if _, err := body.ExecContext(ctx, id, m.Raw); err != nil {
+			return 0, fmt.Errorf("store: enqueue %s: %w", m.Key, err)
+		}
+		added++
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE outbox_batches SET total = (SELECT count(*) FROM outbox_messages WHERE batch = $1) WHERE id = $1`, b.ID)
+	return added, err
 }
 
 // OutboxClaim is a message claimed for sending. Its bytes are read with OutboxBody.

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"convene/inbox"
+	"convene/mailer"
+	"convene/meeting"
+	"convene/schedule"
+	"convene/store"
+	"convene/web"
+)
+
+// daemonOptions are what `convene run` and `convene demo` choose.
+type daemonOptions struct {
+	configPath     string
+	clock          schedule.Clock
+	dashboardAddr  string // "" = the meeting's; "-" = none
+	dashboardToken string
+	exitWhenDone   bool          // stop after the timeline's last job
+	shutdown       time.Duration // how long to wait for work under way at shutdown
+	tlsServers     bool          // false only in the sandbox demo (loopback, security none)
+	onDashboard    func(addr string)
+	onMissed       func(schedule.Job)
+}
+
+// daemon is convene running: scheduler, outbox workers, inbox watcher and dashboard.
+type daemon struct {
+	opts    daemonOptions
+	log     *slog.Logger
+	db      *store.DB
+	svc     *service
+	sender  *mailer.Sender
+	watcher *inbox.Watcher
+	runner  *schedule.Runner
+	unlock  func()
+}
+
+// openDaemon builds the daemon without starting anything: the store is
+// opened and locked (a second daemon on the same store refuses to start),
+// the contact list recorded, and every part's options validated.
+func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *meeting.Contacts, opts daemonOptions) (*daemon, error) {
+	if opts.clock == nil {
+		opts.clock = schedule.RealClock()
+	}
+	if opts.shutdown == 0 {
+		opts.shutdown = 30 * time.Second
+	}
+	if !m.SMTP.Configured() {
+		return nil, fmt.Errorf("%s: smtp.host is not set: convene run needs a mail server to send through", m.Path)
+	}
+	db, err := store.Open(ctx, m.Store)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := db.Lock()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	d := &daemon{opts: opts, log: log, db: db, unlock: unlock}
+	db.Now = opts.clock.Now
+	fail := func(err error) (*daemon, error) { d.close(); return nil, err }
+
+	if d.svc, err = newService(ctx, m, cs, db, log.With("component", "service"), opts.clock.Now); err != nil {
+		return fail(err)
+	}
+	d.sender, err = mailer.New(db, mailer.Options{
+		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
+		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
+		Logger: log.With("component", "outbox"), Now: opts.clock.Now,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	d.svc.wake = d.sender.Wake
+	if m.IMAP.Configured() {
+		d.watcher, err = inbox.NewWatcher(db, inbox.Options{
+			Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed, Review: m.IMAP.Review,
+			Poll: m.IMAP.Poll, Logger: log.With("component", "inbox"), Now: opts.clock.Now,
+		}, d.svc.handleMessage)
+		if err != nil {
+			return fail(err)
+		}
+	} else {
+		log.Warn("imap.host is not set: replies are not read")
+	}
+	jobs, err := schedule.Timeline(m, timelineOptions(m))
+	if err != nil {
+		return fail(err)
+	}
+	var poll func(context.Context) error
+	if d.watcher != nil {
+		poll = func(ctx context.Context) error { _, err := d.watcher.Once(ctx); return err }
+	}
+	d.runner = schedule.NewRunner(db, opts.clock, jobs, d.svc.handlers(poll), schedule.RunnerOptions{
+		Logger: log.With("component", "schedule"), ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown,
+		OnMissed: func(j schedule.Job) {
+			log.Warn("job missed: past its grace period, not run", "job", j.Key, "due", j.Due)
+			if opts.onMissed != nil {
+				opts.onMissed(j)
+			}
+		},
+	})
+	return d, nil
+}
+
+func (d *daemon) close() {
+	if d.unlock != nil {
+		d.unlock()
+	}
+	d.db.Close()
+}
+
+// run runs every part until ctx ends (or, with exitWhenDone, until the
+// timeline is done and the outbox empty), then shuts down: no new work is
+// taken, SMTP transactions under way finish, and everything is committed.
+func (d *daemon) run(ctx context.Context) error {
+	defer d.close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var srv *http.Server
+	if d.opts.dashboardAddr != "-" {
+		addr := d.opts.dashboardAddr
+		if addr == "" {
+			addr = d.svc.config().m.Dashboard
+		}
+		h, err := web.New(&dashboard{s: d.svc, jobs: d.runner.States}, web.Options{Addr: addr, Token: d.opts.dashboardToken, Logger: d.log.With("component", "web"), Now: d.opts.clock.Now})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
+		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		d.log.Info("dashboard", "url", "http://"+ln.Addr().String()+"/")
+		if d.opts.onDashboard != nil {
+			d.opts.onDashboard(ln.Addr().String())
+		}
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	start := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				cancel()
+			}
+		}()
+	}
+	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
+	senderDone := make(chan error, 1)
+	go func() { senderDone <- d.sender.Run(senderCtx) }()
+	if d.watcher != nil {
+		start("inbox", d.watcher.Run)
+	}
+	runnerDone := make(chan error, 1)
+	go func() { runnerDone <- d.runner.Run(ctx) }()
+
+	var err error
+	select {
+	case err = <-runnerDone:
+	case <-ctx.Done():
+		err = <-runnerDone
+	}
+	cancel() // no new work: the inbox stops, the outbox finishes the transactions under way
+	wg.Wait()
+	stopSender()
+	if serr := <-senderDone; serr != nil && !errors.Is(serr, context.Canceled) {
+		err = errors.Join(err, serr)
+	}
+	if err == nil && d.opts.exitWhenDone {
+		// The timeline is over: send what is left, then stop.
+		dctx, c := context.WithTimeout(context.Background(), d.opts.shutdown)
+		_, err = d.sender.Drain(dctx, "")
+		c()
+	}
+	if d.watcher != nil {
+		d.watcher.Close()
+	}
+	if srv != nil {
+		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
+		srv.Shutdown(sctx)
+		c()
+	}
+	close(errs)
+	for e := range errs {
+		err = errors.Join(err, e)
+	}
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// reload re-reads meeting.yaml and contacts.csv (SIGHUP). A bad file is
+// rejected with its problems and the running configuration kept. Otherwise
+// the new timeline replaces the old (jobs already done stay done) and any
+// calendar update owed by a changed session goes out now.
+func (d *daemon) reload(ctx context.Context, path string) error {
+	m, cs, err := meeting.Load(path)
+	if err != nil {
+		return err
+	}
+	jobs, err := schedule.Timeline(m, timelineOptions(m))
+	if err != nil {
+		return err
+	}
+	if err := d.svc.setConfig(ctx, m, cs); err != nil {
+		return err
+	}
+	d.runner.Replace(jobs)
+	var n int
+	err = d.db.Update(ctx, func(tx *store.Tx) (err error) {
+		n, err = d.svc.planInvites(tx, d.svc.config(), "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	d.svc.notify()
+	d.log.Info("configuration reloaded", "file", path, "calendar_messages", n)
+	return nil
+}

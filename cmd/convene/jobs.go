@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"convene/mailer"
+	"convene/meeting"
+	"convene/schedule"
+	"convene/store"
+	"convene/templates"
+)
+
+// handlers returns what each kind of scheduled job does. Every handler is
+// idempotent for its job's key: the job key is the outbox batch, and the
+// outbox records each (batch, recipient) once, so a job run again after a
+// crash sends nothing twice.
+func (s *service) handlers(poll func(context.Context) error) map[schedule.Kind]schedule.Handler {
+	h := map[schedule.Kind]schedule.Handler{
+		schedule.Invitation:     s.invitationJob,
+		schedule.Reminder:       s.reminderJob,
+		schedule.Deadline:       s.deadlineJob,
+		schedule.Rehearsal:      s.rehearsalJob,
+		schedule.SessionInvites: s.sessionInvitesJob,
+		schedule.DayBefore:      s.dayBeforeJob,
+		schedule.Digest:         s.digestJob,
+	}
+	if poll != nil {
+		h[schedule.InboxPoll] = func(ctx context.Context, _ schedule.Job) error { return poll(ctx) }
+	} else {
+		h[schedule.InboxPoll] = func(context.Context, schedule.Job) error { return nil }
+	}
+	return h
+}
+
+// enqueue records a batch in the outbox and wakes the sender.
+func (s *service) enqueue(ctx context.Context, job schedule.Job, tpl string, out []mailer.Outgoing) error {
+	n, err := mailer.Enqueue(ctx, s.db, mailer.Batch{ID: job.Key, Template: tpl}, out)
+	if err != nil {
+		return err
+	}
+	s.log.Info("batch enqueued", "job", job.Key, "template", tpl, "messages", len(out), "new", n)
+	s.notify()
+	return nil
+}
+
+func (s *service) invitationJob(ctx context.Context, job schedule.Job) error {
+	c := s.config()
+	var out []mailer.Outgoing
+	for _, ct := range c.cs.InCategories(c.m.Invite...) {
+		msg, err := s.missionMessage(c, templates.Invitation, ct, nil, templates.Data{})
+		if err != nil {
+			return err
+		}
+		out = append(out, mailer.Outgoing{Key: ct.Name, Contact: ct.Name, Message: msg})
+	}
+	return s.enqueue(ctx, job, templates.Invitation, out)
+}
+
+// unanswered returns the invited contacts that have neither registered nor
+// declined, each with its addresses that have not bounced permanently
+// (contacts left with none are skipped: staff see them in the review queue).
+func (s *service) unanswered(ctx context.Context, c *config) ([]*meeting.Contact, map[string][]string, error) {
+	regs, err := s.db.Registrations(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	bounced, err := s.db.HardBounced(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var list []*meeting.Contact
+	to := map[string][]string{}
+	for _, ct := range c.cs.InCategories(c.m.Invite...) {
+		if _, answered := regs[ct.Name]; answered {
+			continue
+		}
+		var good []string
+		for _, e := range ct.Emails {
+			if _, b := bounced[e]; !b {
+				good = append(good, e)
+			}
+		}
+		if len(good) == 0 {
+			continue
+		}
+		list = append(list, ct)
+		to[ct.Name] = good
+	}
+	return list, to, nil
+}
+
+func (s *service) reminderJob(ctx context.Context, job schedule.Job) error {
+	c := s.config()
+	list, to, err := s.unanswered(ctx, c)
+	if err != nil {
+		return err
+	}
+	var out []mailer.Outgoing
+	for _, ct := range list {
+		msg, err := s.missionMessage(c, templates.Reminder, ct, to[ct.Name], templates.Data{})
+		if err != nil {
+			return err
+		}
+		out = append(out, mailer.Outgoing{Key: ct.Name, Contact: ct.Name, Message: msg})
+	}
+	return s.enqueue(ctx, job, templates.Reminder, out)
+}
+
+func (s *service) deadlineJob(ctx context.Context, job schedule.Job) error {
+	regs, err := s.db.Registrations(ctx)
+	if err != nil {
+		return err
+	}
+	s.log.Info("registration deadline", "job", job.Key, "answered", len(regs))
+	return nil
+}
+
+// delegateJob sends template tpl to every active delegate.
+func (s *service) delegateJob(ctx context.Context, job schedule.Job, tpl string, data templates.Data) error {
+	c := s.config()
+	ds, err := s.db.Delegates(ctx, "", false)
+	if err != nil {
+		return err
+	}
+	var out []mailer.Outgoing
+	for _, d := range ds {
+		ct, _ := c.cs.ByName(d.Contact)
+		msg, err := s.delegateMessage(c, tpl, ct, d.Delegate, data)
+		if err != nil {
+			return err
+		}
+		out = append(out, mailer.Outgoing{Key: d.Contact + "/" + d.Email, Contact: d.Contact, Message: msg})
+	}
+	return s.enqueue(ctx, job, tpl, out)
+}
+
+func (s *service) rehearsalJob(ctx context.Context, job schedule.Job) error {
+	if err := s.sessionInvitesJob(ctx, job); err != nil {
+		return err
+	}
+	c := s.config()
+	ev, _ := c.m.Session(meeting.RehearsalID)
+	return s.delegateJob(ctx, job, templates.Rehearsal, templates.Data{Session: &ev})
+}
+
+func (s *service) dayBeforeJob(ctx context.Context, job schedule.Job) error {
+	return s.delegateJob(ctx, job, templates.DayBefore, templates.Data{})
+}
+
+// sessionInvitesJob is the catch-up wave: whatever calendar invitation,
+// update or cancellation is still owed to any delegate goes now.
+func (s *service) sessionInvitesJob(ctx context.Context, job schedule.Job) error {
+	c := s.config()
+	var n int
+	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
+		n, err = s.planInvites(tx, c, "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Info("calendar invitations enqueued", "job", job.Key, "messages", n)
+		s.notify()
+	}
+	return nil
+}
+
+func (s *service) digestJob(ctx context.Context, job schedule.Job) error {
+	c := s.config()
+	d, err := s.digestData(ctx, c, job.Due.Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	content, err := s.tpl.Render(templates.Digest, meeting.EN, templates.Data{Meeting: c.m, Digest: d, Now: s.now()})
+	if err != nil {
+		return err
+	}
+	msg := mailer.Message{
+		From: c.from(), To: []mailer.Address{{Name: c.m.Sender.Name, Email: c.m.Sender.Address}},
+		Subject: content.Subject, Text: content.Text, HTML: content.HTML, Date: s.now(), Automated: true,
+	}
+	return s.enqueue(ctx, job, templates.Digest, []mailer.Outgoing{{Key: "staff", Message: msg}})
+}
+
+// digestData gathers the staff digest: registrations, what needs review,
+// bounces, and the health of the outbox and the inbox.
+func (s *service) digestData(ctx context.Context, c *config, since time.Time) (*templates.DigestData, error) {
+	regs, err := s.db.Registrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := s.db.Delegates(ctx, "", false)
+	if err != nil {
+		return nil, err
+	}
+	d := &templates.DigestData{Since: since, Delegates: len(ds)}
+	invited := c.cs.InCategories(c.m.Invite...)
+	d.Invited = len(invited)
+	for _, ct := range invited {
+		r, ok := regs[ct.Name]
+		switch {
+		case !ok:
+			d.NoAnswer++
+		case r.Status == store.Declined:
+			d.Declined++
+		default:
+			d.Registered++
+			if r.Late {
+				d.Late++
+			}
+			if r.FirstAt.After(since) {
+				d.NewSince = append(d.NewSince, ct.Name)
+			}
+		}
+	}
+	items, err := s.db.ReviewItems(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		d.Review = append(d.Review, templates.ReviewLine{At: it.CreatedAt, Kind: it.Kind, From: it.From, Contact: it.Contact, Summary: it.Reason})
+	}
+	bs, err := s.db.Bounces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bs {
+		d.Bounces = append(d.Bounces, templates.BounceLine{Address: b.Email, Contact: b.Contact, Reason: b.Status + " " + b.Diagnostic, Hard: b.Permanent})
+	}
+	stats, err := s.db.OutboxBatches(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range stats {
+		d.Outbox.Sent += b.Counts[store.OutboxSent]
+		d.Outbox.Failed += b.Counts[store.OutboxFailed]
+		d.Outbox.Queued += b.Counts[store.OutboxQueued] + b.Counts[store.OutboxRetry] + b.Counts[store.OutboxSending]
+	}
+	if h, err := s.db.InboxHealth(ctx); err == nil {
+		d.Inbox.LastPoll = h.LastContact
+	}
+	return d, nil
+}

@@ -1,0 +1,369 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"convene/calendar"
+	"convene/inbox"
+	"convene/mailer"
+	"convene/meeting"
+	"convene/store"
+	"convene/templates"
+)
+
+// handleMessage is the inbox's handler: it applies what one message means,
+// inside tx (the inbox commits it together with the message's checkpoint,
+// then moves the message). It returns where the message goes: Processed
+// when it was understood and applied, Review when a person must look; in
+// that case a review item says why. Nothing is ever half-applied: an error
+// rolls everything back and the message stays in the inbox.
+func (s *service) handleMessage(ctx context.Context, tx *store.Tx, f inbox.Fetched) (inbox.Disposition, error) {
+	c := s.config()
+	msg, err := inbox.Parse(bytes.NewReader(f.Raw), c.m.Sender.ReplyTo, inbox.Limits{})
+	if err != nil {
+		return s.review(tx, c, f, &inbox.Message{MessageID: f.MessageID, Kind: inbox.KindOther}, nil, "unreadable message: "+err.Error())
+	}
+	if msg.MessageID == "" {
+		msg.MessageID = f.MessageID
+	}
+	if s.isOurs(c, msg.From) {
+		return s.done(tx, msg, nil, "our own mail came back: not answered")
+	}
+	switch msg.Kind {
+	case inbox.KindCalendarReply:
+		return s.calendarReply(tx, c, f, msg)
+	case inbox.KindBounce:
+		return s.bounce(tx, c, f, msg)
+	case inbox.KindAutoReply:
+		ct, _ := c.cs.ByEmail(msg.From)
+		if msg.AutoReply != nil && len(msg.AutoReply.Suggested) > 0 {
+			return s.review(tx, c, f, msg, ct, "out-of-office names another contact: "+strings.Join(msg.AutoReply.Suggested, ", "))
+		}
+		return s.done(tx, msg, ct, "auto-reply recorded, not answered")
+	case inbox.KindRegistration:
+		return s.registration(ctx, tx, c, f, msg)
+	}
+	reason := msg.ReviewReason
+	if reason == "" {
+		reason = "not a registration, calendar answer, bounce or auto-reply"
+	}
+	ct, _ := c.cs.ByEmail(msg.From)
+	return s.review(tx, c, f, msg, ct, reason)
+}
+
+// isOurs reports whether addr is the secretariat's own (a loop).
+func (s *service) isOurs(c *config, addr string) bool {
+	addr = meeting.NormalizeEmail(addr)
+	base := func(a string) string {
+		local, domain, _ := strings.Cut(meeting.NormalizeEmail(a), "@")
+		local, _, _ = strings.Cut(local, "+")
+		return local + "@" + domain
+	}
+	return addr != "" && (base(addr) == base(c.m.Sender.Address) || base(addr) == base(c.m.Sender.ReplyTo))
+}
+
+// review records a review item and sends the message to the review folder.
+func (s *service) review(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message, ct *meeting.Contact, reason string) (inbox.Disposition, error) {
+	detail, _ := json.Marshal(struct {
+		Delegates []meeting.Delegate  `json:"delegates,omitempty"`
+		Withdrawn []string            `json:"withdrawn,omitempty"`
+		Replaced  []inbox.Replacement `json:"replaced,omitempty"`
+		Declined  bool                `json:"declined,omitempty"`
+		Body      string              `json:"body,omitempty"`
+		Problems  []string            `json:"problems,omitempty"`
+	}{msg.Delegates, msg.Withdrawn, msg.Replaced, msg.Declined, clip(msg.Body, 4000), msg.Problems})
+	name := ""
+	if ct != nil {
+		name = ct.Name
+	}
+	_, err := tx.AddReview(store.ReviewItem{
+		Kind: string(msg.Kind), Reason: reason, Summary: clip(msg.Subject, 200), From: msg.From, Contact: name,
+		MessageID: msg.MessageID, Mailbox: c.m.IMAP.Review, Detail: string(detail),
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.log.Info("message needs review", "message_id", msg.MessageID, "kind", msg.Kind, "reason", reason)
+	return inbox.Review, tx.LogInbound(store.Inbound{MessageID: msg.MessageID, Kind: string(msg.Kind), Contact: name, From: msg.From,
+		Summary: reason, Disposition: "review"})
+}
+
+// done logs a message that was understood and needs nothing more.
+func (s *service) done(tx *store.Tx, msg *inbox.Message, ct *meeting.Contact, summary string) (inbox.Disposition, error) {
+	name := ""
+	if ct != nil {
+		name = ct.Name
+	}
+	s.log.Debug("message processed", "message_id", msg.MessageID, "kind", msg.Kind, "contact", name, "summary", summary)
+	return inbox.Processed, tx.LogInbound(store.Inbound{MessageID: msg.MessageID, Kind: string(msg.Kind), Contact: name, From: msg.From,
+		Summary: summary, Disposition: "processed"})
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// calendarReply records each delegate's answer for the session it names.
+func (s *service) calendarReply(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
+	var applied []string
+	for _, part := range msg.Calendar {
+		replies, err := calendar.ParseReplies(part)
+		if errors.Is(err, calendar.ErrNotReply) {
+			continue
+		}
+		if err != nil {
+			return s.review(tx, c, f, msg, nil, "unreadable calendar answer: "+err.Error())
+		}
+		for _, r := range replies {
+			eventID, ok := eventOfUID(c.m, r.UID)
+			if !ok {
+				return s.review(tx, c, f, msg, nil, "calendar answer for an event convene did not send (UID "+r.UID+")")
+			}
+			if r.Method == calendar.MethodCounter || !r.ProposedStart.IsZero() {
+				return s.review(tx, c, f, msg, nil, fmt.Sprintf("%s proposes another time for %s", r.Attendee, eventID))
+			}
+			contact, err := tx.DelegateContact(r.Attendee)
+			if errors.Is(err, store.ErrNotFound) {
+				return s.review(tx, c, f, msg, nil, "calendar answer from "+r.Attendee+", who is not a registered delegate")
+			}
+			if err != nil {
+				return 0, err
+			}
+			ct, _ := c.cs.ByName(contact)
+			if msg.From != "" && !strings.EqualFold(msg.From, r.Attendee) {
+				return s.review(tx, c, f, msg, ct, fmt.Sprintf("calendar answer for %s sent from another address (%s)", r.Attendee, msg.From))
+			}
+			if _, err := tx.SetAttendance(store.Attendance{Email: r.Attendee, EventID: eventID, Partstat: r.Partstat, Sequence: r.Sequence, Comment: r.Comment}); err != nil {
+				return 0, err
+			}
+			applied = append(applied, fmt.Sprintf("%s %s %s", r.Attendee, strings.ToLower(r.Partstat), eventID))
+		}
+	}
+	if len(applied) == 0 {
+		return s.review(tx, c, f, msg, nil, "calendar message without an answer to read")
+	}
+	ct, _ := c.cs.ByEmail(msg.From)
+	if ct == nil {
+		if name, err := tx.DelegateContact(msg.From); err == nil {
+			ct, _ = c.cs.ByName(name)
+		}
+	}
+	return s.done(tx, msg, ct, strings.Join(applied, "; "))
+}
+
+// eventOfUID finds the event of a UID that calendar.UID gave.
+func eventOfUID(m *meeting.Meeting, uid string) (string, bool) {
+	for _, ev := range m.Events() {
+		if strings.EqualFold(calendar.UID(m, ev.ID), uid) {
+			return ev.ID, true
+		}
+	}
+	prefix := strings.ToLower(m.ID + "-")
+	local, _, _ := strings.Cut(strings.ToLower(uid), "@")
+	if strings.HasPrefix(local, prefix) { // an event since removed from meeting.yaml
+		return local[len(prefix):], true
+	}
+	return "", false
+}
+
+// bounce records the failed addresses. A permanent failure of a mission's
+// address opens a review item: the State must still be reached, so staff find
+// its current address; the address is never silently dropped.
+func (s *service) bounce(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
+	b := msg.Bounce
+	if b == nil || len(b.Recipients) == 0 {
+		return s.review(tx, c, f, msg, nil, "bounce without a recipient to read")
+	}
+	var mission *meeting.Contact
+	for _, rcpt := range b.Recipients {
+		owner := ""
+		if ct, ok := c.cs.ByEmail(rcpt); ok {
+			owner = ct.Name
+			if b.Permanent {
+				mission = ct
+			}
+		} else if name, err := tx.DelegateContact(rcpt); err == nil {
+			owner = name
+		}
+		if err := tx.RecordBounce(store.Bounce{Email: rcpt, Contact: owner, Permanent: b.Permanent, Status: b.Status, Diagnostic: b.Diagnostic, MessageID: msg.MessageID}); err != nil {
+			return 0, err
+		}
+	}
+	if mission != nil {
+		return s.review(tx, c, f, msg, mission, fmt.Sprintf("mail to %s bounced permanently (%s): find the mission's current address", strings.Join(b.Recipients, ", "), b.Status))
+	}
+	if b.Permanent {
+		return s.review(tx, c, f, msg, nil, fmt.Sprintf("mail to %s bounced permanently (%s)", strings.Join(b.Recipients, ", "), b.Status))
+	}
+	return s.done(tx, msg, nil, "delivery delayed to "+strings.Join(b.Recipients, ", "))
+}
+
+// registration applies a mission's reply: delegates added, replaced or
+// withdrawn, or the mission declining; then confirms it and sends the
+// delegates' calendar invitations and cancellations, all in tx.
+func (s *service) registration(ctx context.Context, tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
+	ct, reason := inbox.Identify(msg, c.cs, c.owners)
+	if ct == nil || reason != "" {
+		if reason == "" {
+			reason = "sender not in the contact list"
+		}
+		return s.review(tx, c, f, msg, ct, reason)
+	}
+	if msg.NeedsReview {
+		return s.review(tx, c, f, msg, ct, msg.ReviewReason)
+	}
+	src := store.Source{MessageID: msg.MessageID, Actor: "inbox"}
+	if s.now().After(c.m.Registration.Deadline) {
+		src.Late = true
+		switch c.m.Registration.Late {
+		case meeting.LateReview:
+			return s.review(tx, c, f, msg, ct, "registration after the deadline (late policy: review)")
+		case meeting.LateRefuse:
+			if err := s.autoAnswer(tx, c, ct, msg, templates.Late, templates.Data{}); err != nil {
+				return 0, err
+			}
+			return s.done(tx, msg, ct, "late registration refused")
+		}
+	}
+
+	// Delegates without an address cannot receive invitations: ask.
+	var withEmail []meeting.Delegate
+	var missing []string
+	for _, d := range msg.Delegates {
+		if d.Email == "" {
+			missing = append(missing, d.Name)
+			continue
+		}
+		withEmail = append(withEmail, d)
+	}
+	var summary []string
+	for _, r := range msg.Replaced {
+		old := r.Old
+		if !strings.Contains(old, "@") {
+			old = s.emailOfName(tx, ct.Name, old)
+		}
+		if old == "" || r.New.Email == "" {
+			return s.review(tx, c, f, msg, ct, fmt.Sprintf("replacement of %q by %q: cannot tell which registered delegate is meant", r.Old, r.New.Name))
+		}
+		if _, err := tx.WithdrawDelegates(ct.Name, []string{old}, src); err != nil {
+			return 0, err
+		}
+		withEmail = append(withEmail, r.New)
+		summary = append(summary, fmt.Sprintf("replaced %s by %s", old, r.New.Email))
+	}
+	var withdrawn []string
+	for _, w := range msg.Withdrawn {
+		if !strings.Contains(w, "@") {
+			if e := s.emailOfName(tx, ct.Name, w); e != "" {
+				w = e
+			} else {
+				return s.review(tx, c, f, msg, ct, fmt.Sprintf("withdrawal of %q: no registered delegate of that name", w))
+			}
+		}
+		withdrawn = append(withdrawn, w)
+	}
+	if len(withdrawn) > 0 {
+		gone, err := tx.WithdrawDelegates(ct.Name, withdrawn, src)
+		if err != nil {
+			return 0, err
+		}
+		summary = append(summary, fmt.Sprintf("withdrew %d", len(gone)))
+	}
+	if len(withEmail) > 0 {
+		added, err := tx.RegisterDelegates(ct.Name, withEmail, src)
+		if err != nil {
+			return 0, err
+		}
+		summary = append(summary, fmt.Sprintf("registered %d (%d new)", len(withEmail), len(added)))
+	}
+	if msg.Declined && len(withEmail) == 0 {
+		if err := tx.Decline(ct.Name, src); err != nil {
+			return 0, err
+		}
+		summary = append(summary, "declined")
+	}
+	if len(summary) == 0 && len(missing) == 0 {
+		return s.review(tx, c, f, msg, ct, "a reply from the mission, but no delegate, withdrawal or decline could be read")
+	}
+
+	if len(missing) > 0 {
+		reason := "no email address for: " + strings.Join(missing, ", ")
+		if err := s.autoAnswer(tx, c, ct, msg, templates.Clarification, templates.Data{Reason: reason}); err != nil {
+			return 0, err
+		}
+		summary = append(summary, "asked for "+reason)
+	}
+	if len(summary) > 0 && !(len(summary) == 1 && len(missing) > 0) {
+		active, err := tx.Delegates(ct.Name)
+		if err != nil {
+			return 0, err
+		}
+		ds := make([]meeting.Delegate, len(active))
+		for i, d := range active {
+			ds[i] = d.Delegate
+		}
+		if !msg.Declined || len(ds) > 0 {
+			if err := s.autoAnswer(tx, c, ct, msg, templates.Confirmation, templates.Data{Delegates: ds}); err != nil {
+				return 0, err
+			}
+		}
+		n, err := s.planInvites(tx, c, ct.Name)
+		if err != nil {
+			return 0, err
+		}
+		if n > 0 {
+			summary = append(summary, fmt.Sprintf("%d calendar messages", n))
+		}
+	}
+	s.notify()
+	s.log.Info("registration applied", "contact", ct.Name, "message_id", msg.MessageID, "effects", strings.Join(summary, "; "))
+	return s.done(tx, msg, ct, strings.Join(summary, "; "))
+}
+
+// emailOfName finds the address of contact's active delegate called name.
+func (s *service) emailOfName(tx *store.Tx, contact, name string) string {
+	ds, err := tx.Delegates(contact)
+	if err != nil {
+		return ""
+	}
+	norm := func(x string) string { return strings.ToLower(strings.Join(strings.Fields(x), " ")) }
+	for _, d := range ds {
+		if norm(d.Name) == norm(name) || strings.HasSuffix(norm(d.Name), " "+norm(name)) {
+			return d.Email
+		}
+	}
+	return ""
+}
+
+// autoAnswer sends template tpl to the mission in answer to msg, in tx,
+// unless the mission has had its automatic answers for the day (no mail
+// loops). It answers to the mission's addresses, never to the sender of an
+// automatic message.
+func (s *service) autoAnswer(tx *store.Tx, c *config, ct *meeting.Contact, msg *inbox.Message, tpl string, d templates.Data) error {
+	ok, err := tx.AllowAutoAnswer(ct.Name, s.maxAutoAnswers)
+	if err != nil || !ok {
+		if !ok {
+			s.log.Warn("automatic answers capped for the day", "contact", ct.Name, "template", tpl)
+		}
+		return err
+	}
+	out, err := s.missionMessage(c, tpl, ct, nil, d)
+	if err != nil {
+		return err
+	}
+	if msg.MessageID != "" {
+		out.InReplyTo = "<" + msg.MessageID + ">"
+		out.References = out.InReplyTo
+	}
+	key := ct.Name + "/" + msg.MessageID
+	_, err = mailer.EnqueueTx(tx, mailer.Batch{ID: "answer-" + tpl, Template: tpl}, []mailer.Outgoing{{Key: key, Contact: ct.Name, Message: out}})
+	return err
+}

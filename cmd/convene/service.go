@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"convene/calendar"
+	"convene/mailer"
+	"convene/meeting"
+	"convene/store"
+	"convene/templates"
+)
+
+// config is what meeting.yaml and contacts.csv say, with the contacts'
+// reply tokens. It is replaced whole on SIGHUP.
+type config struct {
+	m      *meeting.Meeting
+	cs     *meeting.Contacts
+	tokens map[string]string // contact name → reply token
+	owners map[string]string // reply token → contact name
+}
+
+// service holds the workflows of convene: what each scheduled job sends,
+// and what each reply read from the inbox does. Its effects go through the
+// store, and its mail through the outbox, in the same transactions.
+type service struct {
+	cfg  atomic.Pointer[config]
+	db   *store.DB
+	tpl  *templates.Set
+	log  *slog.Logger
+	now  func() time.Time
+	wake func() // tells the outbox there is new mail; may be nil
+
+	maxAutoAnswers int // automatic answers per sender per day
+}
+
+// newService loads the templates and records the contacts (giving new ones
+// their reply token).
+func newService(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts, db *store.DB, log *slog.Logger, now func() time.Time) (*service, error) {
+	tpl, err := templates.Load(m.Templates)
+	if err != nil {
+		return nil, err
+	}
+	s := &service{db: db, tpl: tpl, log: log, now: now, maxAutoAnswers: 5}
+	if err := s.setConfig(ctx, m, cs); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// setConfig records the contact list and makes m and cs current.
+func (s *service) setConfig(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts) error {
+	if err := s.db.SyncContacts(ctx, cs); err != nil {
+		return err
+	}
+	tokens, err := s.db.Tokens(ctx)
+	if err != nil {
+		return err
+	}
+	owners := make(map[string]string, len(tokens))
+	for name, tok := range tokens {
+		owners[tok] = name
+	}
+	s.cfg.Store(&config{m: m, cs: cs, tokens: tokens, owners: owners})
+	return nil
+}
+
+func (s *service) config() *config { return s.cfg.Load() }
+
+func (s *service) notify() {
+	if s.wake != nil {
+		s.wake()
+	}
+}
+
+func (c *config) from() mailer.Address {
+	return mailer.Address{Name: c.m.Sender.Name, Email: c.m.Sender.Address}
+}
+
+// missionMessage renders template name for contact c, addressed to its
+// addresses in to (all of them when to is nil), with its reply token in the
+// reply address and the subject.
+func (s *service) missionMessage(c *config, name string, ct *meeting.Contact, to []string, d templates.Data) (mailer.Message, error) {
+	tok := c.tokens[ct.Name]
+	d.Meeting, d.Contact, d.Token, d.Now = c.m, ct, tok, s.now()
+	d.ReplyTo = meeting.ReplyAddress(c.m.Sender.ReplyTo, tok)
+	content, err := s.tpl.Render(name, ct.Language, d)
+	if err != nil {
+		return mailer.Message{}, fmt.Errorf("%s for %s: %w", name, ct.Name, err)
+	}
+	if to == nil {
+		to = ct.Emails
+	}
+	msg := mailer.Message{
+		From:    c.from(),
+		ReplyTo: mailer.Address{Name: c.m.Sender.Name, Email: d.ReplyTo},
+		Subject: content.Subject, Text: content.Text, HTML: content.HTML,
+		Date: s.now(), Automated: true,
+	}
+	for _, e := range to {
+		msg.To = append(msg.To, mailer.Address{Name: ct.Name, Email: e})
+	}
+	return msg, nil
+}
+
+// delegateMessage renders template name for one delegate of contact ct.
+func (s *service) delegateMessage(c *config, name string, ct *meeting.Contact, del meeting.Delegate, d templates.Data) (mailer.Message, error) {
+	d.Meeting, d.Contact, d.Delegate, d.Now = c.m, ct, &del, s.now()
+	lang := meeting.EN
+	if ct != nil {
+		lang = ct.Language
+	}
+	content, err := s.tpl.Render(name, lang, d)
+	if err != nil {
+		return mailer.Message{}, fmt.Errorf("%s for %s: %w", name, del.Email, err)
+	}
+	return mailer.Message{
+		From:    c.from(),
+		To:      []mailer.Address{{Name: del.Name, Email: del.Email}},
+		ReplyTo: mailer.Address{Name: c.m.Sender.Name, Email: c.m.Sender.ReplyTo},
+		Subject: content.Subject, Text: content.Text, HTML: content.HTML,
+		Date: s.now(), Automated: true,
+	}, nil
+}
+
+// calendarBatch is the outbox batch of every calendar invitation, update
+// and cancellation; its keys name the delegate, the event, the sequence and
+// the method, so each object is sent once.
+const calendarBatch = "calendar"
+
+// inviteOutgoing renders one calendar action as a message: the cover note in
+// the delegate's language and the iCalendar object inline (text/calendar)
+// and as invite.ics.
+func (s *service) inviteOutgoing(c *config, a calendar.Action, contact string) (mailer.Outgoing, error) {
+	ct, _ := c.cs.ByName(contact)
+	ev, ok := c.m.Session(a.EventID)
+	if !ok {
+		ev = meeting.Session{ID: a.EventID, Title: meeting.Text{meeting.EN: a.EventID}, Status: meeting.StatusCancelled}
+	}
+	msg, err := s.delegateMessage(c, templates.Invite, ct, a.Delegate, templates.Data{
+		Session: &ev, Update: a.Kind == calendar.KindUpdate, Cancelled: a.Kind == calendar.KindCancel,
+	})
+	if err != nil {
+		return mailer.Outgoing{}, err
+	}
+	ics, err := calendar.Render(c.m, a, s.now())
+	if err != nil {
+		return mailer.Outgoing{}, fmt.Errorf("calendar %s: %w", a, err)
+	}
+	msg.Calendar = &mailer.Calendar{Method: a.Method(), Data: ics}
+	msg.ReplyTo = mailer.Address{} // calendar clients answer the ORGANIZER; people answer the sender
+	key := fmt.Sprintf("%s/%s/%d/%s", a.Delegate.Email, a.EventID, a.Sequence, strings.ToLower(a.Method()))
+	return mailer.Outgoing{Key: key, Contact: contact, Message: msg}, nil
+}
+
+// planInvites enqueues, inside tx, the calendar invitations, updates and
+// cancellations that bring the calendars of contact's delegates (every
+// contact's, when contact is "") in line with the meeting, and records what
+// was sent. It returns how many were enqueued.
+func (s *service) planInvites(tx *store.Tx, c *config, contact string) (int, error) {
+	sent, err := tx.SentInvites(contact)
+	if err != nil {
+		return 0, err
+	}
+	active, err := tx.Delegates(contact)
+	if err != nil {
+		return 0, err
+	}
+	owner := map[string]string{}
+	for _, d := range active {
+		owner[d.Email] = d.Contact
+	}
+	for _, r := range sent {
+		if _, ok := owner[r.Email]; !ok {
+			owner[r.Email] = r.Contact
+		}
+	}
+	actions := calendar.Plan(c.m, sentInvites(sent), wantedInvites(c.m, c.cs, active))
+	if len(actions) == 0 {
+		return 0, nil
+	}
+	out := make([]mailer.Outgoing, 0, len(actions))
+	for i, a := range actions {
+		if a.Delegate.Name == "" {
+			a.Delegate.Name = nameOf(active, a.Delegate.Email)
+			actions[i] = a
+		}
+		o, err := s.inviteOutgoing(c, a, owner[a.Delegate.Email])
+		if err != nil {
+			return 0, err
+		}
+		out = append(out, o)
+	}
+	n, err := mailer.EnqueueTx(tx, mailer.Batch{ID: calendarBatch, Template: templates.Invite}, out)
+	if err != nil {
+		return 0, err
+	}
+	for _, a := range actions {
+		if err := tx.RecordInvite(sentInvite(a, owner[a.Delegate.Email])); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+func nameOf(ds []store.Delegate, email string) string {
+	for _, d := range ds {
+		if d.Email == email {
+			return d.Name
+		}
+	}
+	return ""
+}
+
+func templatesData(ds []meeting.Delegate) templates.Data { return templates.Data{Delegates: ds} }
+
+// enqueueOne records one message in the outbox inside tx.
+func enqueueOne(tx *store.Tx, batch, tpl, key, contact string, msg mailer.Message) error {
+	_, err := mailer.EnqueueTx(tx, mailer.Batch{ID: batch, Template: tpl}, []mailer.Outgoing{{Key: key, Contact: contact, Message: msg}})
+	return err
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

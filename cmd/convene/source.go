@@ -1,0 +1,338 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"convene/calendar"
+	"convene/meeting"
+	"convene/schedule"
+	"convene/store"
+	"convene/web"
+)
+
+// dashboard is the web dashboard's view of the store: web.Source.
+type dashboard struct {
+	s    *service
+	jobs func(ctx context.Context) ([]schedule.JobState, error) // the timeline and its states
+}
+
+var _ web.Source = (*dashboard)(nil)
+
+func (d *dashboard) local(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(d.s.config().m.Location)
+}
+
+func (d *dashboard) Overview(ctx context.Context) (web.Overview, error) {
+	c := d.s.config()
+	o := web.Overview{Title: c.m.Title.In(meeting.EN), Start: d.local(c.m.Start()), End: d.local(c.m.End()), Deadline: d.local(c.m.Registration.Deadline)}
+	missions, err := d.Missions(ctx, web.MissionFilter{})
+	if err != nil {
+		return o, err
+	}
+	for _, m := range missions {
+		o.Counts.Invited++
+		switch m.State {
+		case web.StateRegistered:
+			o.Counts.Registered++
+			o.Counts.Delegates += m.Delegates
+		case web.StateDeclined:
+			o.Counts.Declined++
+		case web.StateBounced:
+			o.Counts.Bounced++
+		default:
+			o.Counts.NoReply++
+		}
+	}
+	items, err := d.s.db.ReviewItems(ctx, false)
+	if err != nil {
+		return o, err
+	}
+	o.Counts.ReviewOpen = len(items)
+	batches, err := d.s.db.OutboxBatches(ctx, "")
+	if err != nil {
+		return o, err
+	}
+	for _, b := range batches {
+		o.Counts.OutboxSent += b.Counts[store.OutboxSent]
+		o.Counts.OutboxFailed += b.Counts[store.OutboxFailed]
+		o.Counts.OutboxQueued += b.Counts[store.OutboxQueued] + b.Counts[store.OutboxRetry] + b.Counts[store.OutboxSending]
+	}
+	if d.jobs != nil {
+		states, err := d.jobs(ctx)
+		if err != nil {
+			return o, err
+		}
+		for _, st := range states {
+			if st.Kind == schedule.InboxPoll {
+				continue
+			}
+			o.Timeline = append(o.Timeline, web.Job{Label: st.Label, Kind: string(st.Kind), Due: d.local(st.Due), State: web.JobState(st.State), DoneAt: d.local(st.FinishedAt)})
+		}
+	}
+	regs, err := d.s.db.Registrations(ctx)
+	if err != nil {
+		return o, err
+	}
+	perDay := map[time.Time]int{}
+	loc := c.m.Location
+	for _, r := range regs {
+		if r.Status != store.Registered {
+			continue
+		}
+		t := r.FirstAt.In(loc)
+		perDay[time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)]++
+	}
+	var days []time.Time
+	for day := range perDay {
+		days = append(days, day)
+	}
+	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
+	total := 0
+	for _, day := range days {
+		total += perDay[day]
+		o.Registrations = append(o.Registrations, web.DayCount{Day: day, Count: total})
+	}
+	if h, err := d.s.db.InboxHealth(ctx); err == nil {
+		o.Inbox = web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage)}
+	}
+	return o, nil
+}
+
+func (d *dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mission, error) {
+	c := d.s.config()
+	regs, err := d.s.db.Registrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := d.s.db.Delegates(ctx, "", false)
+	if err != nil {
+		return nil, err
+	}
+	count := map[string]int{}
+	for _, x := range ds {
+		count[x.Contact]++
+	}
+	bounced, err := d.s.db.HardBounced(ctx)
+	if err != nil {
+		return nil, err
+	}
+	last, err := d.s.db.LastInbound(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []web.Mission
+	for _, ct := range c.cs.InCategories(c.m.Invite...) {
+		if (f.Category != "" && ct.Category != f.Category) || (f.Language != "" && ct.Language != f.Language) {
+			continue
+		}
+		m := web.Mission{Name: ct.Name, Category: ct.Category, Language: ct.Language, State: web.StateInvited, Delegates: count[ct.Name]}
+		if r, ok := regs[ct.Name]; ok {
+			m.State = web.StateRegistered
+			if r.Status == store.Declined {
+				m.State = web.StateDeclined
+			}
+		} else {
+			all := len(ct.Emails) > 0
+			for _, e := range ct.Emails {
+				if _, b := bounced[e]; !b {
+					all = false
+				}
+			}
+			if all {
+				m.State = web.StateBounced
+			} else if d.s.now().After(c.m.Registration.Deadline) {
+				m.State = web.StateNoReply
+			}
+		}
+		if in, ok := last[ct.Name]; ok {
+			m.LastMessage, m.LastSummary = d.local(in.At), in.Summary
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (d *dashboard) Delegates(ctx context.Context) ([]web.DelegateAttendance, error) {
+	ds, err := d.s.db.Delegates(ctx, "", false)
+	if err != nil {
+		return nil, err
+	}
+	att, err := d.s.db.Attendance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]map[string]string{}
+	for _, a := range att {
+		if by[a.Email] == nil {
+			by[a.Email] = map[string]string{}
+		}
+		by[a.Email][a.EventID] = a.Partstat
+	}
+	out := make([]web.DelegateAttendance, 0, len(ds))
+	for _, x := range ds {
+		p := by[x.Email]
+		if p == nil {
+			p = map[string]string{}
+		}
+		out = append(out, web.DelegateAttendance{Mission: x.Contact, Name: x.Name, Title: x.Title, Email: x.Email, Partstat: p})
+	}
+	return out, nil
+}
+
+func (d *dashboard) Sessions(ctx context.Context) ([]web.SessionInfo, error) {
+	c := d.s.config()
+	var out []web.SessionInfo
+	for _, ev := range c.m.Events() {
+		out = append(out, web.SessionInfo{ID: ev.ID, Title: ev.Title.In(meeting.EN), Start: d.local(ev.Start), End: d.local(ev.End)})
+	}
+	return out, nil
+}
+
+func (d *dashboard) Review(ctx context.Context) ([]web.ReviewItem, error) {
+	items, err := d.s.db.ReviewItems(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]web.ReviewItem, 0, len(items))
+	for _, it := range items {
+		out = append(out, web.ReviewItem{ID: it.ID, Kind: it.Kind, Reason: it.Reason, Summary: it.Summary, From: it.From, Contact: it.Contact, Created: d.local(it.CreatedAt)})
+	}
+	return out, nil
+}
+
+// Resolve applies a staff member's decision on a review item, recording who
+// and when. Registering delegates by hand also confirms them to the mission
+// and sends their calendar invitations, as a reply read by the inbox would.
+func (d *dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
+	c := d.s.config()
+	var ct *meeting.Contact
+	if a.Kind == web.ActionAssign || a.Kind == web.ActionRegister {
+		var ok bool
+		if ct, ok = c.cs.ByName(a.Mission); !ok {
+			return web.InputError("no mission called " + a.Mission + " in the contact list")
+		}
+	}
+	err := d.s.db.Update(ctx, func(tx *store.Tx) error {
+		src := store.Source{Actor: a.By, MessageID: "review-" + strings.TrimSpace(a.String())}
+		switch a.Kind {
+		case web.ActionRegister:
+			if _, err := tx.RegisterDelegates(ct.Name, a.Delegates, src); err != nil {
+				return err
+			}
+			ds, err := tx.Delegates(ct.Name)
+			if err != nil {
+				return err
+			}
+			list := make([]meeting.Delegate, len(ds))
+			for i, x := range ds {
+				list[i] = x.Delegate
+			}
+			msg, err := d.s.missionMessage(c, "confirmation", ct, nil, templatesData(list))
+			if err != nil {
+				return err
+			}
+			if err := enqueueOne(tx, "answer-confirmation", "confirmation", ct.Name+"/review-"+itoa(a.Item), ct.Name, msg); err != nil {
+				return err
+			}
+			if _, err := d.s.planInvites(tx, c, ct.Name); err != nil {
+				return err
+			}
+		}
+		return tx.ResolveReview(a.Item, a.By, a.String())
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return web.ErrNotFound
+	}
+	if err == nil {
+		d.s.notify()
+	}
+	return err
+}
+
+func (d *dashboard) Outbox(ctx context.Context) ([]web.Batch, []web.Failure, error) {
+	stats, err := d.s.db.OutboxBatches(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	var bs []web.Batch
+	for _, b := range stats {
+		bs = append(bs, web.Batch{ID: b.ID, Label: b.Template, Created: d.local(b.CreatedAt),
+			Queued: b.Counts[store.OutboxQueued] + b.Counts[store.OutboxRetry] + b.Counts[store.OutboxSending],
+			Sent:   b.Counts[store.OutboxSent], Failed: b.Counts[store.OutboxFailed]})
+	}
+	entries, err := d.s.db.OutboxEntries(ctx, "", store.OutboxFailed, store.OutboxRetry)
+	if err != nil {
+		return nil, nil, err
+	}
+	var fs []web.Failure
+	for _, e := range entries {
+		fs = append(fs, web.Failure{Batch: e.Batch, Mission: e.Contact, To: strings.Join(e.Recipients, ", "), Reply: e.LastError, Attempts: e.Attempts, At: d.local(e.UpdatedAt)})
+	}
+	return bs, fs, nil
+}
+
+func (d *dashboard) Registrations(ctx context.Context) ([]web.RegistrationRow, error) {
+	c := d.s.config()
+	ds, err := d.s.db.Delegates(ctx, "", false)
+	if err != nil {
+		return nil, err
+	}
+	var out []web.RegistrationRow
+	for _, x := range ds {
+		row := web.RegistrationRow{Mission: x.Contact, Name: x.Name, Title: x.Title, Email: x.Email, RegisteredAt: d.local(x.CreatedAt)}
+		if ct, ok := c.cs.ByName(x.Contact); ok {
+			row.Category, row.Language = ct.Category, ct.Language
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+func (d *dashboard) Calendar(ctx context.Context) ([]byte, error) {
+	return calendar.Publish(d.s.config().m, meeting.EN, d.s.now())
+}
+
+func (d *dashboard) Metrics(ctx context.Context) (web.Metrics, error) {
+	var m web.Metrics
+	batches, err := d.s.db.OutboxBatches(ctx, "")
+	if err != nil {
+		return m, err
+	}
+	for _, b := range batches {
+		m.MessagesSent += int64(b.Counts[store.OutboxSent])
+		m.MessagesFailed += int64(b.Counts[store.OutboxFailed])
+	}
+	if m.InboxByKind, err = d.s.db.InboundByKind(ctx); err != nil {
+		return m, err
+	}
+	items, err := d.s.db.ReviewItems(ctx, false)
+	if err != nil {
+		return m, err
+	}
+	m.ReviewQueue = len(items)
+	if d.jobs != nil {
+		states, err := d.jobs(ctx)
+		if err != nil {
+			return m, err
+		}
+		now := d.s.now()
+		for _, st := range states {
+			if (st.State == "pending" || st.State == "running" || st.State == "failed") && st.Due.Before(now) {
+				if lag := now.Sub(st.Due); lag > m.JobLag {
+					m.JobLag = lag
+				}
+			}
+		}
+	}
+	if h, err := d.s.db.InboxHealth(ctx); err == nil {
+		m.InboxLastContact = h.LastContact
+	}
+	return m, nil
+}
