@@ -20,15 +20,10 @@ import (
 
 // daemonOptions are what `convene run` and `convene demo` choose.
 type daemonOptions struct {
-	configPath     string
-	clock          schedule.Clock
-	dashboardAddr  string // "" = the meeting's; "-" = none
-	dashboardToken string
-	exitWhenDone   bool          // stop after the timeline's last job
-	shutdown       time.Duration // how long to wait for work under way at shutdown
-	tlsServers     bool          // false only in the sandbox demo (loopback, security none)
-	onDashboard    func(addr string)
-	onMissed       func(schedule.Job)
+	clock        schedule.Clock
+	exitWhenDone bool          // stop after the timeline's last job
+	shutdown     time.Duration // how long to wait for work under way at shutdown
+	onMissed     func(schedule.Job)
 }
 
 // daemon is convene running: scheduler, outbox workers, inbox watcher and dashboard.
@@ -119,35 +114,36 @@ func (d *daemon) close() {
 	d.db.Close()
 }
 
+// serveDashboard starts the dashboard on addr ("" = the meeting's) and
+// returns the address it listens on and a function that stops it.
+func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
+	if addr == "" {
+		addr = d.svc.config().m.Dashboard
+	}
+	h, err := web.New(&dashboard{s: d.svc, jobs: d.runner.States}, web.Options{Addr: addr, Token: token, Logger: d.log.With("component", "web"), Now: d.opts.clock.Now})
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("dashboard: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	stop := func() {
+		ctx, c := context.WithTimeout(context.Background(), 5*time.Second)
+		defer c()
+		srv.Shutdown(ctx)
+	}
+	return ln.Addr().String(), stop, nil
+}
+
 // run runs every part until ctx ends (or, with exitWhenDone, until the
 // timeline is done and the outbox empty), then shuts down: no new work is
 // taken, SMTP transactions under way finish, and everything is committed.
 func (d *daemon) run(ctx context.Context) error {
-	defer d.close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	var srv *http.Server
-	if d.opts.dashboardAddr != "-" {
-		addr := d.opts.dashboardAddr
-		if addr == "" {
-			addr = d.svc.config().m.Dashboard
-		}
-		h, err := web.New(&dashboard{s: d.svc, jobs: d.runner.States}, web.Options{Addr: addr, Token: d.opts.dashboardToken, Logger: d.log.With("component", "web"), Now: d.opts.clock.Now})
-		if err != nil {
-			return err
-		}
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("dashboard: %w", err)
-		}
-		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-		go srv.Serve(ln)
-		d.log.Info("dashboard", "url", "http://"+ln.Addr().String()+"/")
-		if d.opts.onDashboard != nil {
-			d.opts.onDashboard(ln.Addr().String())
-		}
-	}
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
@@ -190,11 +186,6 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	if d.watcher != nil {
 		d.watcher.Close()
-	}
-	if srv != nil {
-		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
-		srv.Shutdown(sctx)
-		c()
 	}
 	close(errs)
 	for e := range errs {

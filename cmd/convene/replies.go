@@ -221,7 +221,9 @@ func (s *service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 		return s.review(tx, c, f, msg, ct, msg.ReviewReason)
 	}
 	src := store.Source{MessageID: msg.MessageID, Actor: "inbox"}
-	if s.now().After(c.m.Registration.Deadline) {
+	// The late policy is about new delegates; a withdrawal or a decline after
+	// the deadline is applied (and its calendar cancellations sent) as usual.
+	if s.now().After(c.m.Registration.Deadline) && (len(msg.Delegates) > 0 || len(msg.Replaced) > 0) {
 		src.Late = true
 		switch c.m.Registration.Late {
 		case meeting.LateReview:

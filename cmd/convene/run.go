@@ -52,7 +52,7 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 				if err != nil {
 					return err
 				}
-				opts := daemonOptions{configPath: *cfg, dashboardAddr: *dash, dashboardToken: os.Getenv("CONVENE_DASHBOARD_TOKEN"), exitWhenDone: *exit}
+				opts := daemonOptions{exitWhenDone: *exit}
 				if *clockStart != "" {
 					t, err := meeting.ParseTime(*clockStart, m.Location)
 					if err != nil {
@@ -67,6 +67,15 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 				d, err := openDaemon(ctx, a.log, m, cs, opts)
 				if err != nil {
 					return err
+				}
+				defer d.close()
+				if *dash != "-" {
+					addr, stop, err := d.serveDashboard(*dash, os.Getenv("CONVENE_DASHBOARD_TOKEN"))
+					if err != nil {
+						return err
+					}
+					defer stop()
+					a.log.Info("dashboard", "url", "http://"+addr+"/")
 				}
 				hup := make(chan os.Signal, 1)
 				signal.Notify(hup, syscall.SIGHUP)
