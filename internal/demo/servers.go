@@ -6,6 +6,7 @@ import (
 
 	"io"
 	"net"
+	"net/mail"
 	"sync"
 	"time"
 
@@ -36,12 +37,13 @@ type Sandbox struct {
 	mu        sync.Mutex
 	onMessage func(Received)
 	received  int
+	ids       map[string]int // Message-ID → times received
 }
 
 // StartSandbox starts both servers. onMessage is called, from the SMTP
 // server's goroutines, for every message accepted.
 func StartSandbox(user, pass string, onMessage func(Received)) (*Sandbox, error) {
-	s := &Sandbox{IMAPUser: user, IMAPPass: pass, onMessage: onMessage}
+	s := &Sandbox{IMAPUser: user, IMAPPass: pass, onMessage: onMessage, ids: map[string]int{}}
 
 	be := smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil })
 	s.smtp = smtp.NewServer(be)
@@ -93,6 +95,19 @@ func (s *Sandbox) Received() int {
 	return s.received
 }
 
+// Duplicates returns the Message-IDs received more than once.
+func (s *Sandbox) Duplicates() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for id, n := range s.ids {
+		if n > 1 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // Deliver puts a message into the IMAP INBOX, as a provider delivers a reply.
 func (s *Sandbox) Deliver(raw []byte) error {
 	_, err := s.user.Append("INBOX", literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{})
@@ -139,8 +154,13 @@ func (se *smtpSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	id := ""
+	if m, err := mail.ReadMessage(bytes.NewReader(b)); err == nil {
+		id = m.Header.Get("Message-Id")
+	}
 	se.s.mu.Lock()
 	se.s.received++
+	se.s.ids[id]++
 	se.s.mu.Unlock()
 	if se.s.onMessage != nil {
 		se.s.onMessage(Received{From: se.from, To: append([]string(nil), se.to...), Data: b})
