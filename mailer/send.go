@@ -42,6 +42,9 @@ type Options struct {
 	// ClaimSize is how many messages one claim transaction takes; default 4 per connection.
 	ClaimSize int
 	HELO      string // EHLO name; default the host name
+	// NoPipelining sends MAIL, RCPT and DATA one at a time even when the
+	// server offers PIPELINING (RFC 2920).
+	NoPipelining bool
 
 	TLSConfig *tls.Config // nil: system roots plus Server.CAFile, ServerName = Server.Host
 	Logger    *slog.Logger
@@ -696,6 +699,71 @@ func data(conn *smtp.Client, raw []byte, beforeDot func() error) (err error, sta
 	return sendBody(tc, raw, beforeDot), true
 }
 
+// plainEnvelope reports whether the envelope can be written as is: ASCII
+// addresses without line breaks or brackets (others go through go-mail's
+// checks and SMTPUTF8 handling).
+func plainEnvelope(c store.OutboxClaim) bool {
+	ok := func(a string) bool {
+		for i := 0; i < len(a); i++ {
+			if b := a[i]; b <= ' ' || b >= 0x7f || b == '<' || b == '>' {
+				return false
+			}
+		}
+		return a != ""
+	}
+	if !ok(c.From) {
+		return false
+	}
+	for _, r := range c.Recipients {
+		if !ok(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// pipelined sends MAIL, RCPT and DATA in one write (RFC 2920) and reads
+// their replies, then the body. started reports that DATA was accepted.
+func pipelined(tc *textproto.Conn, c store.OutboxClaim, raw []byte, beforeDot func() error) (err error, started, broken bool) {
+	w := tc.W
+	w.WriteString("MAIL FROM:<")
+	w.WriteString(c.From)
+	w.WriteString(">\r\n")
+	for _, r := range c.Recipients {
+		w.WriteString("RCPT TO:<")
+		w.WriteString(r)
+		w.WriteString(">\r\n")
+	}
+	w.WriteString("DATA\r\n")
+	if err := w.Flush(); err != nil {
+		return err, false, true
+	}
+	_, _, first := tc.ReadResponse(250)
+	for range c.Recipients {
+		if _, _, err := tc.ReadResponse(25); err != nil && first == nil {
+			first = err
+		}
+	}
+	_, _, dataErr := tc.ReadResponse(354)
+	var tp *textproto.Error
+	for _, e := range []error{first, dataErr} {
+		if e != nil && !errors.As(e, &tp) {
+			return e, false, true // the connection failed
+		}
+	}
+	switch {
+	case first != nil && dataErr == nil:
+		// A recipient was refused but the server wants the message: the
+		// only way out without sending it is to drop the connection.
+		return first, false, true
+	case first != nil:
+		return first, false, false
+	case dataErr != nil:
+		return dataErr, false, false
+	}
+	return sendBody(tc, raw, beforeDot), true, false
+}
+
 func sendBody(tc *textproto.Conn, raw []byte, beforeDot func() error) error {
 	wire := len(raw) > 0 && raw[0] != '.' && bytes.HasSuffix(raw, crlf) &&
 		!bytes.Contains(raw, []byte("\n.")) && bytes.Count(raw, []byte("\n")) == bytes.Count(raw, crlf)
@@ -723,7 +791,7 @@ func sendBody(tc *textproto.Conn, raw []byte, beforeDot func() error) error {
 // transact runs one SMTP transaction with the stored bytes. Before the
 // final dot it calls beforeDot, which waits for the previous result to be
 // recorded (see worker). broken reports that the connection cannot be reused.
-func (s *Sender) transact(conn *smtp.Client, c store.OutboxClaim, raw []byte, beforeDot func() error) (err error, broken bool) {
+func (s *Sender) transact(conn *smtp.Client, c store.OutboxClaim, raw []byte, beforeDot func() error) (_ error, broken bool) {
 	if err := conn.UpdateDeadline(s.opts.Timeout); err != nil {
 		return err, true
 	}
@@ -737,18 +805,31 @@ func (s *Sender) transact(conn *smtp.Client, c store.OutboxClaim, raw []byte, be
 		}
 		return err, false
 	}
-	if err := conn.Mail(c.From); err != nil {
-		return fail(err)
-	}
-	for _, rc := range c.Recipients {
-		if err := conn.Rcpt(rc); err != nil {
+	var err2 error
+	var started bool
+	if pipe, _ := conn.Extension("PIPELINING"); pipe && !s.opts.NoPipelining && plainEnvelope(c) {
+		err2, started, broken = pipelined(conn.Text, c, raw, beforeDot)
+		if err2 != nil && !started {
+			if broken {
+				return err2, true
+			}
+			return fail(err2)
+		}
+	} else {
+		if err := conn.Mail(c.From); err != nil {
 			return fail(err)
 		}
-	}
-	if err, started := data(conn, raw, beforeDot); err != nil {
-		if !started {
-			return fail(err)
+		for _, rc := range c.Recipients {
+			if err := conn.Rcpt(rc); err != nil {
+				return fail(err)
+			}
 		}
+		err2, started = data(conn, raw, beforeDot)
+		if err2 != nil && !started {
+			return fail(err2)
+		}
+	}
+	if err := err2; err != nil {
 		if errors.Is(err, errCommit) {
 			return err, true // no dot: the server discards the message
 		}
