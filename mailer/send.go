@@ -536,6 +536,7 @@ func (r *run) worker(id int) {
 	s := r.s
 	log := s.log.With("worker", id)
 	var conn *smtp.Client
+	var buf []byte      // the message being sent; reused
 	var prev chan error // the previous result's commit
 	waitPrev := func() error {
 		if prev == nil {
@@ -590,13 +591,14 @@ func (r *run) worker(id int) {
 				continue
 			}
 		}
-		raw, err := s.db.OutboxBody(context.WithoutCancel(r.ctx), c.ID)
+		raw, err := s.db.OutboxBody(context.WithoutCancel(r.ctx), c.ID, buf)
 		if err != nil {
 			r.setFatal(err)
 			waitPrev()
 			release(c)
 			continue
 		}
+		buf = raw
 		err, broken := s.transact(conn, c, raw, waitPrev)
 		if errors.Is(err, errCommit) {
 			conn.Close()
