@@ -1,8 +1,3 @@
-// Package mailer composes outgoing mail with go-mail, records it in the
-// store's outbox and sends it through a small pool of reused SMTP connections.
-//
-// Compose and Render are pure (no I/O). New validates and does no I/O;
-// Drain and Run talk SMTP.
 package mailer
 
 import (

@@ -113,6 +113,12 @@ func TestDrainBatch(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
+	for _, noPipe := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pipelining=%v", !noPipe), func(t *testing.T) { testFaults(t, noPipe) })
+	}
+}
+
+func testFaults(t *testing.T, noPipe bool) {
 	db := openStore(t)
 	srv := testmail.NewSMTP(t, testmail.Options{Faults: map[string]testmail.Fault{
 		"rcpt0@d0.example": {Code: 451, Times: 1},
@@ -123,7 +129,7 @@ func TestFaults(t *testing.T) {
 		"rcpt5@d0.example": {Code: 554},
 		"rcpt6@d0.example": {Code: 451}, // always: fails after MaxAttempts
 	}})
-	s := newSender(t, db, srv, func(o *mailer.Options) { o.MaxAttempts = 3 })
+	s := newSender(t, db, srv, func(o *mailer.Options) { o.MaxAttempts = 3; o.NoPipelining = noPipe })
 	if _, err := s.Enqueue(t.Context(), mailer.Batch{ID: "b"}, outgoing(10, 1, nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -407,9 +413,15 @@ func TestDrainCancel(t *testing.T) {
 // TestDotStuffing sends bodies that are not in wire form: lines starting
 // with ".", bare LF, no final line end. The server must get them intact.
 func TestDotStuffing(t *testing.T) {
+	for _, noPipe := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pipelining=%v", !noPipe), func(t *testing.T) { testDotStuffing(t, noPipe) })
+	}
+}
+
+func testDotStuffing(t *testing.T, noPipe bool) {
 	db := openStore(t)
 	srv := testmail.NewSMTP(t, testmail.Options{})
-	s := newSender(t, db, srv, nil)
+	s := newSender(t, db, srv, func(o *mailer.Options) { o.NoPipelining = noPipe })
 	cases := map[string]struct{ raw, want string }{
 		"wire@x.example":    {"Subject: a\r\n\r\nplain\r\n", "Subject: a\r\n\r\nplain\r\n"},
 		"dot@x.example":     {"Subject: b\r\n\r\n.hidden\r\n..two\r\n.\r\nend\r\n", "Subject: b\r\n\r\n.hidden\r\n..two\r\n.\r\nend\r\n"},
@@ -440,10 +452,16 @@ func TestDotStuffing(t *testing.T) {
 // connections, every message ends sent (delivered exactly once) or failed
 // with a 5xx reply (not delivered).
 func TestRandomFaults(t *testing.T) {
+	for _, noPipe := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pipelining=%v", !noPipe), func(t *testing.T) { testRandomFaults(t, noPipe) })
+	}
+}
+
+func testRandomFaults(t *testing.T, noPipe bool) {
 	const n = 150
 	db := openStore(t)
 	srv := testmail.NewSMTP(t, testmail.Options{RandomFaults: 0.3, Seed: 7})
-	s := newSender(t, db, srv, func(o *mailer.Options) { o.MaxAttempts = 20 })
+	s := newSender(t, db, srv, func(o *mailer.Options) { o.MaxAttempts = 20; o.NoPipelining = noPipe })
 	if _, err := s.Enqueue(t.Context(), mailer.Batch{ID: "rnd"}, outgoing(n, 9, nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -476,5 +494,31 @@ func TestRandomFaults(t *testing.T) {
 		default:
 			t.Errorf("%s left in %s", r, e.State)
 		}
+	}
+}
+
+// TestPartialRecipients: a message to two addresses of which one is refused
+// is not sent to the other either; it fails with the refusal.
+func TestPartialRecipients(t *testing.T) {
+	for _, noPipe := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pipelining=%v", !noPipe), func(t *testing.T) {
+			db := openStore(t)
+			srv := testmail.NewSMTP(t, testmail.Options{Faults: map[string]testmail.Fault{"bad@m.example": {Code: 550}}})
+			s := newSender(t, db, srv, func(o *mailer.Options) { o.NoPipelining = noPipe })
+			msgs := outgoing(3, 1, nil)
+			msgs[1].Message.To = append(msgs[1].Message.To, mailer.Address{Email: "bad@m.example"})
+			if _, err := s.Enqueue(t.Context(), mailer.Batch{ID: "p"}, msgs); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := s.Drain(t.Context(), "p")
+			if err != nil || rep.Sent != 2 || rep.Failed != 1 {
+				t.Fatalf("Drain = %+v, %v; want 2 sent, 1 failed", rep, err)
+			}
+			for _, m := range srv.Messages() {
+				if m.To[0] == "rcpt1@d0.example" {
+					t.Fatalf("partially refused message delivered to %v", m.To)
+				}
+			}
+		})
 	}
 }

@@ -280,22 +280,30 @@ func completeOutbox(ctx context.Context, tx *Tx, st *sql.Stmt, results []OutboxR
 	return nil
 }
 
-// OutboxBody returns the recorded bytes of message id. Bodies never change
+// OutboxBody appends the recorded bytes of message id to buf[:0] and
+// returns the result, so a sender can reuse one buffer. Bodies never change
 // after EnqueueOutbox, so this read needs no transaction.
-func (db *DB) OutboxBody(ctx context.Context, id int64) ([]byte, error) {
+func (db *DB) OutboxBody(ctx context.Context, id int64, buf []byte) ([]byte, error) {
 	st, err := db.outboxStmts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: prepare: %w", err)
 	}
-	var raw []byte
-	err = st.body.QueryRowContext(ctx, id).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
+	rows, err := st.body.QueryContext(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox body %d: %w", id, err)
 	}
-	return raw, nil
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: outbox body %d: %w", id, err)
+		}
+		return nil, ErrNotFound
+	}
+	var raw sql.RawBytes
+	if err := rows.Scan(&raw); err != nil {
+		return nil, fmt.Errorf("store: outbox body %d: %w", id, err)
+	}
+	return append(buf[:0], raw...), rows.Close()
 }
 
 // RequeueSending puts messages left in sending back in the queue and returns

@@ -60,7 +60,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		t.Fatalf("ClaimOutbox = %d, %v", len(claims), err)
 	}
 	for i, c := range claims {
-		if raw, _ := db.OutboxBody(ctx, c.ID); c.Attempts != 1 || len(raw) == 0 || c.Domain != fmt.Sprintf("d%d.example", i%3) || (i > 0 && c.ID <= claims[i-1].ID) {
+		if raw, _ := db.OutboxBody(ctx, c.ID, nil); c.Attempts != 1 || len(raw) == 0 || c.Domain != fmt.Sprintf("d%d.example", i%3) || (i > 0 && c.ID <= claims[i-1].ID) {
 			t.Fatalf("claim %d: %+v", i, c)
 		}
 	}
