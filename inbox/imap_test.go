@@ -486,3 +486,31 @@ func TestIdleRestart(t *testing.T) {
 		t.Errorf("InboxHealth = %+v, %v; want contact recorded and no message", h, err)
 	}
 }
+
+// TestPollWithoutIdle: when the server does not offer IDLE, Run checks the
+// mailbox every Poll.
+func TestPollWithoutIdle(t *testing.T) {
+	srv := testmail.StartIMAP(t, nil)
+	proxy := testmail.StartProxy(t, srv.Addr)
+	proxy.HideCaps("IDLE")
+	db := openDB(t)
+	rec := newRecorder()
+	o := serverOptions(t, proxy.Addr, srv.Username, srv.Password)
+	o.Poll, o.IdleRestart = 20*time.Millisecond, time.Hour
+	w, err := inbox.NewWatcher(db, o, rec.handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := watchMoves(w)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	for i := 1; i <= 3; i++ {
+		srv.Append(t, "INBOX", testMessage(i, 500))
+		waitMoved(t, moved, 1, 5*time.Second)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}

@@ -4,6 +4,7 @@
 package testmail
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -282,6 +283,15 @@ type Proxy struct {
 	// from the server.
 	cutAfter int64
 	cuts     chan struct{}
+	hide     []string // capabilities removed from the server's CAPABILITY lists
+}
+
+// HideCaps removes capabilities (e.g. "IDLE") from the CAPABILITY lists the
+// server sends on later connections, to test a client's fallbacks.
+func (p *Proxy) HideCaps(caps ...string) {
+	p.mu.Lock()
+	p.hide = caps
+	p.mu.Unlock()
 }
 
 // StartProxy starts a proxy on 127.0.0.1:0 to target.
@@ -337,6 +347,7 @@ func (p *Proxy) serve(client net.Conn) {
 	}
 	p.mu.Lock()
 	limit := p.cutAfter
+	hide := p.hide
 	p.cutAfter = 0
 	p.conns = append(p.conns, client, server)
 	p.mu.Unlock()
@@ -347,6 +358,9 @@ func (p *Proxy) serve(client net.Conn) {
 	var src io.Reader = server
 	if limit > 0 {
 		src = io.LimitReader(server, limit)
+	}
+	if len(hide) > 0 {
+		src = &capFilter{r: bufio.NewReader(src), hide: hide}
 	}
 	io.Copy(client, src)
 	client.Close()
@@ -380,4 +394,32 @@ func AppendMessages(tb testing.TB, addr, user, pass, mailbox string, raws ...[]b
 			tb.Fatalf("append to %s: %v", mailbox, err)
 		}
 	}
+}
+
+// capFilter removes capabilities from the lines of an IMAP server that list
+// them (greeting, CAPABILITY responses and response codes).
+type capFilter struct {
+	r    *bufio.Reader
+	hide []string
+	buf  []byte
+}
+
+func (f *capFilter) Read(b []byte) (int, error) {
+	if len(f.buf) == 0 {
+		line, err := f.r.ReadBytes('\n')
+		if len(line) == 0 {
+			return 0, err
+		}
+		if bytes.Contains(line, []byte("CAPABILITY")) {
+			for _, c := range f.hide {
+				line = bytes.ReplaceAll(line, []byte(" "+c+" "), []byte(" "))
+				line = bytes.ReplaceAll(line, []byte(" "+c+"]"), []byte("]"))
+				line = bytes.ReplaceAll(line, []byte(" "+c+"\r\n"), []byte("\r\n"))
+			}
+		}
+		f.buf = line
+	}
+	n := copy(b, f.buf)
+	f.buf = f.buf[n:]
+	return n, nil
 }
