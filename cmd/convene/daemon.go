@@ -22,6 +22,7 @@ import (
 type daemonOptions struct {
 	clock        schedule.Clock
 	exitWhenDone bool          // stop after the timeline's last job
+	grace        map[schedule.Kind]time.Duration // overrides of the jobs' grace periods (simulated clocks)
 	shutdown     time.Duration // how long to wait for work under way at shutdown
 	onMissed     func(schedule.Job)
 }
@@ -87,7 +88,9 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	} else {
 		log.Warn("imap.host is not set: replies are not read")
 	}
-	jobs, err := schedule.Timeline(m, timelineOptions(m))
+	topt := timelineOptions(m)
+	topt.Grace = opts.grace
+	jobs, err := schedule.Timeline(m, topt)
 	if err != nil {
 		return fail(err)
 	}
@@ -206,7 +209,9 @@ func (d *daemon) reload(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := schedule.Timeline(m, timelineOptions(m))
+	topt := timelineOptions(m)
+	topt.Grace = d.opts.grace
+	jobs, err := schedule.Timeline(m, topt)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func TestDemoTimeline(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	res, err := runDemo(ctx, io.Discard, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		demoOptions{speed: 200000, exit: true, dir: dir, dashboard: "-", quiet: true})
+		demoOptions{speed: 150000, exit: true, dir: dir, dashboard: "-", quiet: true})
 	if err != nil {
 		t.Fatalf("runDemo: %v", err)
 	}
