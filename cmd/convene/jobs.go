@@ -33,28 +33,44 @@ func (s *service) handlers(poll func(context.Context) error) map[schedule.Kind]s
 	return h
 }
 
-// enqueue records a batch in the outbox and wakes the sender.
-func (s *service) enqueue(ctx context.Context, job schedule.Job, tpl string, out []mailer.Outgoing) error {
-	n, err := mailer.Enqueue(ctx, s.db, mailer.Batch{ID: job.Key, Template: tpl}, out)
-	if err != nil {
-		return err
+// enqueueChunk is how many messages are rendered and recorded per
+// transaction: memory stays flat whatever the size of the contact list.
+const enqueueChunk = 500
+
+// enqueue renders n messages with build and records them in the outbox as
+// batch job.Key, enqueueChunk at a time, then wakes the sender. Enqueueing is
+// idempotent per recipient, so a job run again after a crash adds only what
+// the first run had not recorded.
+func (s *service) enqueue(ctx context.Context, job schedule.Job, tpl string, n int, build func(i int) (mailer.Outgoing, error)) error {
+	added := 0
+	for start := 0; start < n; start += enqueueChunk {
+		end := min(start+enqueueChunk, n)
+		out := make([]mailer.Outgoing, 0, end-start)
+		for i := start; i < end; i++ {
+			o, err := build(i)
+			if err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		k, err := mailer.Enqueue(ctx, s.db, mailer.Batch{ID: job.Key, Template: tpl}, out)
+		if err != nil {
+			return err
+		}
+		added += k
+		s.notify()
 	}
-	s.log.Info("batch enqueued", "job", job.Key, "template", tpl, "messages", len(out), "new", n)
-	s.notify()
+	s.log.Info("batch enqueued", "job", job.Key, "template", tpl, "messages", n, "new", added)
 	return nil
 }
 
 func (s *service) invitationJob(ctx context.Context, job schedule.Job) error {
 	c := s.config()
-	var out []mailer.Outgoing
-	for _, ct := range c.cs.InCategories(c.m.Invite...) {
-		msg, err := s.missionMessage(c, templates.Invitation, ct, nil, templates.Data{})
-		if err != nil {
-			return err
-		}
-		out = append(out, mailer.Outgoing{Key: ct.Name, Contact: ct.Name, Message: msg})
-	}
-	return s.enqueue(ctx, job, templates.Invitation, out)
+	list := c.cs.InCategories(c.m.Invite...)
+	return s.enqueue(ctx, job, templates.Invitation, len(list), func(i int) (mailer.Outgoing, error) {
+		msg, err := s.missionMessage(c, templates.Invitation, list[i], nil, templates.Data{})
+		return mailer.Outgoing{Key: list[i].Name, Contact: list[i].Name, Message: msg}, err
+	})
 }
 
 // unanswered returns the invited contacts that have neither registered nor
@@ -96,15 +112,11 @@ func (s *service) reminderJob(ctx context.Context, job schedule.Job) error {
 	if err != nil {
 		return err
 	}
-	var out []mailer.Outgoing
-	for _, ct := range list {
+	return s.enqueue(ctx, job, templates.Reminder, len(list), func(i int) (mailer.Outgoing, error) {
+		ct := list[i]
 		msg, err := s.missionMessage(c, templates.Reminder, ct, to[ct.Name], templates.Data{})
-		if err != nil {
-			return err
-		}
-		out = append(out, mailer.Outgoing{Key: ct.Name, Contact: ct.Name, Message: msg})
-	}
-	return s.enqueue(ctx, job, templates.Reminder, out)
+		return mailer.Outgoing{Key: ct.Name, Contact: ct.Name, Message: msg}, err
+	})
 }
 
 func (s *service) deadlineJob(ctx context.Context, job schedule.Job) error {
@@ -123,16 +135,12 @@ func (s *service) delegateJob(ctx context.Context, job schedule.Job, tpl string,
 	if err != nil {
 		return err
 	}
-	var out []mailer.Outgoing
-	for _, d := range ds {
+	return s.enqueue(ctx, job, tpl, len(ds), func(i int) (mailer.Outgoing, error) {
+		d := ds[i]
 		ct, _ := c.cs.ByName(d.Contact)
 		msg, err := s.delegateMessage(c, tpl, ct, d.Delegate, data)
-		if err != nil {
-			return err
-		}
-		out = append(out, mailer.Outgoing{Key: d.Contact + "/" + d.Email, Contact: d.Contact, Message: msg})
-	}
-	return s.enqueue(ctx, job, tpl, out)
+		return mailer.Outgoing{Key: d.Contact + "/" + d.Email, Contact: d.Contact, Message: msg}, err
+	})
 }
 
 func (s *service) rehearsalJob(ctx context.Context, job schedule.Job) error {
@@ -181,7 +189,9 @@ func (s *service) digestJob(ctx context.Context, job schedule.Job) error {
 		From: c.from(), To: []mailer.Address{{Name: c.m.Sender.Name, Email: c.m.Sender.Address}},
 		Subject: content.Subject, Text: content.Text, HTML: content.HTML, Date: s.now(), Automated: true,
 	}
-	return s.enqueue(ctx, job, templates.Digest, []mailer.Outgoing{{Key: "staff", Message: msg}})
+	return s.enqueue(ctx, job, templates.Digest, 1, func(int) (mailer.Outgoing, error) {
+		return mailer.Outgoing{Key: "staff", Message: msg}, nil
+	})
 }
 
 // digestData gathers the staff digest: registrations, what needs review,
