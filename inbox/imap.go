@@ -358,9 +358,10 @@ func (w *Watcher) login(c *imapclient.Client, secret string) (*conn, error) {
 			return nil, fmt.Errorf("inbox: LOGIN as %s: %w", s.Username, err)
 		}
 	}
-	if st := c.State(); st != imap.ConnStateAuthenticated && st != imap.ConnStateSelected {
-		return nil, errors.New("inbox: not authenticated")
-	}
+	// No check of c.State() here: imapclient (beta.8) signals a command's
+	// completion before it records the new state, so right after a successful
+	// AUTHENTICATE the state may still read "not authenticated". A failed
+	// login returned an error above; SELECT below fails clearly otherwise.
 	caps := c.Caps()
 	sel, err := c.Select(w.opts.Mailbox, &imap.SelectOptions{}).Wait()
 	if err != nil {
