@@ -49,6 +49,7 @@ func StartSandbox(user, pass string, onMessage func(Received)) (*Sandbox, error)
 	s.smtp = smtp.NewServer(be)
 	s.smtp.Domain = "sandbox.localhost"
 	s.smtp.MaxMessageBytes = 30 << 20
+	s.smtp.ErrorLog = discard{}
 	s.smtp.ReadTimeout = time.Minute
 	s.smtp.WriteTimeout = time.Minute
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
