@@ -187,3 +187,5 @@ func (p *pollingIdle) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) err
 type discard struct{}
 
 func (discard) Printf(string, ...any) {}
+
+func (discard) Println(...any) {}
