@@ -51,7 +51,7 @@ func (p *progress) show(pr mailer.Progress) {
 	left := max(pr.Pending-pr.Sent-pr.Failed, 0)
 	eta := "-"
 	if pr.Rate > 0 {
-		eta = (time.Duration(float64(left)/pr.Rate*float64(time.Second))).Round(time.Second).String()
+		eta = (time.Duration(float64(left) / pr.Rate * float64(time.Second))).Round(time.Second).String()
 	}
 	if !p.term {
 		p.log.Info("sending", "sent", pr.Sent, "failed", pr.Failed, "retried", pr.Retried, "left", left,
