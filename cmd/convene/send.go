@@ -12,6 +12,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"convene/mailer"
 	"convene/meeting"
@@ -468,7 +471,7 @@ func printSendSummary(w io.Writer, tpl, batch string, msgs []planned, skipped []
 		count[p.contact.Category][p.contact.Language]++
 	}
 	fmt.Fprintf(w, "template %s, batch %s: %d messages\n\n", tpl, batch, len(msgs))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "category\t")
 	for _, l := range meeting.Langs {
 		fmt.Fprintf(tw, "%s\t", l)
@@ -551,11 +554,14 @@ func writeDryRun(dir, tpl, batch string, msgs []planned, skipped []string, atts 
 }
 
 // slug turns a contact's name into a file name part: lower-case ASCII
-// letters and digits joined by single hyphens, at most 40 characters.
+// letters (accents dropped) and digits joined by single hyphens, at most 40 characters.
 func slug(name string) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range strings.ToLower(name) {
+	for _, r := range norm.NFD.String(strings.ToLower(name)) {
+		if unicode.Is(unicode.Mn, r) {
+			continue // é → e
+		}
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
 			if dash && b.Len() > 0 {
 				b.WriteByte('-')
