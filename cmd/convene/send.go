@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -64,7 +65,9 @@ it. --resume BATCH sends what is left of a batch: the outbox, not a cursor,
 decides what that is.
 
 When a daemon (convene run) holds the store, send only records the batch in
-the outbox and exits 0: the daemon sends it (follow it with convene outbox).
+the outbox and exits 0: the daemon sends it when its outbox next wakes up (at
+its next job or retry), or at once after kill -HUP PID (the PID is printed;
+SIGHUP also re-reads meeting.yaml). Follow it with convene outbox.
 Exit status: 0 all sent, 1 a message failed permanently or some are left,
 2 wrong usage or confirmation refused for want of a terminal.`,
 		example: `convene send -c meeting.yaml --template circular --to state-party --body note.md --attach guide.pdf --dry-run --out /tmp/check
@@ -312,11 +315,27 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		fmt.Fprintf(a.stdout, "%d of the %d messages were already in batch %s: not sent again\n", len(out)-added, len(out), batch)
 	}
 	if lerr != nil {
-		fmt.Fprintf(a.stdout, "\n%d messages recorded in the outbox as batch %s.\nThe store is held by a running daemon (%v):\nthe daemon sends them. Follow with: convene outbox -c %s --batch %s\n", added, batch, lerr, o.cfg, batch)
+		fmt.Fprintf(a.stdout, "\n%d messages recorded in the outbox as batch %s.\nThe store is held by a running daemon (%v):\nthe daemon sends them%s. Follow with: convene outbox -c %s --batch %s\n",
+			added, batch, lerr, wakeHint(db), o.cfg, batch)
 		return nil
 	}
 	defer unlock()
 	return o.drain(ctx, a, db, sender, prog, batch)
+}
+
+// wakeHint tells how to make the daemon holding db's lock send at once: its
+// outbox wakes when the daemon itself enqueues, and on SIGHUP (which also
+// re-reads meeting.yaml); otherwise at its next job or retry.
+func wakeHint(db *store.DB) string {
+	b, err := os.ReadFile(db.Path + ".lock")
+	if err != nil {
+		return " at its next wake-up"
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return " at its next wake-up"
+	}
+	return fmt.Sprintf(" at its next wake-up; to make it send now: kill -HUP %d (it also re-reads meeting.yaml)", pid)
 }
 
 // countIn counts the contacts of list whose name is in names.

@@ -274,7 +274,8 @@ func TestSendResume(t *testing.T) {
 	}
 	code, out, errs := runIn(t, "", "send", "-c", cfg, "--template", "invitation", "--to", "state-party", "--yes", "--batch", "circ-1")
 	unlock()
-	if code != exitOK || !strings.Contains(out, "held by a running daemon") || !strings.Contains(out, "12 messages recorded") {
+	if code != exitOK || !strings.Contains(out, "held by a running daemon") || !strings.Contains(out, "12 messages recorded") ||
+		!strings.Contains(out, fmt.Sprintf("kill -HUP %d", os.Getpid())) {
 		t.Fatalf("send with the store locked: exit %d\n%s\n%s", code, out, errs)
 	}
 	if srv.Count() != 0 {
