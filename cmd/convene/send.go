@@ -77,16 +77,16 @@ convene send -c meeting.yaml --resume send-circular-20200602T081500Z`,
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
 			o := &sendOptions{}
 			fs.StringVar(&o.cfg, "c", "meeting.yaml", "the meeting file")
-			fs.StringVar(&o.tpl, "template", "", "the template: invitation, reminder, confirmation or circular")
+			fs.StringVar(&o.tpl, "template", "", "the template `NAME`: invitation, reminder, confirmation or circular")
 			fs.Var(&o.to, "to", "send to every contact of this `CATEGORY` (repeatable)")
 			fs.Var(&o.contacts, "contact", "send to this contact, by `NAME` (repeatable)")
 			fs.Var(&o.body, "body", "circular body: `[LANG=]FILE`, Markdown or plain text (repeatable)")
-			fs.StringVar(&o.subject, "subject", "", "circular subject (default: the body's Subject: line, else the meeting title)")
+			fs.StringVar(&o.subject, "subject", "", "circular subject `S` (default: the body's Subject: line, else the meeting title)")
 			fs.Var(&o.attach, "attach", "attach this `FILE` to every message (repeatable)")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "send nothing and record nothing; show what would be sent")
-			fs.StringVar(&o.out, "out", "", "with --dry-run: write each message as DIR/NNN-contact.eml and DIR/summary.txt")
+			fs.StringVar(&o.out, "out", "", "with --dry-run: write each message as `DIR`/NNN-contact.eml and DIR/summary.txt")
 			fs.BoolVar(&o.yes, "yes", false, "send without asking for confirmation")
-			fs.StringVar(&o.batch, "batch", "", "outbox batch id (default send-TEMPLATE-UTCTIME)")
+			fs.StringVar(&o.batch, "batch", "", "outbox batch `ID` (default send-TEMPLATE-UTCTIME)")
 			fs.StringVar(&o.resume, "resume", "", "send what is left of this `BATCH`")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
