@@ -167,3 +167,45 @@ func TestPreviewInvite(t *testing.T) {
 		t.Errorf("unknown session: exit %d, %s", code, errs)
 	}
 }
+
+func TestPreviewCircularAndConfirmation(t *testing.T) {
+	cfg := sendMeeting(t, nil)
+	m, _ := loadExample(t, cfg)
+	dir := t.TempDir()
+	all, fr := filepath.Join(dir, "all.md"), filepath.Join(dir, "fr.md")
+	os.WriteFile(all, []byte("Subject: Notes\n\nThe **notes** are online."), 0o644)
+	os.WriteFile(fr, []byte("Les *notes* sont en ligne."), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"one body for all", []string{"--template", "circular", "--contact", "Permanent Mission of Arcadia", "--body", all},
+			exitOK, []string{"Subject: Notes [REF previewtok]", "The **notes** are online."}},
+		{"French body wins", []string{"--template", "circular", "--contact", "Permanent Mission of Borduria", "--body", all, "--body", "fr=" + fr, "--subject", "Notes en ligne"},
+			exitOK, []string{"Subject: Notes en ligne [REF previewtok]", "Les *notes* sont en ligne."}},
+		{"html renders the Markdown", []string{"--template", "circular", "--contact", "Permanent Mission of Arcadia", "--body", all, "--format", "html"},
+			exitOK, []string{"<strong>notes</strong>"}},
+		{"confirmation without delegates", []string{"--template", "confirmation", "--contact", "Permanent Mission of Arcadia"},
+			exitFail, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runIn(t, "", append([]string{"preview", "-c", cfg}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, errs)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	registerExample(t, openStore(t, m))
+	code, out, errs := runIn(t, "", "preview", "-c", cfg, "--template", "confirmation", "--contact", "Permanent Mission of Arcadia")
+	if code != exitOK || !strings.Contains(out, "one@arcadia-mfa.example") || strings.Contains(out, "two@arcadia-mfa.example") {
+		t.Errorf("confirmation: exit %d, %s\n%s", code, errs, out)
+	}
+}
