@@ -28,12 +28,14 @@ reminders, the deadline, the rehearsal notice, the session-invite catch-up
 waves, the day-before note and the staff digests. Each job is shown with its
 due time in the meeting's time zone and in UTC, the size of its audience as the
 store stands now (invited contacts; for reminders, those who have neither
-registered nor declined and have an address that has not bounced; active delegates for rehearsal, session invites and
-the day-before note) and its state from the store's run log: done at TIME,
+registered nor declined and have an address that has not bounced
+permanently; active delegates for rehearsal, session invites and the
+day-before note) and its state from the store's run log: done at TIME,
 running, failed, missed (past its grace period: reported, never sent) or
 pending. Then the calendar messages owed now: each invitation, update
-(SEQUENCE+1) or cancellation that would go to a delegate. The store is only read (after its pending migrations); when it does
-not exist yet, it is not created and every job is pending.`,
+(SEQUENCE+1) or cancellation that would go to a delegate. The store is only
+read (after its pending migrations); when it does not exist yet, it is not
+created and every job is pending.`,
 		example: "convene plan -c meeting.yaml",
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
 			cfg := fs.String("c", "meeting.yaml", "the meeting file")

@@ -68,8 +68,9 @@ When a daemon (convene run) holds the store, send only records the batch in
 the outbox and exits 0: the daemon sends it when its outbox next wakes up (at
 its next job or retry), or at once after kill -HUP PID (the PID is printed;
 SIGHUP also re-reads meeting.yaml). Follow it with convene outbox.
-Exit status: 0 all sent, 1 a message failed permanently or some are left,
-2 wrong usage or confirmation refused for want of a terminal.`,
+Exit status: 0 all sent (or recorded for the daemon); 1 a message failed
+permanently, some are left, or the answer was not yes; 2 wrong usage, or no
+--yes when stdin is not a terminal.`,
 		example: `convene send -c meeting.yaml --template circular --to state-party --body note.md --attach guide.pdf --dry-run --out /tmp/check
 convene send -c meeting.yaml --template circular --to state-party --to organisation --body en=note.en.md --body fr=note.fr.md --body es=note.es.md
 convene send -c meeting.yaml --template reminder --contact "Permanent Mission of Arcadia" --yes
