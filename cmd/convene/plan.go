@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"convene/calendar"
 	"convene/meeting"
 	"convene/schedule"
 	"convene/store"
@@ -27,11 +28,14 @@ reminders, the deadline, the rehearsal notice, the session-invite catch-up
 waves, the day-before note and the staff digests. Each job is shown with its
 due time in the meeting's time zone and in UTC, the size of its audience as the
 store stands now (invited contacts; for reminders, those who have neither
-registered nor declined; active delegates for rehearsal, session invites and
-the day-before note) and its state from the store's run log: done at TIME,
+registered nor declined and have an address that has not bounced
+permanently; active delegates for rehearsal, session invites and the
+day-before note) and its state from the store's run log: done at TIME,
 running, failed, missed (past its grace period: reported, never sent) or
-pending. The store is only read (after its pending migrations); when it does
-not exist yet, it is not created and every job is pending.`,
+pending. Then the calendar messages owed now: each invitation, update
+(SEQUENCE+1) or cancellation that would go to a delegate. The store is only
+read (after its pending migrations); when it does not exist yet, it is not
+created and every job is pending.`,
 		example: "convene plan -c meeting.yaml",
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
 			cfg := fs.String("c", "meeting.yaml", "the meeting file")
@@ -83,16 +87,12 @@ func countAudience(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts
 	if db == nil {
 		return au, nil
 	}
-	regs, err := db.Registrations(ctx)
+	// As the reminder job counts them: no answer, and an address that has not bounced.
+	unanswered, _, err := (&service{db: db}).unanswered(ctx, &config{m: m, cs: cs})
 	if err != nil {
 		return au, err
 	}
-	au.unanswered = 0
-	for _, c := range invited {
-		if _, ok := regs[c.Name]; !ok {
-			au.unanswered++
-		}
-	}
+	au.unanswered = len(unanswered)
 	ds, err := db.Delegates(ctx, "", false)
 	if err != nil {
 		return au, err
@@ -150,6 +150,29 @@ func printPlan(ctx context.Context, w io.Writer, m *meeting.Meeting, cs *meeting
 	}
 	fmt.Fprintf(w, "\n%d jobs: %d done, %d pending, %d running, %d failed, %d missed\n", len(states)-len(polls),
 		count[schedule.StateDone], count[schedule.StatePending], count[schedule.StateRunning], count[schedule.StateFailed], count[schedule.StateMissed])
+	return printCalendarPending(ctx, w, m, cs, db)
+}
+
+// printCalendarPending lists the calendar invitations, updates and
+// cancellations the daemon owes the delegates now (what planInvites would
+// enqueue).
+func printCalendarPending(ctx context.Context, w io.Writer, m *meeting.Meeting, cs *meeting.Contacts, db *store.DB) error {
+	var actions []calendar.Action
+	if db != nil {
+		sent, err := db.SentInvites(ctx)
+		if err != nil {
+			return err
+		}
+		active, err := db.Delegates(ctx, "", false)
+		if err != nil {
+			return err
+		}
+		actions = calendar.Plan(m, sentInvites(sent), wantedInvites(m, cs, active))
+	}
+	fmt.Fprintf(w, "\nCalendar messages pending: %d\n", len(actions))
+	for _, a := range actions {
+		fmt.Fprintf(w, "  %s\n", a)
+	}
 	return nil
 }
 

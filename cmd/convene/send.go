@@ -1,0 +1,602 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"convene/mailer"
+	"convene/meeting"
+	"convene/store"
+)
+
+func init() {
+	register(&command{
+		name:    "send",
+		summary: "send a template (circular, invitation, reminder...) to categories or contacts now",
+		usage: `-c meeting.yaml --template NAME (--to CATEGORY... | --contact NAME...)
+             [--body [LANG=]FILE]... [--subject S] [--attach FILE]...
+             [--dry-run [--out DIR]] [--yes] [--batch ID]
+       convene send -c meeting.yaml --resume BATCH`,
+		help: `Sends one template to every contact of the categories named by --to, or to the
+contacts named by --contact (both repeatable), each in its language, with its
+reply token in the reply address and the subject. Templates: invitation,
+reminder, confirmation (lists the contact's registered delegates) and circular.
+
+A circular's body is a file the staff write, in Markdown or plain text:
+--body FILE serves every language; --body en=FILE --body fr=FILE --body es=FILE
+give one per language (a LANG=FILE wins over the FILE for all). A body whose
+first line is "Subject: ..." gives that language its subject; --subject gives
+one subject for all. Sending fails if a recipient's language has no body.
+--attach FILE (repeatable) attaches a file to every message; its type comes
+from its extension.
+
+Addresses that bounced permanently are left out; a contact left with none is
+skipped and listed. Before sending, convene prints how many messages go to
+whom (by category and language) and the first message as rendered, then asks
+"Send N messages? [y/N]". --yes answers yes; without --yes, when stdin is not
+a terminal, convene refuses (exit 2).
+
+--dry-run sends nothing and writes nothing to the store (it does not even
+create it): contacts the store has not yet given a reply token show the
+placeholder "previewtok". With --out DIR it writes every message as
+DIR/NNN-contact.eml, byte for byte as it would be sent, and DIR/summary.txt
+(recipients, languages, attachments, subjects) for a colleague to check.
+
+Sending records every message in the outbox (batch --batch, by default
+send-TEMPLATE-UTCTIME) before the first goes out, then sends the batch with a
+progress line (on a terminal; otherwise a log line every few seconds) and
+ends with a report: sent, failed with the server's replies, left. Temporary
+failures (4xx) are retried with backoff, so the command may wait; Ctrl-C
+stops it cleanly. The same --batch again sends only to recipients not yet in
+it. --resume BATCH sends what is left of a batch: the outbox, not a cursor,
+decides what that is.
+
+When a daemon (convene run) holds the store, send only records the batch in
+the outbox and exits 0: the daemon sends it when its outbox next wakes up (at
+its next job or retry), or at once after kill -HUP PID (the PID is printed;
+SIGHUP also re-reads meeting.yaml). Follow it with convene outbox.
+Exit status: 0 all sent (or recorded for the daemon); 1 a message failed
+permanently, some are left, or the answer was not yes; 2 wrong usage, or no
+--yes when stdin is not a terminal.`,
+		example: `convene send -c meeting.yaml --template circular --to state-party --body note.md --attach guide.pdf --dry-run --out /tmp/check
+convene send -c meeting.yaml --template circular --to state-party --to organisation --body en=note.en.md --body fr=note.fr.md --body es=note.es.md
+convene send -c meeting.yaml --template reminder --contact "Permanent Mission of Arcadia" --yes
+convene send -c meeting.yaml --resume send-circular-20200602T081500Z`,
+		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
+			o := &sendOptions{}
+			fs.StringVar(&o.cfg, "c", "meeting.yaml", "the meeting file")
+			fs.StringVar(&o.tpl, "template", "", "the template `NAME`: invitation, reminder, confirmation or circular")
+			fs.Var(&o.to, "to", "send to every contact of this `CATEGORY` (repeatable)")
+			fs.Var(&o.contacts, "contact", "send to this contact, by `NAME` (repeatable)")
+			fs.Var(&o.body, "body", "circular body: `[LANG=]FILE`, Markdown or plain text (repeatable)")
+			fs.StringVar(&o.subject, "subject", "", "circular subject `S` (default: the body's Subject: line, else the meeting title)")
+			fs.Var(&o.attach, "attach", "attach this `FILE` to every message (repeatable)")
+			fs.BoolVar(&o.dryRun, "dry-run", false, "send nothing and record nothing; show what would be sent")
+			fs.StringVar(&o.out, "out", "", "with --dry-run: write each message as `DIR`/NNN-contact.eml and DIR/summary.txt")
+			fs.BoolVar(&o.yes, "yes", false, "send without asking for confirmation")
+			fs.StringVar(&o.batch, "batch", "", "outbox batch `ID` (default send-TEMPLATE-UTCTIME)")
+			fs.StringVar(&o.resume, "resume", "", "send what is left of this `BATCH`")
+			return func(ctx context.Context, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected arguments %q", args)
+				}
+				if o.resume != "" {
+					return o.runResume(ctx, a)
+				}
+				return o.runSend(ctx, a)
+			}
+		},
+	})
+}
+
+type sendOptions struct {
+	cfg, tpl, subject, batch, resume, out string
+	to, contacts, body, attach            listFlag
+	dryRun, yes                           bool
+}
+
+// stdinTerminal reports whether r is a terminal, where a person can answer
+// the confirmation. A variable so that tests can pretend.
+var stdinTerminal = isTerminal
+
+func isTerminal(x any) bool {
+	f, ok := x.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// planned is one message of a send, with what the summary shows.
+type planned struct {
+	contact *meeting.Contact
+	out     mailer.Outgoing
+}
+
+func (o *sendOptions) check() error {
+	if err := checkTemplateFlags(o.tpl, o.body, o.subject); err != nil {
+		return err
+	}
+	switch {
+	case len(o.to) == 0 && len(o.contacts) == 0:
+		return usagef("say to whom: --to CATEGORY or --contact NAME")
+	case len(o.to) > 0 && len(o.contacts) > 0:
+		return usagef("--to and --contact cannot be combined")
+	case o.out != "" && !o.dryRun:
+		return usagef("--out needs --dry-run")
+	}
+	for _, c := range o.to {
+		if !meeting.Category(c).Valid() {
+			return usagef("--to %s: want a category: %s", c, joinCategories())
+		}
+	}
+	return nil
+}
+
+func joinCategories() string {
+	s := make([]string, len(meeting.Categories))
+	for i, c := range meeting.Categories {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (o *sendOptions) runSend(ctx context.Context, a *app) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	m, cs, err := loadConfig(a, o.cfg)
+	if err != nil {
+		return err
+	}
+	if !o.dryRun && !m.SMTP.Configured() {
+		return fmt.Errorf("%s: smtp.host is not set: nothing can be sent (try --dry-run)", m.Path)
+	}
+	// Read the files before touching the store.
+	bodies, err := readBodies(o.body)
+	if err != nil {
+		return err
+	}
+	atts, err := readAttachments(o.attach)
+	if err != nil {
+		return err
+	}
+	var recipients []*meeting.Contact
+	if len(o.to) > 0 {
+		cats := make([]meeting.Category, len(o.to))
+		for i, c := range o.to {
+			cats[i] = meeting.Category(c)
+		}
+		recipients = cs.InCategories(cats...)
+	} else {
+		seen := map[string]bool{}
+		for _, n := range o.contacts {
+			ct, ok := cs.ByName(n)
+			if !ok {
+				return fmt.Errorf("--contact %q: no contact of that name in %s", n, m.Contacts)
+			}
+			if !seen[ct.Name] {
+				seen[ct.Name] = true
+				recipients = append(recipients, ct)
+			}
+		}
+	}
+	if len(recipients) == 0 {
+		return fmt.Errorf("no contact in %s", strings.Join(o.to, ", "))
+	}
+
+	var db *store.DB
+	var svc *service
+	if o.dryRun {
+		if db, err = openExisting(ctx, m.Store); err != nil {
+			return err
+		}
+		var placeholder []string
+		if svc, placeholder, err = readOnlyService(ctx, m, cs, db, a.log); err != nil {
+			return err
+		}
+		if n := countIn(placeholder, recipients); n > 0 {
+			fmt.Fprintf(a.stderr, "note: %d recipient(s) have no reply token in the store yet; their messages show %q instead\n", n, previewToken)
+		}
+	} else {
+		if db, err = store.Open(ctx, m.Store); err != nil {
+			return err
+		}
+		if svc, err = newService(ctx, m, cs, db, a.log.With("component", "service"), time.Now); err != nil {
+			db.Close()
+			return err
+		}
+	}
+	if db != nil {
+		defer db.Close()
+	}
+
+	batch := o.batch
+	if batch == "" {
+		batch = "send-" + o.tpl + "-" + svc.now().UTC().Format("20060102T150405Z")
+	}
+	bounced := map[string]string{}
+	if db != nil {
+		if bounced, err = db.HardBounced(ctx); err != nil {
+			return err
+		}
+	}
+	c := svc.config()
+	var msgs []planned
+	var skipped []string
+	for _, ct := range recipients {
+		var to []string
+		for _, e := range ct.Emails {
+			if _, b := bounced[e]; !b {
+				to = append(to, e)
+			}
+		}
+		if len(to) == 0 {
+			skipped = append(skipped, ct.Name)
+			continue
+		}
+		d, err := missionData(ctx, db, o.tpl, ct, bodies, o.subject)
+		if err != nil {
+			return err
+		}
+		msg, err := svc.missionMessage(c, o.tpl, ct, to, d)
+		if err != nil {
+			return err
+		}
+		msg.Attachments = atts
+		msg = withMessageID(msg, batch, ct.Name)
+		msgs = append(msgs, planned{contact: ct, out: mailer.Outgoing{Key: ct.Name, Contact: ct.Name, Message: msg}})
+	}
+	if len(msgs) == 0 {
+		return fmt.Errorf("every address of the %d contact(s) bounced permanently: nothing to send", len(skipped))
+	}
+	if err := printSendSummary(a.stdout, o.tpl, batch, msgs, skipped, atts); err != nil {
+		return err
+	}
+
+	if o.dryRun {
+		if o.out != "" {
+			if err := writeDryRun(o.out, o.tpl, batch, msgs, skipped, atts); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "\ndry run: wrote %d .eml files and summary.txt to %s; nothing sent, nothing recorded\n", len(msgs), o.out)
+		} else {
+			fmt.Fprintln(a.stdout, "\ndry run: nothing sent, nothing recorded")
+		}
+		return nil
+	}
+
+	if !o.yes {
+		if !stdinTerminal(a.stdin) {
+			fmt.Fprintf(a.stderr, "convene send: refusing to send %d messages without confirmation: stdin is not a terminal; add --yes\n", len(msgs))
+			return silentError{exitUsage}
+		}
+		fmt.Fprintf(a.stdout, "\nSend %d messages? [y/N] ", len(msgs))
+		answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
+		if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
+			fmt.Fprintln(a.stderr, "not confirmed: nothing sent")
+			return silentError{exitFail}
+		}
+	}
+
+	sender, prog, err := newCLISender(a, m, db)
+	if err != nil {
+		return err
+	}
+	unlock, lerr := db.Lock()
+	if lerr != nil && !errors.Is(lerr, store.ErrLocked) {
+		return lerr
+	}
+	out := make([]mailer.Outgoing, len(msgs))
+	for i, p := range msgs {
+		out[i] = p.out
+	}
+	added, err := mailer.Enqueue(ctx, db, mailer.Batch{ID: batch, Template: o.tpl}, out)
+	if err != nil {
+		if unlock != nil {
+			unlock()
+		}
+		return err
+	}
+	if added < len(out) {
+		fmt.Fprintf(a.stdout, "%d of the %d messages were already in batch %s: not sent again\n", len(out)-added, len(out), batch)
+	}
+	if lerr != nil {
+		fmt.Fprintf(a.stdout, "\n%d messages recorded in the outbox as batch %s.\nThe store is held by a running daemon (%v):\nthe daemon sends them%s. Follow with: convene outbox -c %s --batch %s\n",
+			added, batch, lerr, wakeHint(db), o.cfg, batch)
+		return nil
+	}
+	defer unlock()
+	return o.drain(ctx, a, db, sender, prog, batch)
+}
+
+// wakeHint tells how to make the daemon holding db's lock send at once: its
+// outbox wakes when the daemon itself enqueues, and on SIGHUP (which also
+// re-reads meeting.yaml); otherwise at its next job or retry.
+func wakeHint(db *store.DB) string {
+	b, err := os.ReadFile(db.Path + ".lock")
+	if err != nil {
+		return " at its next wake-up"
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return " at its next wake-up"
+	}
+	return fmt.Sprintf(" at its next wake-up; to make it send now: kill -HUP %d (it also re-reads meeting.yaml)", pid)
+}
+
+// countIn counts the contacts of list whose name is in names.
+func countIn(names []string, list []*meeting.Contact) int {
+	in := map[string]bool{}
+	for _, n := range names {
+		in[n] = true
+	}
+	k := 0
+	for _, c := range list {
+		if in[c.Name] {
+			k++
+		}
+	}
+	return k
+}
+
+func (o *sendOptions) runResume(ctx context.Context, a *app) error {
+	if o.tpl != "" || len(o.to) > 0 || len(o.contacts) > 0 || len(o.body) > 0 || len(o.attach) > 0 || o.subject != "" || o.dryRun || o.out != "" || o.batch != "" {
+		return usagef("--resume takes no other flag than -c (and --yes): the batch's messages are already recorded")
+	}
+	m, err := meeting.LoadMeeting(o.cfg)
+	var ps meeting.Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			fmt.Fprintln(a.stderr, p.String())
+		}
+		return silentError{exitFail}
+	}
+	if err != nil {
+		return err
+	}
+	if !m.SMTP.Configured() {
+		return fmt.Errorf("%s: smtp.host is not set: nothing can be sent", m.Path)
+	}
+	db, err := openExisting(ctx, m.Store)
+	if err != nil {
+		return err
+	}
+	if db == nil {
+		return fmt.Errorf("store %s does not exist: no batch to resume", m.Store)
+	}
+	defer db.Close()
+	bs, err := db.OutboxBatches(ctx, o.resume)
+	if err != nil {
+		return err
+	}
+	if len(bs) == 0 {
+		return fmt.Errorf("no batch %q in the outbox (convene outbox lists them)", o.resume)
+	}
+	sender, prog, err := newCLISender(a, m, db)
+	if err != nil {
+		return err
+	}
+	unlock, err := db.Lock()
+	if errors.Is(err, store.ErrLocked) {
+		fmt.Fprintf(a.stdout, "The store is held by a running daemon (%v):\nit sends what is left of batch %s. Follow with: convene outbox -c %s --batch %s\n", err, o.resume, o.cfg, o.resume)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	left, _, err := db.OutboxPending(ctx, o.resume)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "batch %s: %d of %d messages left to send\n", o.resume, left, bs[0].Total)
+	return o.drain(ctx, a, db, sender, prog, o.resume)
+}
+
+// newCLISender builds the outbox sender from the meeting's SMTP settings,
+// with a progress display on stdout (a terminal) or the log.
+func newCLISender(a *app, m *meeting.Meeting, db *store.DB) (*mailer.Sender, *progress, error) {
+	prog := newProgress(a)
+	s, err := mailer.New(db, mailer.Options{
+		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
+		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
+		Logger: a.log.With("component", "outbox"), Progress: prog.update,
+	})
+	return s, prog, err
+}
+
+// drain sends batch and reports. It holds the store's lock.
+func (o *sendOptions) drain(ctx context.Context, a *app, db *store.DB, s *mailer.Sender, prog *progress, batch string) error {
+	rep, err := s.Drain(ctx, batch)
+	prog.done()
+	// The report is written even when ctx ended: read with a fresh context.
+	rctx := context.WithoutCancel(ctx)
+	failed, ferr := printSendReport(rctx, a.stdout, db, batch, rep)
+	if ferr != nil {
+		return errors.Join(err, ferr)
+	}
+	switch {
+	case err != nil && ctx.Err() != nil:
+		fmt.Fprintf(a.stdout, "interrupted: %d left; continue with: convene send -c %s --resume %s\n", rep.Pending, o.cfg, batch)
+		return silentError{exitFail}
+	case err != nil:
+		return err
+	case failed > 0 || rep.Pending > 0:
+		return silentError{exitFail}
+	}
+	return nil
+}
+
+// printSendReport writes the end of a send: this run's counts, the batch's
+// state, and each failed message with the server's reply. It returns how
+// many of the batch's messages failed permanently.
+func printSendReport(ctx context.Context, w io.Writer, db *store.DB, batch string, rep mailer.Report) (int, error) {
+	bs, err := db.OutboxBatches(ctx, batch)
+	if err != nil {
+		return 0, err
+	}
+	var b store.OutboxBatchStats
+	if len(bs) > 0 {
+		b = bs[0]
+	}
+	left := b.Counts[store.OutboxQueued] + b.Counts[store.OutboxSending] + b.Counts[store.OutboxRetry]
+	fmt.Fprintf(w, "\nbatch %s: %d sent, %d failed, %d left (of %d)\n", batch, b.Counts[store.OutboxSent], b.Counts[store.OutboxFailed], left, b.Total)
+	fmt.Fprintf(w, "this run: %d sent, %d failed, %d temporary failures retried, in %s\n", rep.Sent, rep.Failed, rep.Retried, rep.Elapsed.Round(time.Millisecond))
+	if rep.Requeued > 0 {
+		fmt.Fprintf(w, "%d message(s) interrupted in the middle of sending by an earlier run were sent again (same Message-ID)\n", rep.Requeued)
+	}
+	es, err := db.OutboxEntries(ctx, batch, store.OutboxFailed, store.OutboxRetry)
+	if err != nil {
+		return 0, err
+	}
+	for _, state := range []string{store.OutboxFailed, store.OutboxRetry} {
+		first := true
+		for _, e := range es {
+			if e.State != state {
+				continue
+			}
+			if first {
+				fmt.Fprintf(w, "%s:\n", map[string]string{store.OutboxFailed: "failed (not retried)", store.OutboxRetry: "left, waiting for a retry"}[state])
+				first = false
+			}
+			fmt.Fprintf(w, "  %s <%s>: %s\n", e.Contact, strings.Join(e.Recipients, ", "), oneLine(e.LastError))
+		}
+	}
+	return b.Counts[store.OutboxFailed], nil
+}
+
+// printSendSummary writes how many messages go to whom, by category and
+// language, and the first message as rendered.
+func printSendSummary(w io.Writer, tpl, batch string, msgs []planned, skipped []string, atts []mailer.Attachment) error {
+	count := map[meeting.Category]map[meeting.Lang]int{}
+	for _, p := range msgs {
+		if count[p.contact.Category] == nil {
+			count[p.contact.Category] = map[meeting.Lang]int{}
+		}
+		count[p.contact.Category][p.contact.Language]++
+	}
+	fmt.Fprintf(w, "template %s, batch %s: %d messages\n\n", tpl, batch, len(msgs))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "category\t")
+	for _, l := range meeting.Langs {
+		fmt.Fprintf(tw, "%s\t", l)
+	}
+	fmt.Fprint(tw, "total\t\n")
+	for _, c := range meeting.Categories {
+		if count[c] == nil {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t", c)
+		n := 0
+		for _, l := range meeting.Langs {
+			fmt.Fprintf(tw, "%d\t", count[c][l])
+			n += count[c][l]
+		}
+		fmt.Fprintf(tw, "%d\t\n", n)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, at := range atts {
+		fmt.Fprintf(w, "attachment: %s (%s, %d bytes)\n", at.Name, at.ContentType, len(at.Data))
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(w, "skipped, every address bounced permanently: %s\n", strings.Join(skipped, "; "))
+	}
+	first := msgs[0]
+	fmt.Fprintf(w, "\n--- first message: %s (%s) ---\nTo: %s\nSubject: %s\n\n%s", first.contact.Name, first.contact.Language,
+		addressList(first.out.Message.To), first.out.Message.Subject, first.out.Message.Text)
+	if !strings.HasSuffix(first.out.Message.Text, "\n") {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "--- end of first message ---")
+	return nil
+}
+
+func addressList(as []mailer.Address) string {
+	s := make([]string, len(as))
+	for i, x := range as {
+		s[i] = x.Email
+	}
+	return strings.Join(s, ", ")
+}
+
+// writeDryRun writes each message as DIR/NNN-contact.eml (the bytes that
+// would be sent) and DIR/summary.txt.
+func writeDryRun(dir, tpl, batch string, msgs []planned, skipped []string, atts []mailer.Attachment) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var sum strings.Builder
+	fmt.Fprintf(&sum, "convene send --dry-run: template %s, batch %s, %d messages, written %s\n",
+		tpl, batch, len(msgs), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	if len(atts) == 0 {
+		fmt.Fprintln(&sum, "attachments: none")
+	}
+	for _, at := range atts {
+		fmt.Fprintf(&sum, "attachment: %s (%s, %d bytes), in every message\n", at.Name, at.ContentType, len(at.Data))
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(&sum, "skipped (every address bounced permanently): %s\n", s)
+	}
+	sum.WriteString("\n")
+	tw := tabwriter.NewWriter(&sum, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "file\tlang\tcategory\tcontact\trecipients\tsubject")
+	for i, p := range msgs {
+		raw, err := mailer.Render(p.out.Message)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.contact.Name, err)
+		}
+		name := fmt.Sprintf("%03d-%s.eml", i+1, slug(p.contact.Name))
+		if err := os.WriteFile(filepath.Join(dir, name), raw, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, p.contact.Language, p.contact.Category, p.contact.Name,
+			addressList(p.out.Message.To), p.out.Message.Subject)
+	}
+	tw.Flush()
+	return os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(sum.String()), 0o644)
+}
+
+// slug turns a contact's name into a file name part: lower-case ASCII
+// letters (accents dropped) and digits joined by single hyphens, at most 40 characters.
+func slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFD.String(strings.ToLower(name)) {
+		if unicode.Is(unicode.Mn, r) {
+			continue // é → e
+		}
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			if b.Len() >= 40 {
+				break
+			}
+			continue
+		}
+		dash = true
+	}
+	if b.Len() == 0 {
+		return "contact"
+	}
+	return b.String()
+}
