@@ -117,6 +117,12 @@ func (r *run) coordinate(batch string, daemon bool) error {
 				if !next.IsZero() {
 					t = time.NewTimer(max(next.Sub(s.opts.Now()), time.Millisecond))
 					timer = t.C
+				} else if daemon {
+					// Look again now and then: another process (convene
+					// send while the daemon holds the store) may have
+					// recorded messages without a way to wake this one.
+					t = time.NewTimer(idleCheck)
+					timer = t.C
 				}
 			}
 			var done <-chan struct{}

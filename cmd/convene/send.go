@@ -65,9 +65,9 @@ it. --resume BATCH sends what is left of a batch: the outbox, not a cursor,
 decides what that is.
 
 When a daemon (convene run) holds the store, send only records the batch in
-the outbox and exits 0: the daemon sends it when its outbox next wakes up (at
-its next job or retry), or at once after kill -HUP PID (the PID is printed;
-SIGHUP also re-reads meeting.yaml). Follow it with convene outbox.
+the outbox and exits 0: the daemon's outbox looks for new messages every 15
+seconds when idle, or at once after kill -HUP PID (the PID is printed; SIGHUP
+also re-reads meeting.yaml). Follow it with convene outbox.
 Exit status: 0 all sent (or recorded for the daemon); 1 a message failed
 permanently, some are left, or the answer was not yes; 2 wrong usage, or no
 --yes when stdin is not a terminal.`,
@@ -330,13 +330,13 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 func wakeHint(db *store.DB) string {
 	b, err := os.ReadFile(db.Path + ".lock")
 	if err != nil {
-		return " at its next wake-up"
+		return " within 15 seconds"
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil || pid <= 0 {
-		return " at its next wake-up"
+		return " within 15 seconds"
 	}
-	return fmt.Sprintf(" at its next wake-up; to make it send now: kill -HUP %d (it also re-reads meeting.yaml)", pid)
+	return fmt.Sprintf(" within 15 seconds; to make it send now: kill -HUP %d (it also re-reads meeting.yaml)", pid)
 }
 
 // countIn counts the contacts of list whose name is in names.
