@@ -522,3 +522,36 @@ func TestPartialRecipients(t *testing.T) {
 		})
 	}
 }
+
+// TestStalledServer: a server that takes the whole message and then answers
+// nothing, past the client's timeout. The attempt counts as a temporary
+// failure, the connection is replaced, and the message is delivered once.
+func TestStalledServer(t *testing.T) {
+	db := openStore(t)
+	srv := testmail.NewSMTP(t, testmail.Options{Faults: map[string]testmail.Fault{
+		"rcpt1@d0.example": {Stall: true, StallFor: 3 * time.Second, Times: 1},
+	}})
+	s := newSender(t, db, srv, func(o *mailer.Options) {
+		o.Timeout = 300 * time.Millisecond
+		o.RetryDelay, o.MaxRetryDelay = time.Millisecond, time.Millisecond
+	})
+	if _, err := s.Enqueue(t.Context(), mailer.Batch{ID: "stall"}, outgoing(3, 1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Drain(t.Context(), "stall")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent != 3 || rep.Failed != 0 || rep.Retried < 1 {
+		t.Fatalf("report %+v, want 3 sent after at least one retry", rep)
+	}
+	count := map[string]int{}
+	for _, m := range srv.Messages() {
+		count[m.To[0]]++
+	}
+	for i := range 3 {
+		if r := fmt.Sprintf("rcpt%d@d0.example", i); count[r] != 1 {
+			t.Errorf("%s delivered %d times, want 1", r, count[r])
+		}
+	}
+}

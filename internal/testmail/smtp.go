@@ -38,6 +38,10 @@ type Fault struct {
 	// in the middle of DATA.
 	Code int
 	Drop bool
+	// Stall, with Code 0, reads the whole message and then answers nothing
+	// for StallFor (default 5s), past the client's timeout, then 451.
+	Stall    bool
+	StallFor time.Duration
 	// Times is how many times the fault fires for a recipient; 0 means always.
 	Times int
 }
@@ -85,12 +89,13 @@ type SMTP struct {
 	fired    map[string]int
 	rnd      *rand.Rand
 	authFail int
+	closed   chan struct{} // closed when the test ends: stalls stop
 }
 
 // NewSMTP starts a server on 127.0.0.1:0 and stops it at the end of the test.
 func NewSMTP(tb testing.TB, opts Options) *SMTP {
 	tb.Helper()
-	s := &SMTP{opts: opts, changed: make(chan struct{}), fired: map[string]int{},
+	s := &SMTP{opts: opts, changed: make(chan struct{}), fired: map[string]int{}, closed: make(chan struct{}),
 		rnd: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))}
 	if len(s.opts.RandomCodes) == 0 {
 		s.opts.RandomCodes = []Fault{{Code: 421}, {Code: 451}, {Code: 452}, {Code: 550}, {Code: 554}, {Drop: true}}
@@ -121,7 +126,7 @@ func NewSMTP(tb testing.TB, opts Options) *SMTP {
 	s.Host = "127.0.0.1"
 	s.Port = l.Addr().(*net.TCPAddr).Port
 	go s.srv.Serve(l)
-	tb.Cleanup(func() { s.srv.Close() })
+	tb.Cleanup(func() { close(s.closed); s.srv.Close() })
 	return s
 }
 
@@ -288,6 +293,19 @@ func (se *session) Data(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
+	}
+	if f != nil && f.Stall {
+		d := f.StallFor
+		if d == 0 {
+			d = 5 * time.Second
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-se.s.closed:
+			t.Stop()
+		}
+		return reply(451)
 	}
 	if f != nil {
 		return reply(f.Code)
