@@ -87,18 +87,27 @@ func printOutbox(ctx context.Context, w io.Writer, db *store.DB, batch string) (
 	if err := tw.Flush(); err != nil {
 		return 0, err
 	}
-	es, err := db.OutboxEntries(ctx, batch, store.OutboxFailed, store.OutboxRetry)
-	if err != nil {
+	if err := printFailures(ctx, w, db, batch); err != nil {
 		return 0, err
 	}
-	for _, title := range []string{store.OutboxFailed, store.OutboxRetry} {
+	return failed, nil
+}
+
+// printFailures lists the messages of batch ("" for all) that failed
+// permanently, then those waiting for a retry, each with the server's reply.
+func printFailures(ctx context.Context, w io.Writer, db *store.DB, batch string) error {
+	es, err := db.OutboxEntries(ctx, batch, store.OutboxFailed, store.OutboxRetry)
+	if err != nil {
+		return err
+	}
+	for _, state := range []string{store.OutboxFailed, store.OutboxRetry} {
 		first := true
 		for _, e := range es {
-			if e.State != title {
+			if e.State != state {
 				continue
 			}
 			if first {
-				fmt.Fprintf(w, "\n%s:\n", map[string]string{store.OutboxFailed: "failed (not retried)", store.OutboxRetry: "waiting for a retry"}[title])
+				fmt.Fprintf(w, "\n%s:\n", map[string]string{store.OutboxFailed: "failed (not retried)", store.OutboxRetry: "waiting for a retry"}[state])
 				first = false
 			}
 			who := strings.Join(e.Recipients, ", ")
@@ -109,10 +118,10 @@ func printOutbox(ctx context.Context, w io.Writer, db *store.DB, batch string) (
 			if e.State == store.OutboxRetry {
 				when = "next " + e.NextAttempt.UTC().Format("2006-01-02 15:04:05")
 			}
-			fmt.Fprintf(w, "  %s  %s\n    %s (attempt %d, %s UTC)\n", e.Batch, who, oneLine(e.LastError), e.Attempts, when)
+			fmt.Fprintf(w, "  %s: %s\n    (batch %s, attempt %d, %s UTC)\n", who, oneLine(e.LastError), e.Batch, e.Attempts, when)
 		}
 	}
-	return failed, nil
+	return nil
 }
 
 // oneLine keeps a multi-line server reply on one line.

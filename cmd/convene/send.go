@@ -460,22 +460,8 @@ func printSendReport(ctx context.Context, w io.Writer, db *store.DB, batch strin
 	if rep.Requeued > 0 {
 		fmt.Fprintf(w, "%d message(s) interrupted in the middle of sending by an earlier run were sent again (same Message-ID)\n", rep.Requeued)
 	}
-	es, err := db.OutboxEntries(ctx, batch, store.OutboxFailed, store.OutboxRetry)
-	if err != nil {
+	if err := printFailures(ctx, w, db, batch); err != nil {
 		return 0, err
-	}
-	for _, state := range []string{store.OutboxFailed, store.OutboxRetry} {
-		first := true
-		for _, e := range es {
-			if e.State != state {
-				continue
-			}
-			if first {
-				fmt.Fprintf(w, "%s:\n", map[string]string{store.OutboxFailed: "failed (not retried)", store.OutboxRetry: "left, waiting for a retry"}[state])
-				first = false
-			}
-			fmt.Fprintf(w, "  %s <%s>: %s\n", e.Contact, strings.Join(e.Recipients, ", "), oneLine(e.LastError))
-		}
 	}
 	return b.Counts[store.OutboxFailed], nil
 }
