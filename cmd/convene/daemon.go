@@ -52,6 +52,18 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if !m.SMTP.Configured() {
 		return nil, fmt.Errorf("%s: smtp.host is not set: convene run needs a mail server to send through", m.Path)
 	}
+	// Secrets are read at each connection (tokens rotate), but a missing one
+	// is said now, not after the first retries.
+	for _, srv := range []struct {
+		name string
+		s    meeting.Server
+	}{{"smtp", m.SMTP.Server}, {"imap", m.IMAP.Server}} {
+		if srv.s.Configured() && srv.s.Auth != meeting.AuthNone {
+			if _, err := srv.s.Secret.Resolve(ctx); err != nil {
+				return nil, fmt.Errorf("%s: %s.secret: %w", m.Path, srv.name, err)
+			}
+		}
+	}
 	db, err := store.Open(ctx, m.Store)
 	if err != nil {
 		return nil, err

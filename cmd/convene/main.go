@@ -84,12 +84,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	args = global.Args()
-	if *helpFlag || len(args) == 0 {
+	if *helpFlag {
 		mainUsage(stdout)
-		if len(args) == 0 && !*helpFlag {
-			return exitUsage
-		}
 		return exitOK
+	}
+	if len(args) == 0 {
+		mainUsage(stderr)
+		return exitUsage
 	}
 	if err := a.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintf(stderr, "convene: --log-level: %v\n", err)
