@@ -53,7 +53,7 @@ var (
 	adverbRE       = regexp.MustCompile(`(?i)^(?:unfortunately|regrettably|sadly|however|please\s+note\s+that|kindly\s+note\s+that|malheureusement|toutefois|cependant|lamentablemente|desafortunadamente|sin\s+embargo|desgraciadamente)[, ]+`)
 	missionRE      = regexp.MustCompile(`(?i)(?:^|\s)(?:i|we|it|they|us|our|my|nous|je|j['’]|notre|ma|mon|il|elle|nosotros|yo|nuestra|nuestro|mi)(?:\s|$)|\b(?:mission|delegation|government|state|country|permanent|embassy|ministry|mission|délégation|gouvernement|état|pays|ambassade|ministère|misión|delegación|gobierno|estado|país|embajada|ministerio)\b`)
 	honorificAnyRE = regexp.MustCompile(`(?i)(?:^|[\s(,;])(?:h\.\s?e\.|s\.\s?e\.|mr\.?|mrs\.?|ms\.?|m\.|mme\.?|mlle\.?|sr\.?|sra\.?|srta\.?|dr\.?|dra\.?|prof\.?)\s+\p{Lu}`)
-	phoneRE        = regexp.MustCompile(`^[+()\d\s./\-]{6,}$`)
+	phoneRE        = mustLineRE(`^[+()\d\s./\-]{6,}$`)
 )
 
 // corrections finds replacements, withdrawals and declines, line by line.

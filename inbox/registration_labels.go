@@ -49,6 +49,19 @@ var (
 		}
 		return out
 	}()
+	// labelFirst holds the runes a label can start with: most lines are
+	// not labels, and fail here before the regexps run
+	labelFirst = func() runeSet {
+		var set runeSet
+		for _, a := range labelAlts {
+			first, err := startRunes(`(?i)^(?:` + a.re + `)`)
+			if err != nil {
+				panic(err)
+			}
+			set = set.union(first)
+		}
+		return set
+	}()
 	allLabels = func() string {
 		var parts []string
 		for _, a := range labelAlts {
@@ -59,7 +72,7 @@ var (
 	// inlineLabelRE finds "Label:" anywhere in a line, to split lines that
 	// hold several fields ("Name: X   Title: Y   Email: Z").
 	inlineLabelRE = regexp.MustCompile(`(?i)(?:^|[\s|;,(])(?:` + allLabels + `)\s*[:：]`)
-	bulletRE      = regexp.MustCompile(`^\s*(?:[-*•·▪◦‣–+►o]\s+|[-*•·▪◦‣–►]|\(?\d{1,2}[.)]\s*|\(?[a-h][.)]\s+|[ivx]{1,4}[.)]\s+)`)
+	bulletRE      = mustLineRE(`^\s*(?:[-*•·▪◦‣–+►o]\s+|[-*•·▪◦‣–►]|\(?\d{1,2}[.)]\s*|\(?[a-h][.)]\s+|[ivx]{1,4}[.)]\s+)`)
 )
 
 // matchLabel reports which field s starts with (after bullets and emphasis),
@@ -68,6 +81,9 @@ var (
 func matchLabel(s string) (f field, rest string, sep bool) {
 	s = stripBullet(s)
 	s = strings.TrimLeft(s, "*_ ")
+	if r, _ := utf8.DecodeRuneInString(s); s == "" || !labelFirst.has(r) {
+		return fNone, s, false // no label regexp matches
+	}
 	best, bestLen := fNone, 0
 	for i, re := range labelREs {
 		loc := re.FindStringIndex(s)
@@ -140,7 +156,7 @@ func cleanValue(v string) string {
 
 // honorificRE matches courtesy titles that start a name, in the three
 // languages: "H.E. Mr.", "S.E. M.", "Mme", "Sr.", "Sra.", "Dr.", "Prof.".
-var honorificRE = regexp.MustCompile(`(?i)^(?:(?:h\.\s?e\.|s\.\s?e\.|his excellency|her excellency|son excellence|su excelencia|excmo\.?|excma\.?|mr\.?|mrs\.?|ms\.?|miss|mx\.?|m\.|mme\.?|mlle\.?|monsieur|madame|mademoiselle|sr\.?|sra\.?|srta\.?|se[ñn]or|se[ñn]ora|dr\.?|dra\.?|prof\.?|amb\.?)(?:\s+|$))+`)
+var honorificRE = mustLineRE(`(?i)^(?:(?:h\.\s?e\.|s\.\s?e\.|his excellency|her excellency|son excellence|su excelencia|excmo\.?|excma\.?|mr\.?|mrs\.?|ms\.?|miss|mx\.?|m\.|mme\.?|mlle\.?|monsieur|madame|mademoiselle|sr\.?|sra\.?|srta\.?|se[ñn]or|se[ñn]ora|dr\.?|dra\.?|prof\.?|amb\.?)(?:\s+|$))+`)
 
 // isHonorific reports whether s is only courtesy titles ("Mr.", "H.E. Ms.").
 func isHonorific(s string) bool {
