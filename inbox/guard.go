@@ -18,40 +18,141 @@ import (
 // the regexp's own.
 type lineRE struct {
 	*regexp.Regexp
-	first runeSet
+	start *startFilter
 }
 
 // mustLineRE compiles expr, which must be anchored at the start of the text
 // and must not match the empty string.
 func mustLineRE(expr string) *lineRE {
 	re := regexp.MustCompile(expr)
-	first, err := startRunes(expr)
+	start, err := newStartFilter(expr)
 	if err != nil {
 		panic(fmt.Sprintf("inbox: %s: %v", expr, err))
 	}
-	return &lineRE{Regexp: re, first: first}
+	return &lineRE{Regexp: re, start: start}
 }
 
 // MatchString reports whether s contains a match of the regexp.
 func (l *lineRE) MatchString(s string) bool {
-	if s == "" {
-		return false // the regexp does not match the empty string
-	}
-	if r, _ := utf8.DecodeRuneInString(s); !l.first.has(r) {
-		return false
-	}
-	return l.Regexp.MatchString(s)
+	return l.start.may(s) && l.Regexp.MatchString(s)
 }
 
 // FindStringIndex returns the location of the leftmost match in s, or nil.
 func (l *lineRE) FindStringIndex(s string) []int {
-	if s == "" {
-		return nil
-	}
-	if r, _ := utf8.DecodeRuneInString(s); !l.first.has(r) {
+	if !l.start.may(s) {
 		return nil
 	}
 	return l.Regexp.FindStringIndex(s)
+}
+
+// A startFilter tells from the first two runes of a string that an anchored
+// regexp, which cannot match the empty string, cannot match it. The runes
+// a match can start with are a set; for a first rune in ASCII, the ASCII
+// runes that can follow it are a table, computed by running the regexp's
+// program on every pair. Empty-width assertions are taken as true and a
+// rune beyond ASCII in second place as possible: may is never false when
+// the regexp matches.
+type startFilter struct {
+	first  runeSet
+	any    [128]bool      // after this first rune, any rest may match
+	second [128][2]uint64 // after this first rune, the ASCII runes that may follow
+}
+
+func newStartFilter(expr string) (*startFilter, error) {
+	first, err := startRunes(expr)
+	if err != nil {
+		return nil, err
+	}
+	re, _ := syntax.Parse(expr, syntax.Perl)
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return nil, err
+	}
+	f := &startFilter{first: first}
+	// the ASCII runes each instruction consumes
+	masks := make([][2]uint64, len(prog.Inst))
+	for pc := range prog.Inst {
+		in := &prog.Inst[pc]
+		switch in.Op {
+		case syntax.InstRune, syntax.InstRune1, syntax.InstRuneAny, syntax.InstRuneAnyNotNL:
+			for c := rune(0); c < 128; c++ {
+				if in.MatchRune(c) {
+					masks[pc][c>>6] |= 1 << (c & 63)
+				}
+			}
+		}
+	}
+	start := closure(prog, nil, uint32(prog.Start))
+	for c := 0; c < 128; c++ {
+		var next []uint32
+		for _, pc := range start {
+			if masks[pc][c>>6]&(1<<(c&63)) != 0 {
+				next = closure(prog, next, prog.Inst[pc].Out)
+			}
+		}
+		for _, pc := range next {
+			switch prog.Inst[pc].Op {
+			case syntax.InstMatch:
+				f.any[c] = true
+			case syntax.InstRune, syntax.InstRune1, syntax.InstRuneAny, syntax.InstRuneAnyNotNL:
+				f.second[c][0] |= masks[pc][0]
+				f.second[c][1] |= masks[pc][1]
+			}
+		}
+	}
+	return f, nil
+}
+
+// closure adds to set the instructions reachable from pc without
+// consuming a rune.
+func closure(prog *syntax.Prog, set []uint32, pc uint32) []uint32 {
+	if slices.Contains(set, pc) {
+		return set
+	}
+	set = append(set, pc)
+	in := &prog.Inst[pc]
+	switch in.Op {
+	case syntax.InstAlt, syntax.InstAltMatch:
+		set = closure(prog, set, in.Out)
+		set = closure(prog, set, in.Arg)
+	case syntax.InstCapture, syntax.InstEmptyWidth, syntax.InstNop:
+		set = closure(prog, set, in.Out)
+	}
+	return set
+}
+
+// may reports whether the regexp may match s.
+func (f *startFilter) may(s string) bool {
+	if s == "" {
+		return false // the regexp does not match the empty string
+	}
+	c := s[0]
+	if c >= utf8.RuneSelf {
+		r, _ := utf8.DecodeRuneInString(s)
+		return f.first.has(r)
+	}
+	if !f.first.ascii[c] {
+		return false
+	}
+	if f.any[c] {
+		return true
+	}
+	if len(s) == 1 {
+		return false
+	}
+	c2 := s[1]
+	return c2 >= utf8.RuneSelf || f.second[c][c2>>6]&(1<<(c2&63)) != 0
+}
+
+// union returns a filter that may pass what f or g may pass.
+func (f *startFilter) union(g *startFilter) *startFilter {
+	u := &startFilter{first: f.first.union(g.first)}
+	for c := range 128 {
+		u.any[c] = f.any[c] || g.any[c]
+		u.second[c][0] = f.second[c][0] | g.second[c][0]
+		u.second[c][1] = f.second[c][1] | g.second[c][1]
+	}
+	return u
 }
 
 // startRunes returns the runes that a match of expr (anchored at the start of

@@ -49,18 +49,22 @@ var (
 		}
 		return out
 	}()
-	// labelFirst holds the runes a label can start with: most lines are
-	// not labels, and fail here before the regexps run
-	labelFirst = func() runeSet {
-		var set runeSet
+	// labelStart tells from their first two runes that most lines are
+	// not labels, before the regexps run
+	labelStart = func() *startFilter {
+		var u *startFilter
 		for _, a := range labelAlts {
-			first, err := startRunes(`(?i)^(?:` + a.re + `)`)
+			f, err := newStartFilter(`(?i)^(?:` + a.re + `)`)
 			if err != nil {
 				panic(err)
 			}
-			set = set.union(first)
+			if u == nil {
+				u = f
+			} else {
+				u = u.union(f)
+			}
 		}
-		return set
+		return u
 	}()
 	allLabels = func() string {
 		var parts []string
@@ -81,7 +85,7 @@ var (
 func matchLabel(s string) (f field, rest string, sep bool) {
 	s = stripBullet(s)
 	s = strings.TrimLeft(s, "*_ ")
-	if r, _ := utf8.DecodeRuneInString(s); s == "" || !labelFirst.has(r) {
+	if !labelStart.may(s) {
 		return fNone, s, false // no label regexp matches
 	}
 	best, bestLen := fNone, 0
