@@ -18,7 +18,10 @@ var (
 	// "Le lun. 8 juin 2020 à 10:00, X a écrit :", "El lun, 8 jun 2020, X escribió:"
 	wroteRE   = regexp.MustCompile(`(?i)(?:wrote|writes|(?:schreef|skrev|schrieb)\s+[^:]{0,120}|schreef|skrev|пише|kirjoitti|napsal\(a\)|napsal|írta|a\s+[ée]crit|escribi[óo]|schrieb|ha\s+scritto|escreveu|schreef|napisał\(a\)|napisał|пишет|написал\(а\)|написал|写道)\s*[:：]?\s*$`)
 	onStartRE = regexp.MustCompile(`(?i)^\s*(?:-+\s*)?(?:on|le|el|am|il|em|op|den|dne|w\s+dniu|dnia|в)\b|^\s*\d{1,4}[-/.年]\d{1,2}|^\s*\S+@\S+|^\s*[^\s]+,\s`)
-	underRE   = mustLineRE(`^\s*_{10,}\s*$`)
+	// onStartWordRE is the first branch of onStartRE; a line without digits
+	// or '@' matches onStartRE when it matches this or startsWithComma
+	onStartWordRE = mustLineRE(`(?i)^\s*(?:-+\s*)?(?:on|le|el|am|il|em|op|den|dne|w\s+dniu|dnia|в)\b`)
+	underRE       = mustLineRE(`^\s*_{10,}\s*$`)
 	// signatures
 	sigDashRE   = mustLineRE(`^-- ?$`)
 	sentFromRE  = mustLineRE(`(?i)^\s*(?:sent\s+from\s+my\s+|sent\s+from\s+(?:outlook|mail|yahoo|samsung)|sent\s+from\s+\S+\s+(?:for|on)\s+(?:ios|android|iphone|ipad)|get\s+outlook\s+for\s+|envoy[ée]\s+(?:de|depuis)\s+(?:mon|l['’]|outlook|yahoo)|obtenir\s+outlook\s+pour|enviado\s+desde\s+(?:mi|el|outlook|yahoo|correo)|obtener\s+outlook\s+para|von\s+meinem\s+\S+\s+gesendet|inviato\s+da|sendt\s+fra\s+min|skickat\s+från\s+min|verzonden\s+(?:vanaf|met)\s+mijn|enviado\s+do\s+meu|sent\s+via\s+)`)
@@ -142,7 +145,7 @@ func isAttribution(lines []string, i int, wrote []int8) bool {
 	if line == "" || len(line) > 400 {
 		return false
 	}
-	if !strings.ContainsAny(line, "@0123456789") && !onStartRE.MatchString(line) {
+	if !strings.ContainsAny(line, "@0123456789") && !onStartWordRE.MatchString(line) && !startsWithComma(line) {
 		return false
 	}
 	// wroteRE needs one of its verbs in one of the lines joined below
@@ -185,6 +188,20 @@ func isAttribution(lines []string, i int, wrote []int8) bool {
 		}
 	}
 	return false
+}
+
+// startsWithComma reports whether the first word of s ends with a comma
+// followed by white space: the last branch of onStartRE, ^\s*[^\s]+,\s.
+func startsWithComma(s string) bool {
+	i := 0
+	for i < len(s) && isRESpace(s[i]) {
+		i++
+	}
+	j := i
+	for j < len(s) && !isRESpace(s[j]) {
+		j++
+	}
+	return j-i >= 2 && s[j-1] == ',' && j < len(s)
 }
 
 // mayWrote reports whether s may hold one of the verbs of wroteRE: it holds

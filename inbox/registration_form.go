@@ -358,6 +358,12 @@ var multiSpaceRE = regexp.MustCompile(`\s{2,}`)
 // hasSpaceRun reports whether s holds two white space bytes in a row, the
 // ASCII \s of multiSpaceRE.
 func hasSpaceRun(s string) bool {
+	if strings.Contains(s, "  ") {
+		return true
+	}
+	if strings.IndexByte(s, '\t') < 0 && strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\f') < 0 && strings.IndexByte(s, '\r') < 0 {
+		return false // spaces only, none doubled
+	}
 	for i := 0; i+1 < len(s); i++ {
 		if isRESpace(s[i]) && isRESpace(s[i+1]) {
 			return true
