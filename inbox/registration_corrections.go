@@ -32,7 +32,7 @@ var (
 	// notAttendREs: "X will not attend": a withdrawal when X is a person, a
 	// decline when X is the mission.
 	notAttendREs = []gatedRE{
-		gated("not n't", `(?i)^(?P<who>.+?)\s+(?:will|would|shall|can|could|is\s+going\s+to)\s*(?:not|n['’]t)\s+(?:be\s+(?:able|in\s+a\s+position)\s+to\s+)?(?:attend|participate|take\s+part|join|come|be\s+represented|be\s+present)`),
+		gated("attend part join come present", `(?i)^(?P<who>.+?)\s+(?:will|would|shall|can|could|is\s+going\s+to)\s*(?:not|n['’]t)\s+(?:be\s+(?:able|in\s+a\s+position)\s+to\s+)?(?:attend|participate|take\s+part|join|come|be\s+represented|be\s+present)`),
 		gated("unable not", `(?i)^(?P<who>.+?)\s+(?:is|are)\s+(?:unable|not\s+able)\s+to\s+(?:attend|participate|take\s+part|join)`),
 		gated("pas", `(?i)^(?P<who>.+?)\s+ne\s+(?:participera|pourra|sera|viendra|prendra)\s+pas\b`),
 		gated("pas", `(?i)^(?P<who>.+?)\s+(?:n['’]est\s+pas\s+en\s+mesure|n['’]a\s+pas\s+la\s+possibilit[ée])`),
@@ -43,8 +43,8 @@ var (
 		gated("declin", `(?i)\b(?:decline|declines)\s+(?:the|your)\s+(?:kind\s+)?invitation\b`),
 		gated("represent", `(?i)\b(?:will|shall)\s+not\s+be\s+represented\b`),
 		gated("regret", `(?i)\bregrett?e\s+de\s+ne\s+pas\s+pouvoir\s+(?:participer|assister|prendre\s+part|être\s+représent)`),
-		gated("represent", `(?i)\bne\s+sera\s+pas\s+représenté`),
-		gated("declin", `(?i)\bd[ée]cliner?\s+(?:l['’]|votre\s+aimable\s+)invitation`),
+		gated("pas", `(?i)\bne\s+sera\s+pas\s+représenté`),
+		gated("clin", `(?i)\bd[ée]cliner?\s+(?:l['’]|votre\s+aimable\s+)invitation`),
 		gated("lamenta", `(?i)\blamenta\s+(?:informar(?:le|les)?\s+que\s+)?no\s+(?:poder|podr[áa])\s+(?:participar|asistir|estar)`),
 		gated("represent", `(?i)\bno\s+estar[áa]\s+representad[oa]`),
 		gated("declin", `(?i)\bdeclinar\s+(?:la\s+|su\s+amable\s+)invitaci[óo]n`),

@@ -7,10 +7,11 @@ import (
 	"unicode/utf8"
 )
 
-// A gatedRE is a regular expression that cannot match an ASCII line unless
-// the line holds one of its keywords, case aside. A line of prose is
-// scanned once for all keywords (keywordMask); the regexps whose keywords
-// are absent are not run. A line with a byte beyond ASCII runs them all.
+// A gatedRE is a regular expression whose every match holds one of its
+// keywords, ASCII case aside (U+017F LATIN SMALL LETTER LONG S matching s and
+// U+212A KELVIN SIGN k, as they do in (?i) regexps). A line is scanned once
+// for all keywords (keywordMask); the regexps whose keywords are absent are
+// not run.
 type gatedRE struct {
 	*regexp.Regexp
 	need uint64 // keyword bits; one of them must be in the line
@@ -49,20 +50,42 @@ func gated(keys, expr string) gatedRE {
 	return g
 }
 
-// allKeywords is the mask of a line that must run every regexp.
-const allKeywords = ^uint64(0)
-
-// keywordMask returns the bits of the keywords s holds, or allKeywords when
-// s holds a byte beyond ASCII (case folding may then match runes such as
-// U+212A KELVIN SIGN for k: the regexps decide).
+// keywordMask returns the bits of the keywords s holds.
 func keywordMask(s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return asciiKeywordMask(foldASCII(s))
+		}
+	}
+	return asciiKeywordMask(s)
+}
+
+// foldASCII replaces U+017F by s, U+212A by k and the other runes beyond
+// ASCII by a NUL byte, which no keyword holds.
+func foldASCII(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteByte(byte(r))
+		case r == '\u017f':
+			b.WriteByte('s')
+		case r == '\u212a':
+			b.WriteByte('k')
+		default:
+			b.WriteByte(0)
+		}
+	}
+	return b.String()
+}
+
+// asciiKeywordMask returns the bits of the keywords s holds, ignoring ASCII
+// case.
+func asciiKeywordMask(s string) uint64 {
 	var mask uint64
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return allKeywords
-		}
-		c |= 0x20
+		c := s[i] | 0x20
 		if c < 'a' || c > 'z' {
 			continue
 		}
