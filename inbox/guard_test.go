@@ -32,6 +32,7 @@ var filterPieces = []string{
 	"will not attend", "won't", "n’t", "unable to", "ne pourra pas", "n’est pas en mesure", "no participará", "no podrá asistir",
 	"regret that we will not", "declines the invitation", "will not be represented", "regrette de ne pas pouvoir participer", "ne sera pas représenté", "décliner l'invitation",
 	"lamenta no poder participar", "no estará representado", "declinar la invitación", "ſubſtitute", "Kindly",
+	"пишет", "ПИШЕ", "пиᲄе", "ᲄ", "написал(а)", "НАПИСАЛ", "写道", "írta", "ÍRTA", "napisał", "NAPISAŁ(A)", "ESCRIBIÓ", "a ÉCRIT", "ſchrieb", "ſkrev", "SKREV",
 	"boundary", "BOUNDARY", "Boundary =", "final-recipient:", "FİNAL-RECİPİENT:", "Final-Recipient:",
 	"j.smith@x.example", "<a@b.example>", "mailto:x@y.example",
 }

@@ -3,6 +3,7 @@ package inbox
 import (
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -204,15 +205,15 @@ func startsWithComma(s string) bool {
 	return j-i >= 2 && s[j-1] == ',' && j < len(s)
 }
 
-// mayWrote reports whether s may hold one of the verbs of wroteRE: it holds
-// a byte beyond ASCII (the regexp then decides) or, in any case, one of the
-// ASCII spellings: wrote, writes, schreef, skrev, schrieb, kirjoitti,
-// napsal, (a é)crit, (e)scribió, (ha) scritto, (e)screveu.
+// mayWrote reports whether s may hold one of the verbs of wroteRE. An
+// ASCII line must hold one of their ASCII spellings: wrote, writes, schreef,
+// skrev, schrieb, kirjoitti, napsal, (a e)crit, (e)scribio, (ha) scritto,
+// (e)screveu; other lines are compared folded (mayWroteFolded).
 func mayWrote(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf {
-			return true
+			return mayWroteFolded(s)
 		}
 		rest := s[i:]
 		switch c | 0x20 {
@@ -240,6 +241,52 @@ func mayWrote(s string) bool {
 		}
 	}
 	return false
+}
+
+// wroteVerbs are the verbs of wroteRE, one of which (or a part of it) is in
+// every match, folded by foldRunes.
+var wroteVerbs = func() []string {
+	var out []string
+	for _, w := range []string{"wrote", "writes", "schreef", "skrev", "schrieb", "пише", "kirjoitti", "napsal", "írta", "crit",
+		"escribi", "scritto", "escreveu", "napisa", "написал", "写道"} {
+		out = append(out, foldRunes(w))
+	}
+	return out
+}()
+
+// mayWroteFolded is mayWrote for any text: s and the verbs are compared
+// with each rune replaced by the least rune of its case-folding orbit, so
+// that they compare as (?i) does.
+func mayWroteFolded(s string) bool {
+	f := foldRunes(s)
+	for _, w := range wroteVerbs {
+		if strings.Contains(f, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldRunes replaces each rune of s by the least rune of its simple case
+// folding orbit (unicode.SimpleFold): two runes match each other in a (?i)
+// regexp if and only if they fold to the same rune.
+func foldRunes(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case 'a' <= r && r <= 'z':
+			r -= 'a' - 'A'
+		case r >= utf8.RuneSelf:
+			least := r
+			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+				least = min(least, f)
+			}
+			r = least
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // hasPrefixFold reports whether s starts with the lower-case ASCII word w,
