@@ -20,7 +20,7 @@ type dsnRecipient struct {
 // delivered is not a bounce: note then says what it is.
 func detectBounce(m *Message, env *enmime.Envelope, text, replyTo string) (b *Bounce, note string) {
 	rcpts, declared := reportRecipients(env.Root)
-	if len(rcpts) == 0 && strings.Contains(strings.ToLower(text), "final-recipient:") {
+	if len(rcpts) == 0 && containsLower(text, "final-recipient:") {
 		// DSN fields in a broken report, or pasted in the text
 		rcpts = parseStatusFields(bounceExplanation(text))
 	}
@@ -259,9 +259,14 @@ func looksLikeBounce(m *Message, env *enmime.Envelope, text string) bool {
 	}
 	daemon := daemonLocalRE.MatchString(m.From) || daemonNameRE.MatchString(m.FromName) || (m.From == "" && daemonNameRE.MatchString(env.GetHeader("From")))
 	subj := bounceSubjRE.MatchString(m.Subject)
-	body := bounceTextRE.MatchString(bounceExplanation(text))
+	if !daemon && !subj {
+		return false // the text alone never makes a bounce: do not read it
+	}
 	nullPath := strings.TrimSpace(env.GetHeader("Return-Path")) == "<>"
-	return (subj && (daemon || body || nullPath)) || (daemon && body)
+	if subj && (daemon || nullPath) {
+		return true
+	}
+	return bounceTextRE.MatchString(bounceExplanation(text))
 }
 
 // bounceExplanation is the human-readable part of a bounce, before the copy

@@ -258,13 +258,20 @@ func partName(p *enmime.Part) string {
 // unquotedText is text without its '>' lines and signature, but with any
 // quoted message that is not marked by '>'.
 func unquotedText(text string) string {
-	var kept []string
-	for _, l := range strings.Split(normalizeText(text), "\n") {
+	text = normalizeText(text)
+	var b strings.Builder
+	b.Grow(len(text))
+	first := true
+	for l := range strings.SplitSeq(text, "\n") {
 		if !strings.HasPrefix(strings.TrimLeft(l, " "), ">") {
-			kept = append(kept, l)
+			if !first {
+				b.WriteByte('\n')
+			}
+			b.WriteString(l)
+			first = false
 		}
 	}
-	return strings.Join(kept, "\n")
+	return b.String()
 }
 
 func hasNamedDelegate(ds []meeting.Delegate) bool {

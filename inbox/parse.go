@@ -132,7 +132,7 @@ var ErrEmpty = errors.New("inbox: empty message")
 // r cannot be read or is empty. Parse does no other I/O.
 func Parse(r io.Reader, replyTo string, lim Limits) (msg *Message, err error) {
 	lim = lim.withDefaults()
-	raw, err := io.ReadAll(io.LimitReader(r, lim.MaxSize+1))
+	raw, err := readAll(r, lim.MaxSize+1)
 	if err != nil {
 		return nil, fmt.Errorf("inbox: read message: %w", err)
 	}
@@ -192,6 +192,31 @@ func Parse(r io.Reader, replyTo string, lim Limits) (msg *Message, err error) {
 	return m, nil
 }
 
+// readAll is io.ReadAll of at most max bytes of r, starting with a buffer of
+// the right size when r tells its length (bytes.Reader, strings.Reader,
+// bytes.Buffer).
+func readAll(r io.Reader, max int64) ([]byte, error) {
+	size := int64(512)
+	if l, ok := r.(interface{ Len() int }); ok {
+		size = min(int64(l.Len()), max) + 1 // +1: room to see EOF
+	}
+	lr := io.LimitReader(r, max)
+	b := make([]byte, 0, size)
+	for {
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow
+		}
+	}
+}
+
 var parser = enmime.NewParser(
 	enmime.SkipMalformedParts(true),
 	enmime.MultipartWOBoundaryAsSinglePart(true),
@@ -202,21 +227,54 @@ var parser = enmime.NewParser(
 	enmime.DisableCharacterDetection(true),
 )
 
-// countBoundaries counts the boundary parameters ("boundary=") in raw.
+// countBoundaries counts the boundary parameters ("boundary=", any case)
+// in raw.
 func countBoundaries(raw []byte) int {
 	n := 0
-	low := bytes.ToLower(raw)
 	for i := 0; ; {
-		j := bytes.Index(low[i:], []byte("boundary"))
+		j := indexFoldASCII(raw[i:], "boundary")
 		if j < 0 {
 			return n
 		}
 		i += j + len("boundary")
-		rest := bytes.TrimLeft(low[i:min(i+8, len(low))], " \t")
+		rest := bytes.TrimLeft(raw[i:min(i+8, len(raw))], " \t")
 		if len(rest) > 0 && rest[0] == '=' {
 			n++
 		}
 	}
+}
+
+// indexFoldASCII returns the index of the first instance of the lower-case
+// ASCII word w in b, ignoring ASCII case, or -1. No other byte or rune lowers
+// to the letters of w when it holds neither i nor k (U+0130 lowers to i,
+// U+212A to k): for such words it agrees with bytes.Index(bytes.ToLower(b), w).
+func indexFoldASCII(b []byte, w string) int {
+	lo, up := w[0], w[0]-'a'+'A'
+	nextLo, nextUp := -2, -2 // next index of each case of w[0]; -2 not searched yet
+	for i := 0; i < len(b); {
+		if nextLo != -1 && nextLo < i {
+			if nextLo = bytes.IndexByte(b[i:], lo); nextLo >= 0 {
+				nextLo += i
+			}
+		}
+		if nextUp != -1 && nextUp < i {
+			if nextUp = bytes.IndexByte(b[i:], up); nextUp >= 0 {
+				nextUp += i
+			}
+		}
+		at := nextLo
+		if at < 0 || nextUp >= 0 && nextUp < at {
+			at = nextUp
+		}
+		if at < 0 {
+			return -1
+		}
+		if len(b)-at >= len(w) && bytes.EqualFold(b[at:at+len(w)], []byte(w)) {
+			return at
+		}
+		i = at + 1
+	}
+	return -1
 }
 
 // measure walks the MIME tree: its depth, its number of parts and the name
@@ -358,9 +416,12 @@ func firstID(s string) string {
 	return ids[0]
 }
 
+// idSpacer puts spaces around the message IDs of a header.
+var idSpacer = strings.NewReplacer("<", " <", ">", "> ", ",", " ")
+
 func msgIDs(s string) []string {
 	var out []string
-	for _, f := range strings.Fields(strings.NewReplacer("<", " <", ">", "> ", ",", " ").Replace(s)) {
+	for _, f := range strings.Fields(idSpacer.Replace(s)) {
 		f = strings.Trim(f, "<>")
 		if f != "" && len(out) < 100 {
 			out = append(out, f)

@@ -89,6 +89,9 @@ func (p *regParser) problem(format string, args ...any) {
 // normalizeText turns CRLF and CR into LF, no-break and other odd spaces into
 // spaces, drops zero-width characters and invalid UTF-8.
 func normalizeText(s string) string {
+	if isPlainASCII(s) {
+		return s // nothing to change
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
@@ -108,37 +111,79 @@ func normalizeText(s string) string {
 	}, s)
 }
 
+// isPlainASCII reports whether s is printable ASCII, tabs and LF only: text
+// that normalizeText leaves as it is.
+func isPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 || c >= utf8.RuneSelf) && c != '\n' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
 var (
-	emailRE       = regexp.MustCompile(`(?i)(?:mailto:)?([a-z0-9][a-z0-9._%+'\-]*@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,})`)
-	sentenceEndRE = regexp.MustCompile(`[.:;!?)]$`)
+	emailRE = regexp.MustCompile(`(?i)(?:mailto:)?([a-z0-9][a-z0-9._%+'\-]*@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,})`)
 )
 
 // split cuts text into logical lines: prose soft-wrapped by the mail client
 // is joined back, form lines and list items stay on their own.
 func (p *regParser) split(text string) {
 	raw := strings.Split(text, "\n")
+	p.lines = make([]string, 0, len(raw))
+	// joined lines are written one after the other in one buffer, which
+	// holds them all (a join replaces a line feed by a space)
+	var b strings.Builder
+	b.Grow(len(text))
 	for i := 0; i < len(raw); i++ {
 		line := strings.TrimRight(raw[i], " \t")
-		for i+1 < len(raw) && len(line) > 50 && len(line) < 2000 && !sentenceEndRE.MatchString(line) &&
-			!strings.ContainsAny(line, "|\t") && isContinuation(raw[i+1], strings.Contains(line, "@")) {
+		// what the joined line holds is tracked as it grows, so that a long
+		// paragraph costs its length, not its length squared
+		n, cells, at := len(line), hasCellSep(line), strings.Contains(line, "@")
+		start := -1
+		for i+1 < len(raw) && n > 50 && n < 2000 && !endsSentence(line[n-1]) && !cells && isContinuation(raw[i+1], at) {
+			if start < 0 {
+				start = b.Len()
+				b.WriteString(line)
+			}
 			i++
-			line += " " + strings.TrimSpace(raw[i])
+			next := strings.TrimSpace(raw[i]) // not empty: isContinuation
+			b.WriteByte(' ')
+			b.WriteString(next)
+			line = b.String()[start:]
+			n = len(line)
+			cells = cells || hasCellSep(next)
+			at = at || strings.Contains(next, "@")
 		}
 		p.lines = append(p.lines, line)
 	}
 	p.used = make([]bool, len(p.lines))
 }
 
+// hasCellSep is strings.ContainsAny(s, "|\t"), faster.
+func hasCellSep(s string) bool {
+	return strings.IndexByte(s, '|') >= 0 || strings.IndexByte(s, '\t') >= 0
+}
+
+// endsSentence reports whether c, the last byte of a line, is sentence
+// punctuation ([.:;!?)]$).
+func endsSentence(c byte) bool { return strings.IndexByte(".:;!?)", c) >= 0 }
+
 func isContinuation(next string, hasAddress bool) bool {
 	t := strings.TrimSpace(next)
-	if t == "" || bulletRE.MatchString(next) && stripBullet(next) != t {
+	if t == "" {
 		return false
 	}
-	if f, _, sep := matchLabel(t); f != fNone && sep {
-		return false
-	}
+	// the cheap test first: the bullet and label tests only veto
 	r, _ := utf8.DecodeRuneInString(t)
-	return unicode.IsLower(r) || !hasAddress && strings.Contains(t, "@") && !strings.ContainsAny(t, "|\t")
+	if !unicode.IsLower(r) && (hasAddress || !strings.Contains(t, "@") || strings.ContainsAny(t, "|\t")) {
+		return false
+	}
+	if bulletRE.MatchString(next) && stripBullet(next) != t {
+		return false
+	}
+	f, _, sep := matchLabel(t)
+	return f == fNone || !sep
 }
 
 // ---- result ----

@@ -8,52 +8,52 @@ import (
 )
 
 var (
-	replaceREs = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)\b(?:replace|substitute|replacing)\s+(?P<old>.+?)\s+(?:by|with)\b\s*:?\s*(?P<new>.*)$`),
-		regexp.MustCompile(`(?i)^(?P<old>.+?)\s+(?:will\s+be|is\s+to\s+be|is|has\s+been|shall\s+be|should\s+be)\s+replaced\s+by\b\s*:?\s*(?P<new>.*)$`),
-		regexp.MustCompile(`(?i)\bremplac(?:er|ez|ement\s+de)\s+(?P<old>.+?)\s+par\b\s*:?\s*(?P<new>.*)$`),
-		regexp.MustCompile(`(?i)^(?P<old>.+?)\s+(?:sera|est|a\s+été|doit\s+être)\s+remplac[ée]e?\s+par\b\s*:?\s*(?P<new>.*)$`),
-		regexp.MustCompile(`(?i)\b(?:sustituir|sustituya|sustituyan|reemplazar|reemplace|reemplacen|sustituci[óo]n\s+de|reemplazo\s+de|cambiar|cambie)\s+(?:a\s+)?(?P<old>.+?)\s+(?:por|con)\b\s*:?\s*(?P<new>.*)$`),
-		regexp.MustCompile(`(?i)^(?P<old>.+?)\s+(?:ser[áa]|es|ha\s+sido|debe\s+ser)\s+(?:sustituid[oa]|reemplazad[oa])\s+por\b\s*:?\s*(?P<new>.*)$`),
-		regexp.MustCompile(`(?i)^(?P<new>.+?)\s+(?:instead\s+of|in\s+place\s+of|in\s+replacement\s+of|à\s+la\s+place\s+de|en\s+remplacement\s+de|au\s+lieu\s+de|en\s+lugar\s+de|en\s+vez\s+de|en\s+sustituci[óo]n\s+de|en\s+reemplazo\s+de)\s+(?P<old>.+?)\s*[.;]?$`),
+	replaceREs = []gatedRE{
+		gated("replac substitut", `(?i)\b(?:replace|substitute|replacing)\s+(?P<old>.+?)\s+(?:by|with)\b\s*:?\s*(?P<new>.*)$`),
+		gated("replac", `(?i)^(?P<old>.+?)\s+(?:will\s+be|is\s+to\s+be|is|has\s+been|shall\s+be|should\s+be)\s+replaced\s+by\b\s*:?\s*(?P<new>.*)$`),
+		gated("remplac", `(?i)\bremplac(?:er|ez|ement\s+de)\s+(?P<old>.+?)\s+par\b\s*:?\s*(?P<new>.*)$`),
+		gated("remplac", `(?i)^(?P<old>.+?)\s+(?:sera|est|a\s+été|doit\s+être)\s+remplac[ée]e?\s+par\b\s*:?\s*(?P<new>.*)$`),
+		gated("sustitu reemplaz reemplac cambi", `(?i)\b(?:sustituir|sustituya|sustituyan|reemplazar|reemplace|reemplacen|sustituci[óo]n\s+de|reemplazo\s+de|cambiar|cambie)\s+(?:a\s+)?(?P<old>.+?)\s+(?:por|con)\b\s*:?\s*(?P<new>.*)$`),
+		gated("sustitu reemplaz", `(?i)^(?P<old>.+?)\s+(?:ser[áa]|es|ha\s+sido|debe\s+ser)\s+(?:sustituid[oa]|reemplazad[oa])\s+por\b\s*:?\s*(?P<new>.*)$`),
+		gated("instead place replac remplac lieu lugar vez sustitu reemplaz", `(?i)^(?P<new>.+?)\s+(?:instead\s+of|in\s+place\s+of|in\s+replacement\s+of|à\s+la\s+place\s+de|en\s+remplacement\s+de|au\s+lieu\s+de|en\s+lugar\s+de|en\s+vez\s+de|en\s+sustituci[óo]n\s+de|en\s+reemplazo\s+de)\s+(?P<old>.+?)\s*[.;]?$`),
 	}
-	withdrawREs = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+(?:will|would|shall|can|could|is\s+going\s+to)\s+no\s+longer\s+(?:be\s+(?:able\s+to\s+)?)?(?:attend|attending|participate|participating|take\s+part|be\s+part|join|come|travel|be\s+present)`),
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+(?:is|are)\s+no\s+longer\s+(?:attending|participating|part\s+of|a\s+member|coming|available|able)`),
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+(?:has|have)\s+(?:withdrawn|cancelled|canceled)\b`),
-		regexp.MustCompile(`(?i)\b(?:withdraw|remove|cancel|delete|unregister|deregister)\s+(?:the\s+(?:registration|participation|name)\s+of\s+)?(?P<who>.+?)(?:\s+(?:from|of)\s+(?:the|our|my)\s+.*|\s*[.,;]?\s*)$`),
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+ne\s+(?:participera|pourra|sera|viendra|fera|prendra)\s+plus\b`),
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+(?:se\s+retire|s['’]est\s+retir[ée]e?|a\s+annul[ée])`),
-		regexp.MustCompile(`(?i)\b(?:retirer|supprimer|annuler|rayer|retirez|supprimez|annulez)\s+(?:l['’]inscription\s+de\s+|la\s+participation\s+de\s+|le\s+nom\s+de\s+)?(?P<who>.+?)(?:\s+de\s+(?:la|notre|votre)\s+.*|\s*[.,;]?\s*)$`),
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+ya\s+no\s+(?:participar[áa]|asistir[áa]|podr[áa]|formar[áa]|viajar[áa]|estar[áa]|va\s+a)`),
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+(?:se\s+ha\s+retirado|ha\s+cancelado)`),
-		regexp.MustCompile(`(?i)\b(?:retirar|retire|eliminar|elimine|cancelar|cancele|borrar|borre|dar\s+de\s+baja)\s+(?:la\s+(?:inscripci[óo]n|participaci[óo]n)\s+de\s+|a\s+|el\s+nombre\s+de\s+)?(?P<who>.+?)(?:\s+de\s+(?:la|nuestra|su)\s+.*|\s*[.,;]?\s*)$`),
+	withdrawREs = []gatedRE{
+		gated("longer", `(?i)^(?P<who>.+?)\s+(?:will|would|shall|can|could|is\s+going\s+to)\s+no\s+longer\s+(?:be\s+(?:able\s+to\s+)?)?(?:attend|attending|participate|participating|take\s+part|be\s+part|join|come|travel|be\s+present)`),
+		gated("longer", `(?i)^(?P<who>.+?)\s+(?:is|are)\s+no\s+longer\s+(?:attending|participating|part\s+of|a\s+member|coming|available|able)`),
+		gated("withdraw cancel", `(?i)^(?P<who>.+?)\s+(?:has|have)\s+(?:withdrawn|cancelled|canceled)\b`),
+		gated("withdraw remove cancel delete register", `(?i)\b(?:withdraw|remove|cancel|delete|unregister|deregister)\s+(?:the\s+(?:registration|participation|name)\s+of\s+)?(?P<who>.+?)(?:\s+(?:from|of)\s+(?:the|our|my)\s+.*|\s*[.,;]?\s*)$`),
+		gated("plus", `(?i)^(?P<who>.+?)\s+ne\s+(?:participera|pourra|sera|viendra|fera|prendra)\s+plus\b`),
+		gated("retir annul", `(?i)^(?P<who>.+?)\s+(?:se\s+retire|s['’]est\s+retir[ée]e?|a\s+annul[ée])`),
+		gated("retir supprim annul rayer", `(?i)\b(?:retirer|supprimer|annuler|rayer|retirez|supprimez|annulez)\s+(?:l['’]inscription\s+de\s+|la\s+participation\s+de\s+|le\s+nom\s+de\s+)?(?P<who>.+?)(?:\s+de\s+(?:la|notre|votre)\s+.*|\s*[.,;]?\s*)$`),
+		gated("ya", `(?i)^(?P<who>.+?)\s+ya\s+no\s+(?:participar[áa]|asistir[áa]|podr[áa]|formar[áa]|viajar[áa]|estar[áa]|va\s+a)`),
+		gated("retir cancel", `(?i)^(?P<who>.+?)\s+(?:se\s+ha\s+retirado|ha\s+cancelado)`),
+		gated("retir elimin cancel borr baja", `(?i)\b(?:retirar|retire|eliminar|elimine|cancelar|cancele|borrar|borre|dar\s+de\s+baja)\s+(?:la\s+(?:inscripci[óo]n|participaci[óo]n)\s+de\s+|a\s+|el\s+nombre\s+de\s+)?(?P<who>.+?)(?:\s+de\s+(?:la|nuestra|su)\s+.*|\s*[.,;]?\s*)$`),
 	}
 	// notAttendREs: "X will not attend": a withdrawal when X is a person, a
 	// decline when X is the mission.
-	notAttendREs = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+(?:will|would|shall|can|could|is\s+going\s+to)\s*(?:not|n['’]t)\s+(?:be\s+(?:able|in\s+a\s+position)\s+to\s+)?(?:attend|participate|take\s+part|join|come|be\s+represented|be\s+present)`),
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+(?:is|are)\s+(?:unable|not\s+able)\s+to\s+(?:attend|participate|take\s+part|join)`),
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+ne\s+(?:participera|pourra|sera|viendra|prendra)\s+pas\b`),
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+(?:n['’]est\s+pas\s+en\s+mesure|n['’]a\s+pas\s+la\s+possibilit[ée])`),
-		regexp.MustCompile(`(?i)^(?P<who>.+?)\s+no\s+(?:participar[áa]|asistir[áa]|podr[áa]\s+(?:participar|asistir|estar)|estar[áa]\s+(?:representad|presente))`),
+	notAttendREs = []gatedRE{
+		gated("attend part join come present", `(?i)^(?P<who>.+?)\s+(?:will|would|shall|can|could|is\s+going\s+to)\s*(?:not|n['’]t)\s+(?:be\s+(?:able|in\s+a\s+position)\s+to\s+)?(?:attend|participate|take\s+part|join|come|be\s+represented|be\s+present)`),
+		gated("unable not", `(?i)^(?P<who>.+?)\s+(?:is|are)\s+(?:unable|not\s+able)\s+to\s+(?:attend|participate|take\s+part|join)`),
+		gated("pas", `(?i)^(?P<who>.+?)\s+ne\s+(?:participera|pourra|sera|viendra|prendra)\s+pas\b`),
+		gated("pas", `(?i)^(?P<who>.+?)\s+(?:n['’]est\s+pas\s+en\s+mesure|n['’]a\s+pas\s+la\s+possibilit[ée])`),
+		gated("particip asistir podr estar", `(?i)^(?P<who>.+?)\s+no\s+(?:participar[áa]|asistir[áa]|podr[áa]\s+(?:participar|asistir|estar)|estar[áa]\s+(?:representad|presente))`),
 	}
-	declineREs = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)\b(?:regrets?|regret\s+to\s+inform\s+you)\s+that\s+(?:it|we|the\s+\w+)\s+(?:will|would|can|is|are)\s*(?:not|n['’]t|unable)`),
-		regexp.MustCompile(`(?i)\b(?:decline|declines)\s+(?:the|your)\s+(?:kind\s+)?invitation\b`),
-		regexp.MustCompile(`(?i)\b(?:will|shall)\s+not\s+be\s+represented\b`),
-		regexp.MustCompile(`(?i)\bregrett?e\s+de\s+ne\s+pas\s+pouvoir\s+(?:participer|assister|prendre\s+part|être\s+représent)`),
-		regexp.MustCompile(`(?i)\bne\s+sera\s+pas\s+représenté`),
-		regexp.MustCompile(`(?i)\bd[ée]cliner?\s+(?:l['’]|votre\s+aimable\s+)invitation`),
-		regexp.MustCompile(`(?i)\blamenta\s+(?:informar(?:le|les)?\s+que\s+)?no\s+(?:poder|podr[áa])\s+(?:participar|asistir|estar)`),
-		regexp.MustCompile(`(?i)\bno\s+estar[áa]\s+representad[oa]`),
-		regexp.MustCompile(`(?i)\bdeclinar\s+(?:la\s+|su\s+amable\s+)invitaci[óo]n`),
+	declineREs = []gatedRE{
+		gated("regret", `(?i)\b(?:regrets?|regret\s+to\s+inform\s+you)\s+that\s+(?:it|we|the\s+\w+)\s+(?:will|would|can|is|are)\s*(?:not|n['’]t|unable)`),
+		gated("declin", `(?i)\b(?:decline|declines)\s+(?:the|your)\s+(?:kind\s+)?invitation\b`),
+		gated("represent", `(?i)\b(?:will|shall)\s+not\s+be\s+represented\b`),
+		gated("regret", `(?i)\bregrett?e\s+de\s+ne\s+pas\s+pouvoir\s+(?:participer|assister|prendre\s+part|être\s+représent)`),
+		gated("pas", `(?i)\bne\s+sera\s+pas\s+représenté`),
+		gated("clin", `(?i)\bd[ée]cliner?\s+(?:l['’]|votre\s+aimable\s+)invitation`),
+		gated("lamenta", `(?i)\blamenta\s+(?:informar(?:le|les)?\s+que\s+)?no\s+(?:poder|podr[áa])\s+(?:participar|asistir|estar)`),
+		gated("represent", `(?i)\bno\s+estar[áa]\s+representad[oa]`),
+		gated("declin", `(?i)\bdeclinar\s+(?:la\s+|su\s+amable\s+)invitaci[óo]n`),
 	}
 	leadInRE       = regexp.MustCompile(`(?i)^(?:.*?\b(?:that|que|qu['’]))\s+`)
 	adverbRE       = regexp.MustCompile(`(?i)^(?:unfortunately|regrettably|sadly|however|please\s+note\s+that|kindly\s+note\s+that|malheureusement|toutefois|cependant|lamentablemente|desafortunadamente|sin\s+embargo|desgraciadamente)[, ]+`)
 	missionRE      = regexp.MustCompile(`(?i)(?:^|\s)(?:i|we|it|they|us|our|my|nous|je|j['’]|notre|ma|mon|il|elle|nosotros|yo|nuestra|nuestro|mi)(?:\s|$)|\b(?:mission|delegation|government|state|country|permanent|embassy|ministry|mission|délégation|gouvernement|état|pays|ambassade|ministère|misión|delegación|gobierno|estado|país|embajada|ministerio)\b`)
 	honorificAnyRE = regexp.MustCompile(`(?i)(?:^|[\s(,;])(?:h\.\s?e\.|s\.\s?e\.|mr\.?|mrs\.?|ms\.?|m\.|mme\.?|mlle\.?|sr\.?|sra\.?|srta\.?|dr\.?|dra\.?|prof\.?)\s+\p{Lu}`)
-	phoneRE        = regexp.MustCompile(`^[+()\d\s./\-]{6,}$`)
+	phoneRE        = mustLineRE(`^[+()\d\s./\-]{6,}$`)
 )
 
 // corrections finds replacements, withdrawals and declines, line by line.
@@ -63,12 +63,13 @@ func (p *regParser) corrections() {
 		if s == "" || len(s) > 1000 {
 			continue
 		}
-		if p.replacement(i, s) || p.withdrawal(s) {
+		mask := keywordMask(s)
+		if p.replacement(i, s, mask) || p.withdrawal(s, mask) {
 			p.used[i] = true
 			continue
 		}
 		for _, re := range declineREs {
-			if re.MatchString(s) {
+			if re.need&mask != 0 && re.MatchString(s) {
 				p.reg.Declined = true
 				p.used[i] = true
 				break
@@ -77,8 +78,11 @@ func (p *regParser) corrections() {
 	}
 }
 
-func (p *regParser) replacement(i int, s string) bool {
+func (p *regParser) replacement(i int, s string, mask uint64) bool {
 	for _, re := range replaceREs {
+		if re.need&mask == 0 {
+			continue
+		}
 		m := re.FindStringSubmatch(s)
 		if m == nil {
 			continue
@@ -107,8 +111,11 @@ func (p *regParser) replacement(i int, s string) bool {
 	return false
 }
 
-func (p *regParser) withdrawal(s string) bool {
+func (p *regParser) withdrawal(s string, mask uint64) bool {
 	for _, re := range withdrawREs {
+		if re.need&mask == 0 {
+			continue
+		}
 		m := re.FindStringSubmatch(s)
 		if m == nil {
 			continue
@@ -124,6 +131,9 @@ func (p *regParser) withdrawal(s string) bool {
 		}
 	}
 	for _, re := range notAttendREs {
+		if re.need&mask == 0 {
+			continue
+		}
 		m := re.FindStringSubmatch(s)
 		if m == nil {
 			continue

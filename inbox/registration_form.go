@@ -194,6 +194,9 @@ func (p *regParser) finishForm(d formDelegate) (meeting.Delegate, bool) {
 
 // splitInlineLabels cuts a line holding several "Label: value" fields.
 func splitInlineLabels(line string) []string {
+	if !hasColon(line) {
+		return []string{line} // inlineLabelRE needs a colon
+	}
 	locs := inlineLabelRE.FindAllStringIndex(line, -1)
 	if len(locs) < 2 {
 		return []string{line}
@@ -226,8 +229,11 @@ func splitCells(line string) []string {
 	case strings.Contains(line, "\t"):
 		seps = func(r rune) bool { return r == '\t' }
 	default:
-		parts := multiSpaceRE.Split(strings.TrimSpace(line), -1)
-		return parts
+		t := strings.TrimSpace(line)
+		if !hasSpaceRun(t) {
+			return []string{t} // what multiSpaceRE.Split returns without a match
+		}
+		return multiSpaceRE.Split(t, -1)
 	}
 	for _, c := range strings.FieldsFunc(line, seps) {
 		cells = append(cells, strings.TrimSpace(c))
@@ -348,3 +354,22 @@ func (p *regParser) rowDelegate(cols []field, cells []string) (meeting.Delegate,
 }
 
 var multiSpaceRE = regexp.MustCompile(`\s{2,}`)
+
+// hasSpaceRun reports whether s holds two white space bytes in a row, the
+// ASCII \s of multiSpaceRE.
+func hasSpaceRun(s string) bool {
+	if strings.Contains(s, "  ") {
+		return true
+	}
+	if strings.IndexByte(s, '\t') < 0 && strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\f') < 0 && strings.IndexByte(s, '\r') < 0 {
+		return false // spaces only, none doubled
+	}
+	for i := 0; i+1 < len(s); i++ {
+		if isRESpace(s[i]) && isRESpace(s[i+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isRESpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }

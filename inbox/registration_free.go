@@ -14,6 +14,9 @@ var (
 	proseWordRE = regexp.MustCompile(`(?i)\b(?:please|contact|write|questions?|queries|regarding|should|would|could|kindly|veuillez|contacter|contactez|écrire|questions?|merci|por\s+favor|contacte|escriba|preguntas?|consultas?|reply|respond|send|envoyer|enviar|copy|copie|copia|cc)\b`)
 )
 
+// emptyBrackets are what is left around an address taken out of a segment.
+var emptyBrackets = strings.NewReplacer("<>", " ", "()", " ", "[]", " ", "< >", " ", "( )", " ")
+
 // parseSegment reads one delegate from free text anchored by an e-mail
 // address: "H.E. Mr. John Smith, Ambassador, j.smith@x.example",
 // "DOE, Jane (Ms.) - Counsellor - jane.doe@x.example",
@@ -25,7 +28,7 @@ func parseSegment(seg string) (meeting.Delegate, bool) {
 	}
 	d := meeting.Delegate{Email: strings.ToLower(seg[m[2]:m[3]])}
 	rest := seg[:m[0]] + " " + seg[m[1]:]
-	rest = strings.NewReplacer("<>", " ", "()", " ", "[]", " ", "< >", " ", "( )", " ").Replace(rest)
+	rest = emptyBrackets.Replace(rest)
 	rest = stripBullet(rest)
 	// labels in the segment: "Email:", "Name:"
 	d.Name, d.Title = nameAndTitle(rest)

@@ -49,6 +49,23 @@ var (
 		}
 		return out
 	}()
+	// labelStart tells from their first two runes that most lines are
+	// not labels, before the regexps run
+	labelStart = func() *startFilter {
+		var u *startFilter
+		for _, a := range labelAlts {
+			f, err := newStartFilter(`(?i)^(?:` + a.re + `)`)
+			if err != nil {
+				panic(err)
+			}
+			if u == nil {
+				u = f
+			} else {
+				u = u.union(f)
+			}
+		}
+		return u
+	}()
 	allLabels = func() string {
 		var parts []string
 		for _, a := range labelAlts {
@@ -59,7 +76,7 @@ var (
 	// inlineLabelRE finds "Label:" anywhere in a line, to split lines that
 	// hold several fields ("Name: X   Title: Y   Email: Z").
 	inlineLabelRE = regexp.MustCompile(`(?i)(?:^|[\s|;,(])(?:` + allLabels + `)\s*[:：]`)
-	bulletRE      = regexp.MustCompile(`^\s*(?:[-*•·▪◦‣–+►o]\s+|[-*•·▪◦‣–►]|\(?\d{1,2}[.)]\s*|\(?[a-h][.)]\s+|[ivx]{1,4}[.)]\s+)`)
+	bulletRE      = mustLineRE(`^\s*(?:[-*•·▪◦‣–+►o]\s+|[-*•·▪◦‣–►]|\(?\d{1,2}[.)]\s*|\(?[a-h][.)]\s+|[ivx]{1,4}[.)]\s+)`)
 )
 
 // matchLabel reports which field s starts with (after bullets and emphasis),
@@ -68,6 +85,9 @@ var (
 func matchLabel(s string) (f field, rest string, sep bool) {
 	s = stripBullet(s)
 	s = strings.TrimLeft(s, "*_ ")
+	if !labelStart.may(s) {
+		return fNone, s, false // no label regexp matches
+	}
 	best, bestLen := fNone, 0
 	for i, re := range labelREs {
 		loc := re.FindStringIndex(s)
@@ -140,7 +160,7 @@ func cleanValue(v string) string {
 
 // honorificRE matches courtesy titles that start a name, in the three
 // languages: "H.E. Mr.", "S.E. M.", "Mme", "Sr.", "Sra.", "Dr.", "Prof.".
-var honorificRE = regexp.MustCompile(`(?i)^(?:(?:h\.\s?e\.|s\.\s?e\.|his excellency|her excellency|son excellence|su excelencia|excmo\.?|excma\.?|mr\.?|mrs\.?|ms\.?|miss|mx\.?|m\.|mme\.?|mlle\.?|monsieur|madame|mademoiselle|sr\.?|sra\.?|srta\.?|se[ñn]or|se[ñn]ora|dr\.?|dra\.?|prof\.?|amb\.?)(?:\s+|$))+`)
+var honorificRE = mustLineRE(`(?i)^(?:(?:h\.\s?e\.|s\.\s?e\.|his excellency|her excellency|son excellence|su excelencia|excmo\.?|excma\.?|mr\.?|mrs\.?|ms\.?|miss|mx\.?|m\.|mme\.?|mlle\.?|monsieur|madame|mademoiselle|sr\.?|sra\.?|srta\.?|se[ñn]or|se[ñn]ora|dr\.?|dra\.?|prof\.?|amb\.?)(?:\s+|$))+`)
 
 // isHonorific reports whether s is only courtesy titles ("Mr.", "H.E. Ms.").
 func isHonorific(s string) bool {

@@ -93,7 +93,7 @@ func looksLikeName(s string) bool {
 }
 
 // greetingRE matches the openings of letters, which are not names.
-var greetingRE = regexp.MustCompile(`(?i)^(?:dear|hello|hi|good\s+(?:morning|afternoon)|excellency|your\s+excellency|madam|sir|ladies|bonjour|cher|ch[èe]re|chers|madame,|monsieur,|excellence|mesdames|estimad[oa]s?|querid[oa]s?|se[ñn]or(?:a|es)?\s*:|excelencia|distinguid[oa]s?|hola|buenos\s+d[íi]as)\b`)
+var greetingRE = mustLineRE(`(?i)^(?:dear|hello|hi|good\s+(?:morning|afternoon)|excellency|your\s+excellency|madam|sir|ladies|bonjour|cher|ch[èe]re|chers|madame,|monsieur,|excellence|mesdames|estimad[oa]s?|querid[oa]s?|se[ñn]or(?:a|es)?\s*:|excelencia|distinguid[oa]s?|hola|buenos\s+d[íi]as)\b`)
 
 var titleWordRE = regexp.MustCompile(`(?i)\b(?:ambassador|ambassadeur|embajador|embajadora|secretary|secrétaire|secretari[oa]|counsell?or|conseill[eè]re?|consejer[oa]|attaché|agregad[oa]|minister|ministre|ministro|director|directeur|directrice|directora?|head|chef|jef[ae]|deputy|adjointe?|adjunt[oa]|representative|représentante?|representante|officer|fonctionnaire|funcionari[oa]|advis[eo]r|expert|experte?|expert[oa]|delegate|délégué|delegad[oa]|permanent|chargé|encargad[oa]|first|second|third|premier|première|deuxième|troisième|primer|primera|segund[oa]|tercer[oa]|minister-counsellor|intern|stagiaire|pasante|mission|misión|ministry|ministère|ministerio|department|département|departamento|division|unit|section)\b`)
 
@@ -101,7 +101,7 @@ func isTitleWords(s string) bool {
 	return titleWordRE.MatchString(s) && !honorificAnyRE.MatchString(" "+s)
 }
 
-var articleRE = regexp.MustCompile(`(?i)^(?:the|la|el|le|les|los|las|a|al|à|por\s+el|por\s+la|par)\s+`)
+var articleRE = mustLineRE(`(?i)^(?:the|la|el|le|les|los|las|a|al|à|por\s+el|por\s+la|par)\s+`)
 
 // stripArticle drops an article before a courtesy title: "la Sra. Díaz".
 func stripArticle(s string) string {

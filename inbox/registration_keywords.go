@@ -1,0 +1,99 @@
+package inbox
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// A gatedRE is a regular expression whose every match holds one of its
+// keywords, ASCII case aside (U+017F LATIN SMALL LETTER LONG S matching s and
+// U+212A KELVIN SIGN k, as they do in (?i) regexps). A line is scanned once
+// for all keywords (keywordMask); the regexps whose keywords are absent are
+// not run.
+type gatedRE struct {
+	*regexp.Regexp
+	need uint64 // keyword bits; one of them must be in the line
+}
+
+// keywords are the lower-case ASCII keywords of the gated regexps; byFirst
+// lists them by their first letter.
+var (
+	keywords []string
+	byFirst  [26][]int
+)
+
+// gated compiles expr with its space-separated keywords: every match of
+// expr in an ASCII string must contain one of them, ignoring case.
+func gated(keys, expr string) gatedRE {
+	g := gatedRE{Regexp: regexp.MustCompile(expr)}
+	for _, k := range strings.Fields(keys) {
+		if k[0] < 'a' || k[0] > 'z' {
+			panic(fmt.Sprintf("inbox: keyword %q must start with a lower-case letter", k))
+		}
+		i := len(keywords)
+		for j, w := range keywords {
+			if w == k {
+				i = j
+			}
+		}
+		if i == len(keywords) {
+			if i == 64 {
+				panic("inbox: more than 64 keywords")
+			}
+			keywords = append(keywords, k)
+			byFirst[k[0]-'a'] = append(byFirst[k[0]-'a'], i)
+		}
+		g.need |= 1 << i
+	}
+	return g
+}
+
+// keywordMask returns the bits of the keywords s holds.
+func keywordMask(s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return asciiKeywordMask(foldASCII(s))
+		}
+	}
+	return asciiKeywordMask(s)
+}
+
+// foldASCII replaces U+017F by s, U+212A by k and the other runes beyond
+// ASCII by a NUL byte, which no keyword holds.
+func foldASCII(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteByte(byte(r))
+		case r == '\u017f':
+			b.WriteByte('s')
+		case r == '\u212a':
+			b.WriteByte('k')
+		default:
+			b.WriteByte(0)
+		}
+	}
+	return b.String()
+}
+
+// asciiKeywordMask returns the bits of the keywords s holds, ignoring ASCII
+// case.
+func asciiKeywordMask(s string) uint64 {
+	var mask uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			continue
+		}
+		for _, k := range byFirst[c-'a'] {
+			if hasPrefixFold(s[i:], keywords[k]) {
+				mask |= 1 << k
+			}
+		}
+	}
+	return mask
+}
