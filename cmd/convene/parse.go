@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"convene/calendar"
 	"convene/inbox"
 	"convene/meeting"
 	"convene/store"
@@ -23,7 +24,7 @@ would, and prints one JSON object per message (JSON Lines): file, kind
 (registration, calendar-reply, bounce, auto-reply, other), contact (the
 matched contact's name, or null), needs_review and review_reason, delegates
 (name, title, email), withdrawn, replaced, declined, attendee, partstat, uid
-(calendar replies; not filled in yet), bounced and permanent (bounces),
+(calendar replies), bounced and permanent (bounces),
 auto_reply and suggested (automatic replies), from, subject, token, problems.
 
 Without -c there is no contact matching and no reply-to address for tokens
@@ -157,6 +158,17 @@ func parseFile(a *app, name, replyTo string, cs *meeting.Contacts, tokens map[st
 	}
 	if m.AutoReply != nil {
 		res.AutoReply, res.Suggested = m.AutoReply.Reason, m.AutoReply.Suggested
+	}
+	if m.Kind == inbox.KindCalendarReply {
+		for _, part := range m.Calendar {
+			replies, err := calendar.ParseReplies(part)
+			if err != nil || len(replies) == 0 {
+				continue
+			}
+			r := replies[0]
+			res.Attendee, res.Partstat, res.UID = &r.Attendee, &r.Partstat, &r.UID
+			break
+		}
 	}
 	return res
 }

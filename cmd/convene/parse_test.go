@@ -97,3 +97,22 @@ func TestParseCommand(t *testing.T) {
 		t.Errorf("parse without files: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// A calendar answer from the corpus yields its attendee, PARTSTAT and UID.
+func TestParseCalendarReply(t *testing.T) {
+	const file = "../../../shared/corpus/imip/google_reply_declined.eml"
+	if _, err := os.Stat(file); err != nil {
+		t.Skip("corpus absent")
+	}
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"parse", file}, nil, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res map[string]any
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res["kind"] != "calendar-reply" || res["partstat"] != "DECLINED" || res["attendee"] == nil || res["uid"] == nil {
+		t.Errorf("parse = %v", res)
+	}
+}
