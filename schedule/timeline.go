@@ -82,6 +82,11 @@ type TimelineOptions struct {
 	// reminder is never run after the deadline, a rehearsal notice after the
 	// rehearsal starts, nor a day-before note after its first session starts.
 	Grace map[Kind]time.Duration
+	// MinGrace raises every grace period (defaults and Grace alike) to at
+	// least this, within the same hard limits. A simulated clock running N
+	// times faster than real time magnifies every real delay N times: give
+	// it a floor of a few real seconds' worth of simulated time.
+	MinGrace time.Duration
 }
 
 // Default grace periods of the kinds whose grace is not derived from the meeting.
@@ -128,9 +133,9 @@ func Timeline(m *meeting.Meeting, opt TimelineOptions) ([]Job, error) {
 	}
 	grace := func(k Kind, def time.Duration) time.Duration {
 		if g, ok := opt.Grace[k]; ok {
-			return g
+			def = g
 		}
-		return def
+		return max(def, opt.MinGrace)
 	}
 	capAt := func(j *Job, limit time.Time) {
 		if j.LatestStart().After(limit) {

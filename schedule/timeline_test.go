@@ -305,3 +305,31 @@ func FuzzOccurrences(f *testing.F) {
 		}
 	})
 }
+
+// MinGrace raises short grace periods, leaves longer ones, and keeps the
+// hard limits: a reminder never runs after the deadline.
+func TestTimelineMinGrace(t *testing.T) {
+	m, _, _ := exampleMeeting(t)
+	plain, err := schedule.Timeline(m, schedule.TimelineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raised, err := schedule.Timeline(m, schedule.TimelineOptions{MinGrace: 30 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plain) != len(raised) {
+		t.Fatalf("MinGrace changed the jobs: %d -> %d", len(plain), len(raised))
+	}
+	for i, j := range raised {
+		p := plain[i]
+		switch {
+		case j.LatestStart().After(m.Registration.Deadline) && j.Kind == schedule.Reminder:
+			t.Errorf("%s: may run after the deadline (%v)", j.Key, j.LatestStart())
+		case p.Grace >= 30*time.Hour && j.Grace != p.Grace:
+			t.Errorf("%s: grace %v lowered to %v", j.Key, p.Grace, j.Grace)
+		case j.Kind == schedule.Digest && j.Grace != 30*time.Hour:
+			t.Errorf("%s: grace %v, want 30h", j.Key, j.Grace)
+		}
+	}
+}

@@ -22,7 +22,7 @@ import (
 type daemonOptions struct {
 	clock        schedule.Clock
 	exitWhenDone bool                            // stop after the timeline's last job
-	grace        map[schedule.Kind]time.Duration // overrides of the jobs' grace periods (simulated clocks)
+	minGrace     time.Duration // floor of every job's grace period (simulated clocks)
 	shutdown     time.Duration                   // how long to wait for work under way at shutdown
 	onMissed     func(schedule.Job)
 }
@@ -101,7 +101,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 		log.Warn("imap.host is not set: replies are not read")
 	}
 	topt := timelineOptions(m)
-	topt.Grace = opts.grace
+	topt.MinGrace = opts.minGrace
 	jobs, err := schedule.Timeline(m, topt)
 	if err != nil {
 		return fail(err)
@@ -222,7 +222,7 @@ func (d *daemon) reload(ctx context.Context, path string) error {
 		return err
 	}
 	topt := timelineOptions(m)
-	topt.Grace = d.opts.grace
+	topt.MinGrace = d.opts.minGrace
 	jobs, err := schedule.Timeline(m, topt)
 	if err != nil {
 		return err

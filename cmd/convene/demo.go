@@ -153,15 +153,7 @@ imap:
 	clock := schedule.SimClock(start, speed)
 	sim.clock, sim.m, sim.cs = clock, m, cs
 
-	// On a clock running tens of thousands of times faster than real time, a
-	// job a few hundred milliseconds late is hours late in simulated time:
-	// the demo gives every job a day of grace (the hard limits stay: no
-	// reminder after the deadline, no rehearsal notice after the rehearsal).
-	grace := map[schedule.Kind]time.Duration{}
-	for _, k := range schedule.Kinds {
-		grace[k] = 24 * time.Hour
-	}
-	d, err := openDaemon(ctx, log, m, cs, daemonOptions{clock: clock, exitWhenDone: true, shutdown: 20 * time.Second, grace: grace})
+	d, err := openDaemon(ctx, log, m, cs, daemonOptions{clock: clock, exitWhenDone: true, shutdown: 20 * time.Second, minGrace: simGrace(speed)})
 	if err != nil {
 		return nil, err
 	}

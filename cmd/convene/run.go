@@ -14,6 +14,16 @@ import (
 	"convene/schedule"
 )
 
+// simGrace is the floor of every job's grace period on a clock running
+// speed times faster than real time: two real seconds' worth, since every
+// real delay (a slow disk, a busy core) is magnified that many times.
+func simGrace(speed float64) time.Duration {
+	if speed <= 1 {
+		return 0
+	}
+	return time.Duration(2 * speed * float64(time.Second))
+}
+
 func init() {
 	register(&command{
 		name:    "run",
@@ -62,6 +72,7 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 						return usagef("--clock-speed must be positive")
 					}
 					opts.clock = schedule.SimClock(t, *clockSpeed)
+					opts.minGrace = simGrace(*clockSpeed)
 					a.log.Info("simulated clock", "start", t, "speed", *clockSpeed)
 				}
 				d, err := openDaemon(ctx, a.log, m, cs, opts)
