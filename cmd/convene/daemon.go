@@ -21,9 +21,9 @@ import (
 // daemonOptions are what `convene run` and `convene demo` choose.
 type daemonOptions struct {
 	clock        schedule.Clock
-	exitWhenDone bool                            // stop after the timeline's last job
+	exitWhenDone bool          // stop after the timeline's last job
 	minGrace     time.Duration // floor of every job's grace period (simulated clocks)
-	shutdown     time.Duration                   // how long to wait for work under way at shutdown
+	shutdown     time.Duration // how long to wait for work under way at shutdown
 	onMissed     func(schedule.Job)
 }
 
