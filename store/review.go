@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -46,6 +47,23 @@ func (tx *Tx) ResolveReview(id int64, by, resolution string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// ReviewItem returns one item, open or not.
+func (tx *Tx) ReviewItem(id int64) (ReviewItem, error) {
+	var it ReviewItem
+	var c int64
+	var r sql.NullInt64
+	err := tx.QueryRowContext(tx.ctx, `SELECT id, kind, reason, summary, from_addr, contact, message_id, mailbox, detail, created_at, resolved_at, resolved_by, resolution
+		FROM review_items WHERE id = $1`, id).Scan(&it.ID, &it.Kind, &it.Reason, &it.Summary, &it.From, &it.Contact, &it.MessageID, &it.Mailbox, &it.Detail, &c, &r, &it.ResolvedBy, &it.Resolution)
+	if errors.Is(err, sql.ErrNoRows) {
+		return it, ErrNotFound
+	}
+	it.CreatedAt = fromMS(c)
+	if r.Valid {
+		it.ResolvedAt = fromMS(r.Int64)
+	}
+	return it, err
 }
 
 // ReviewItems returns the open items, or all items when all is set, oldest first.

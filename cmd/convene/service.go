@@ -217,8 +217,6 @@ func nameOf(ds []store.Delegate, email string) string {
 	return ""
 }
 
-func templatesData(ds []meeting.Delegate) templates.Data { return templates.Data{Delegates: ds} }
-
 // enqueueOne records one message in the outbox inside tx.
 func enqueueOne(tx *store.Tx, batch, tpl, key, contact string, msg mailer.Message) error {
 	_, err := mailer.EnqueueTx(tx, mailer.Batch{ID: batch, Template: tpl}, []mailer.Outgoing{{Key: key, Contact: contact, Message: msg}})

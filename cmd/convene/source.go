@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"convene/meeting"
 	"convene/schedule"
 	"convene/store"
+	"convene/templates"
 	"convene/web"
 )
 
@@ -208,8 +210,10 @@ func (d *dashboard) Review(ctx context.Context) ([]web.ReviewItem, error) {
 }
 
 // Resolve applies a staff member's decision on a review item, recording who
-// and when. Registering delegates by hand also confirms them to the mission
-// and sends their calendar invitations, as a reply read by the inbox would.
+// and when. Assigning the message to a mission applies the delegates it
+// carried to that mission; registering delegates by hand applies those typed.
+// Either way the mission gets its confirmation and the delegates their
+// calendar invitations, as for a reply the inbox understood.
 func (d *dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 	c := d.s.config()
 	var ct *meeting.Contact
@@ -220,10 +224,27 @@ func (d *dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 		}
 	}
 	err := d.s.db.Update(ctx, func(tx *store.Tx) error {
-		src := store.Source{Actor: a.By, MessageID: "review-" + strings.TrimSpace(a.String())}
-		switch a.Kind {
-		case web.ActionRegister:
-			if _, err := tx.RegisterDelegates(ct.Name, a.Delegates, src); err != nil {
+		src := store.Source{Actor: a.By, MessageID: "review-" + itoa(a.Item)}
+		delegates := a.Delegates
+		if a.Kind == web.ActionAssign {
+			// The message is the mission's after all: apply the delegates it carried.
+			it, err := tx.ReviewItem(a.Item)
+			if err != nil {
+				return err
+			}
+			var detail struct {
+				Delegates []meeting.Delegate `json:"delegates"`
+			}
+			json.Unmarshal([]byte(it.Detail), &detail)
+			src.MessageID = it.MessageID
+			for _, x := range detail.Delegates {
+				if x.Email != "" {
+					delegates = append(delegates, x)
+				}
+			}
+		}
+		if len(delegates) > 0 {
+			if _, err := tx.RegisterDelegates(ct.Name, delegates, src); err != nil {
 				return err
 			}
 			ds, err := tx.Delegates(ct.Name)
@@ -234,11 +255,11 @@ func (d *dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 			for i, x := range ds {
 				list[i] = x.Delegate
 			}
-			msg, err := d.s.missionMessage(c, "confirmation", ct, nil, templatesData(list))
+			msg, err := d.s.missionMessage(c, templates.Confirmation, ct, nil, templates.Data{Delegates: list})
 			if err != nil {
 				return err
 			}
-			if err := enqueueOne(tx, "answer-confirmation", "confirmation", ct.Name+"/review-"+itoa(a.Item), ct.Name, msg); err != nil {
+			if err := enqueueOne(tx, "answer-confirmation", templates.Confirmation, ct.Name+"/review-"+itoa(a.Item), ct.Name, msg); err != nil {
 				return err
 			}
 			if _, err := d.s.planInvites(tx, c, ct.Name); err != nil {
