@@ -19,10 +19,17 @@ type dsnRecipient struct {
 // "Returned mail", Exchange NDR text). A report whose recipients were all
 // delivered is not a bounce: note then says what it is.
 func detectBounce(m *Message, env *enmime.Envelope, text, replyTo string) (b *Bounce, note string) {
+	explained, expl := false, ""
+	explanation := func() string { // bounceExplanation(text), read once when needed
+		if !explained {
+			explained, expl = true, bounceExplanation(text)
+		}
+		return expl
+	}
 	rcpts, declared := reportRecipients(env.Root)
 	if len(rcpts) == 0 && containsLower(text, "final-recipient:") {
 		// DSN fields in a broken report, or pasted in the text
-		rcpts = parseStatusFields(bounceExplanation(text))
+		rcpts = parseStatusFields(explanation())
 	}
 	if declared || len(rcpts) > 0 {
 		var failed []dsnRecipient
@@ -43,7 +50,7 @@ func detectBounce(m *Message, env *enmime.Envelope, text, replyTo string) (b *Bo
 		if len(failed) == 0 && len(rcpts) > 0 {
 			return nil, "delivery report: delivered"
 		}
-		if len(failed) > 0 && !strings.HasPrefix(failed[0].status, "5") && challengeRE.MatchString(failed[0].diagnostic+"\n"+bounceExplanation(text)) {
+		if len(failed) > 0 && !strings.HasPrefix(failed[0].status, "5") && challengeRE.MatchString(failed[0].diagnostic+"\n"+explanation()) {
 			return nil, "challenge-response: the recipient's filter asks the sender to confirm"
 		}
 		if len(failed) == 0 && declared {
@@ -61,10 +68,10 @@ func detectBounce(m *Message, env *enmime.Envelope, text, replyTo string) (b *Bo
 				}
 			}
 			if len(b.Recipients) == 0 {
-				b.Recipients = textRecipients(m, text, replyTo)
+				b.Recipients = textRecipients(m, explanation(), replyTo)
 			}
 			if b.Status == "" {
-				head := bounceExplanation(text)
+				head := explanation()
 				if s := statusRE.FindStringSubmatch(head); s != nil {
 					b.Status = s[1]
 				}
@@ -74,10 +81,10 @@ func detectBounce(m *Message, env *enmime.Envelope, text, replyTo string) (b *Bo
 		}
 		// a report without per-recipient fields: fall through to the text
 	}
-	if !looksLikeBounce(m, env, text) {
+	if !looksLikeBounce(m, env, explanation) {
 		return nil, ""
 	}
-	if challengeRE.MatchString(bounceExplanation(text)) && !statusRE.MatchString(bounceExplanation(text)) {
+	if challengeRE.MatchString(explanation()) && !statusRE.MatchString(explanation()) {
 		return nil, "challenge-response: the recipient's filter asks the sender to confirm"
 	}
 	b = &Bounce{}
@@ -87,9 +94,9 @@ func detectBounce(m *Message, env *enmime.Envelope, text, replyTo string) (b *Bo
 		}
 	}
 	if len(b.Recipients) == 0 {
-		b.Recipients = textRecipients(m, text, replyTo)
+		b.Recipients = textRecipients(m, explanation(), replyTo)
 	}
-	head := bounceExplanation(text)
+	head := explanation()
 	if s := statusRE.FindStringSubmatch(head); s != nil {
 		b.Status = s[1]
 	}
@@ -252,8 +259,9 @@ var (
 	copyMarkerRE  = regexp.MustCompile(`(?im)^.*(?:this\s+is\s+a\s+copy\s+of\s+the\s+message|original\s+message\s+follows|below\s+this\s+line\s+is\s+a\s+copy|-+\s*original\s+message\s*-+|the\s+original\s+message\s+was\s+received|headers\s+of\s+the\s+original\s+message|^received:\s|^return-path:\s|^message-id:\s)`)
 )
 
-// looksLikeBounce recognises the non-standard bounces.
-func looksLikeBounce(m *Message, env *enmime.Envelope, text string) bool {
+// looksLikeBounce recognises the non-standard bounces; explanation returns
+// the bounceExplanation of the text.
+func looksLikeBounce(m *Message, env *enmime.Envelope, explanation func() string) bool {
 	if env.GetHeader("X-Failed-Recipients") != "" {
 		return true
 	}
@@ -266,7 +274,7 @@ func looksLikeBounce(m *Message, env *enmime.Envelope, text string) bool {
 	if subj && (daemon || nullPath) {
 		return true
 	}
-	return bounceTextRE.MatchString(bounceExplanation(text))
+	return bounceTextRE.MatchString(explanation())
 }
 
 // bounceExplanation is the human-readable part of a bounce, before the copy
@@ -281,11 +289,12 @@ func bounceExplanation(text string) string {
 	return text
 }
 
-// textRecipients finds the failed addresses in a bounce's text: the
-// addresses of the explanation, except the sender's, ours and the daemons'.
-func textRecipients(m *Message, text, replyTo string) []string {
+// textRecipients finds the failed addresses in a bounce's explanation
+// (bounceExplanation): its addresses, except the sender's, ours and the
+// daemons'.
+func textRecipients(m *Message, explanation, replyTo string) []string {
 	var out []string
-	for _, line := range strings.Split(bounceExplanation(text), "\n") {
+	for _, line := range strings.Split(explanation, "\n") {
 		low := strings.ToLower(line)
 		if strings.Contains(low, "message-id") || strings.Contains(low, "received:") || strings.HasPrefix(strings.TrimSpace(low), "from:") {
 			continue

@@ -77,9 +77,10 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 		}
 	}
 	quotedForm := false
-	if reg.Empty() {
+	if reg.Empty() && strings.Contains(text, "@") {
 		// the form filled in inside the quoted invitation (Outlook users
-		// often type below the header block): read it, but for review
+		// often type below the header block): read it, but for review.
+		// A delegate with an address needs an '@' in the text.
 		if alt := parseRegistration(unquotedText(text), true); hasNamedDelegate(alt.Delegates) {
 			alt.Withdrawn, alt.Replaced, alt.Declined = nil, nil, false
 			reg, quotedForm = alt, true

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"slices"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -290,9 +289,4 @@ func (s runeSet) union(t runeSet) runeSet {
 	}
 	ranges = append(append(ranges, s.wide...), t.wide...)
 	return newRuneSet(ranges)
-}
-
-// hasColon reports whether s holds a colon, ASCII or full-width.
-func hasColon(s string) bool {
-	return strings.IndexByte(s, ':') >= 0 || strings.Contains(s, "：")
 }

@@ -30,7 +30,7 @@ var filterPieces = []string{
 	"replace", "replaced by", "remplacer", "remplacée par", "sustituir", "reemplazar", "instead of", "à la place de", "au lieu de",
 	"no longer", "withdrawn", "withdraw", "cancel", "ne participera plus", "se retire", "annulée", "retirer", "ya no participará", "se ha retirado", "eliminar",
 	"will not attend", "won't", "n’t", "unable to", "ne pourra pas", "n’est pas en mesure", "no participará", "no podrá asistir",
-	"regret that we will not", "declines the invitation", "will not be represented", "regrette de ne pas pouvoir participer", "ne sera pas représenté", "décliner l'invitation",
+	"regret that we will not", "declines the invitation", "is not able to", "could not", "is going to", "NE SERA PAS", "ne fera plus", "n'a pas la possibilité", "WILL", "shall", "by", "with", "par", "por", "con", "will not be represented", "regrette de ne pas pouvoir participer", "ne sera pas représenté", "décliner l'invitation",
 	"lamenta no poder participar", "no estará representado", "declinar la invitación", "ſubſtitute", "Kindly",
 	"пишет", "ПИШЕ", "пиᲄе", "ᲄ", "написал(а)", "НАПИСАЛ", "写道", "írta", "ÍRTA", "napisał", "NAPISAŁ(A)", "ESCRIBIÓ", "a ÉCRIT", "ſchrieb", "ſkrev", "SKREV",
 	"boundary", "BOUNDARY", "Boundary =", "final-recipient:", "FİNAL-RECİPİENT:", "Final-Recipient:",
@@ -95,7 +95,7 @@ func checkFilters(t *testing.T, s string) {
 	mask := keywordMask(s)
 	for _, list := range [][]gatedRE{replaceREs, withdrawREs, notAttendREs, declineREs} {
 		for _, re := range list {
-			if re.need&mask == 0 && re.MatchString(s) {
+			if !re.may(mask) && re.MatchString(s) {
 				t.Errorf("%s matches %q without its keywords", re, s)
 			}
 		}
@@ -116,8 +116,8 @@ func checkFilters(t *testing.T, s string) {
 			t.Errorf("multiSpaceRE.Split(%q) = %q", s, want)
 		}
 	}
-	if got, want := hasColon(s), inlineLabelRE.MatchString(s); want && !got {
-		t.Errorf("inlineLabelRE matches %q without a colon", s)
+	if colons := strings.Count(s, ":") + strings.Count(s, "："); colons < 2 && len(inlineLabelRE.FindAllStringIndex(s, -1)) >= 2 {
+		t.Errorf("inlineLabelRE matches %q twice with fewer than two colons", s)
 	}
 	if got, want := containsLower(s, "final-recipient:"), strings.Contains(strings.ToLower(s), "final-recipient:"); got != want {
 		t.Errorf("containsLower(%q) = %v, want %v", s, got, want)

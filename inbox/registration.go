@@ -114,6 +114,21 @@ func normalizeText(s string) string {
 // isPlainASCII reports whether s is printable ASCII, tabs and LF only: text
 // that normalizeText leaves as it is.
 func isPlainASCII(s string) bool {
+	// eight bytes at a time; a word with a byte below 0x20 or beyond
+	// ASCII (the high bit of w or of w-0x2020…) is looked at byte by byte
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if (w|(w-0x20*ones))&highs != 0 && !plainBytes(s[i:i+8]) {
+			return false
+		}
+	}
+	return plainBytes(s[i:])
+}
+
+func plainBytes(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; (c < 0x20 || c >= utf8.RuneSelf) && c != '\n' && c != '\t' {
 			return false

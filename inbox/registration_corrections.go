@@ -22,7 +22,7 @@ var (
 		gated("longer", `(?i)^(?P<who>.+?)\s+(?:is|are)\s+no\s+longer\s+(?:attending|participating|part\s+of|a\s+member|coming|available|able)`),
 		gated("withdraw cancel", `(?i)^(?P<who>.+?)\s+(?:has|have)\s+(?:withdrawn|cancelled|canceled)\b`),
 		gated("withdraw remove cancel delete register", `(?i)\b(?:withdraw|remove|cancel|delete|unregister|deregister)\s+(?:the\s+(?:registration|participation|name)\s+of\s+)?(?P<who>.+?)(?:\s+(?:from|of)\s+(?:the|our|my)\s+.*|\s*[.,;]?\s*)$`),
-		gated("plus", `(?i)^(?P<who>.+?)\s+ne\s+(?:participera|pourra|sera|viendra|fera|prendra)\s+plus\b`),
+		gated("plus + participera pourra sera viendra fera prendra", `(?i)^(?P<who>.+?)\s+ne\s+(?:participera|pourra|sera|viendra|fera|prendra)\s+plus\b`),
 		gated("retir annul", `(?i)^(?P<who>.+?)\s+(?:se\s+retire|s['’]est\s+retir[ée]e?|a\s+annul[ée])`),
 		gated("retir supprim annul rayer", `(?i)\b(?:retirer|supprimer|annuler|rayer|retirez|supprimez|annulez)\s+(?:l['’]inscription\s+de\s+|la\s+participation\s+de\s+|le\s+nom\s+de\s+)?(?P<who>.+?)(?:\s+de\s+(?:la|notre|votre)\s+.*|\s*[.,;]?\s*)$`),
 		gated("ya", `(?i)^(?P<who>.+?)\s+ya\s+no\s+(?:participar[áa]|asistir[áa]|podr[áa]|formar[áa]|viajar[áa]|estar[áa]|va\s+a)`),
@@ -32,21 +32,21 @@ var (
 	// notAttendREs: "X will not attend": a withdrawal when X is a person, a
 	// decline when X is the mission.
 	notAttendREs = []gatedRE{
-		gated("attend part join come present", `(?i)^(?P<who>.+?)\s+(?:will|would|shall|can|could|is\s+going\s+to)\s*(?:not|n['’]t)\s+(?:be\s+(?:able|in\s+a\s+position)\s+to\s+)?(?:attend|participate|take\s+part|join|come|be\s+represented|be\s+present)`),
+		gated("attend part join come present + will would shall can could going", `(?i)^(?P<who>.+?)\s+(?:will|would|shall|can|could|is\s+going\s+to)\s*(?:not|n['’]t)\s+(?:be\s+(?:able|in\s+a\s+position)\s+to\s+)?(?:attend|participate|take\s+part|join|come|be\s+represented|be\s+present)`),
 		gated("unable not", `(?i)^(?P<who>.+?)\s+(?:is|are)\s+(?:unable|not\s+able)\s+to\s+(?:attend|participate|take\s+part|join)`),
-		gated("pas", `(?i)^(?P<who>.+?)\s+ne\s+(?:participera|pourra|sera|viendra|prendra)\s+pas\b`),
-		gated("pas", `(?i)^(?P<who>.+?)\s+(?:n['’]est\s+pas\s+en\s+mesure|n['’]a\s+pas\s+la\s+possibilit[ée])`),
+		gated("pas + participera pourra sera viendra prendra", `(?i)^(?P<who>.+?)\s+ne\s+(?:participera|pourra|sera|viendra|prendra)\s+pas\b`),
+		gated("pas + mesure possibilit", `(?i)^(?P<who>.+?)\s+(?:n['’]est\s+pas\s+en\s+mesure|n['’]a\s+pas\s+la\s+possibilit[ée])`),
 		gated("particip asistir podr estar", `(?i)^(?P<who>.+?)\s+no\s+(?:participar[áa]|asistir[áa]|podr[áa]\s+(?:participar|asistir|estar)|estar[áa]\s+(?:representad|presente))`),
 	}
 	declineREs = []gatedRE{
 		gated("regret", `(?i)\b(?:regrets?|regret\s+to\s+inform\s+you)\s+that\s+(?:it|we|the\s+\w+)\s+(?:will|would|can|is|are)\s*(?:not|n['’]t|unable)`),
 		gated("declin", `(?i)\b(?:decline|declines)\s+(?:the|your)\s+(?:kind\s+)?invitation\b`),
-		gated("represent", `(?i)\b(?:will|shall)\s+not\s+be\s+represented\b`),
+		gated("represent + not", `(?i)\b(?:will|shall)\s+not\s+be\s+represented\b`),
 		gated("regret", `(?i)\bregrett?e\s+de\s+ne\s+pas\s+pouvoir\s+(?:participer|assister|prendre\s+part|être\s+représent)`),
-		gated("pas", `(?i)\bne\s+sera\s+pas\s+représenté`),
+		gated("pas + sera", `(?i)\bne\s+sera\s+pas\s+représenté`),
 		gated("clin", `(?i)\bd[ée]cliner?\s+(?:l['’]|votre\s+aimable\s+)invitation`),
 		gated("lamenta", `(?i)\blamenta\s+(?:informar(?:le|les)?\s+que\s+)?no\s+(?:poder|podr[áa])\s+(?:participar|asistir|estar)`),
-		gated("represent", `(?i)\bno\s+estar[áa]\s+representad[oa]`),
+		gated("representad", `(?i)\bno\s+estar[áa]\s+representad[oa]`),
 		gated("declin", `(?i)\bdeclinar\s+(?:la\s+|su\s+amable\s+)invitaci[óo]n`),
 	}
 	leadInRE       = regexp.MustCompile(`(?i)^(?:.*?\b(?:that|que|qu['’]))\s+`)
@@ -69,7 +69,7 @@ func (p *regParser) corrections() {
 			continue
 		}
 		for _, re := range declineREs {
-			if re.need&mask != 0 && re.MatchString(s) {
+			if re.may(mask) && re.MatchString(s) {
 				p.reg.Declined = true
 				p.used[i] = true
 				break
@@ -80,7 +80,7 @@ func (p *regParser) corrections() {
 
 func (p *regParser) replacement(i int, s string, mask uint64) bool {
 	for _, re := range replaceREs {
-		if re.need&mask == 0 {
+		if !re.may(mask) {
 			continue
 		}
 		m := re.FindStringSubmatch(s)
@@ -113,7 +113,7 @@ func (p *regParser) replacement(i int, s string, mask uint64) bool {
 
 func (p *regParser) withdrawal(s string, mask uint64) bool {
 	for _, re := range withdrawREs {
-		if re.need&mask == 0 {
+		if !re.may(mask) {
 			continue
 		}
 		m := re.FindStringSubmatch(s)
@@ -131,7 +131,7 @@ func (p *regParser) withdrawal(s string, mask uint64) bool {
 		}
 	}
 	for _, re := range notAttendREs {
-		if re.need&mask == 0 {
+		if !re.may(mask) {
 			continue
 		}
 		m := re.FindStringSubmatch(s)

@@ -194,8 +194,8 @@ func (p *regParser) finishForm(d formDelegate) (meeting.Delegate, bool) {
 
 // splitInlineLabels cuts a line holding several "Label: value" fields.
 func splitInlineLabels(line string) []string {
-	if !hasColon(line) {
-		return []string{line} // inlineLabelRE needs a colon
+	if strings.Count(line, ":")+strings.Count(line, "：") < 2 {
+		return []string{line} // each match of inlineLabelRE ends with a colon
 	}
 	locs := inlineLabelRE.FindAllStringIndex(line, -1)
 	if len(locs) < 2 {

@@ -14,7 +14,17 @@ import (
 // not run.
 type gatedRE struct {
 	*regexp.Regexp
-	need uint64 // keyword bits; one of them must be in the line
+	need []uint64 // clauses of keyword bits: each must have one in the line
+}
+
+// may reports whether the regexp may match a line with the keywords of mask.
+func (g gatedRE) may(mask uint64) bool {
+	for _, c := range g.need {
+		if c&mask == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // keywords are the lower-case ASCII keywords of the gated regexps; byFirst
@@ -24,10 +34,21 @@ var (
 	byFirst  [26][]int
 )
 
-// gated compiles expr with its space-separated keywords: every match of
-// expr in an ASCII string must contain one of them, ignoring case.
+// gated compiles expr with its keywords: clauses separated by "+", each a
+// list of words separated by spaces. Every match of expr holds a word of
+// each clause (folded as keywordMask folds).
 func gated(keys, expr string) gatedRE {
 	g := gatedRE{Regexp: regexp.MustCompile(expr)}
+	for clause := range strings.SplitSeq(keys, "+") {
+		g.need = append(g.need, keywordBits(clause))
+	}
+	return g
+}
+
+// keywordBits returns the bits of the space-separated keywords, adding the
+// new ones to keywords.
+func keywordBits(keys string) uint64 {
+	var bits uint64
 	for _, k := range strings.Fields(keys) {
 		if k[0] < 'a' || k[0] > 'z' {
 			panic(fmt.Sprintf("inbox: keyword %q must start with a lower-case letter", k))
@@ -45,9 +66,12 @@ func gated(keys, expr string) gatedRE {
 			keywords = append(keywords, k)
 			byFirst[k[0]-'a'] = append(byFirst[k[0]-'a'], i)
 		}
-		g.need |= 1 << i
+		bits |= 1 << i
 	}
-	return g
+	if bits == 0 {
+		panic("inbox: a keyword clause without keywords")
+	}
+	return bits
 }
 
 // keywordMask returns the bits of the keywords s holds.
