@@ -173,7 +173,7 @@ func TestParseRepliesLargeInput(t *testing.T) {
 	if err != nil || len(rs) != 1 || len(rs[0].Comment) != 200001 {
 		t.Fatalf("ParseReplies = %d replies, %v", len(rs), err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	if d := time.Since(start); os.Getenv("CONVENE_TIMING_TESTS") != "" && d > 5*time.Second {
 		t.Errorf("ParseReplies took %v", d)
 	}
 }

@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,7 +41,7 @@ func FuzzParse(f *testing.F) {
 		}
 		start := time.Now()
 		m, err := inbox.Parse(bytes.NewReader(data), "registrations@isu.example", inbox.Limits{MaxSize: maxFuzzInput})
-		if d := time.Since(start); d > 3*time.Second {
+		if d := time.Since(start); fuzzing() && d > 3*time.Second {
 			t.Fatalf("Parse took %v on %d bytes", d, len(data))
 		}
 		if err != nil {
@@ -109,7 +110,7 @@ func FuzzRegistration(f *testing.F) {
 		defer wd.Stop()
 		r := inbox.ParseRegistration(inbox.StripReply(text))
 		r2 := inbox.ParseRegistration(text)
-		if d := time.Since(start); d > 3*time.Second {
+		if d := time.Since(start); fuzzing() && d > 3*time.Second {
 			t.Fatalf("took %v on %d bytes", d, len(text))
 		}
 		for _, d := range append(r.Delegates, r2.Delegates...) {
@@ -119,3 +120,15 @@ func FuzzRegistration(f *testing.F) {
 		}
 	})
 }
+
+// fuzzing reports whether the test runs under -fuzz: the time limits hold
+// then, on one input at a time; a plain go test, which runs the seeds on a
+// machine busy with every other package, asserts no wall-clock time.
+func fuzzing() bool {
+	f := flag.Lookup("test.fuzz")
+	return f != nil && f.Value.String() != ""
+}
+
+// timingTests is set by CONVENE_TIMING_TESTS=1: the tests that compare
+// wall-clock times run then (they can fail on a loaded machine).
+var timingTests = os.Getenv("CONVENE_TIMING_TESTS") != ""

@@ -3,7 +3,6 @@ package inbox_test
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +74,7 @@ func TestParseLinear(t *testing.T) {
 	// It compares wall-clock times, which a loaded machine (CI runs every
 	// package at once) can distort: it runs on request only. The same bodies
 	// are measured by BenchmarkParseHostile.
-	if os.Getenv("CONVENE_TIMING_TESTS") == "" {
+	if !timingTests {
 		t.Skip("timing test: set CONVENE_TIMING_TESTS=1 to run it")
 	}
 	for _, h := range hostileBodies {
