@@ -405,7 +405,7 @@ func TestIdle(t *testing.T) {
 		if err != nil {
 			t.Errorf("Run = %v", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
 	if got := srv.Mailboxes(t); got["Processed"] != 4 {
@@ -469,7 +469,7 @@ func TestIdleRestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(30 * time.Second)
 	for i := 0; i < 4; i++ {
 		select {
 		case <-passes:
