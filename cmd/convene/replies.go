@@ -292,7 +292,8 @@ func (s *service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 		}
 		summary = append(summary, "declined")
 	}
-	if len(summary) == 0 && len(missing) == 0 {
+	applied := len(summary) > 0 // anything changed in the registration
+	if !applied && len(missing) == 0 {
 		return s.review(tx, c, f, msg, ct, "a reply from the mission, but no delegate, withdrawal or decline could be read")
 	}
 
@@ -303,7 +304,7 @@ func (s *service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 		}
 		summary = append(summary, "asked for "+reason)
 	}
-	if len(summary) > 0 && !(len(summary) == 1 && len(missing) > 0) {
+	if applied {
 		active, err := tx.Delegates(ct.Name)
 		if err != nil {
 			return 0, err
