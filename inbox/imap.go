@@ -50,6 +50,13 @@ type Options struct {
 	// default 500.
 	Chunk int
 
+	// Prepare, when set, is called on every fetched message before its
+	// chunk's transaction, on several messages at once (one goroutine per
+	// CPU), and its result reaches the handler as Fetched.Prepared. It must
+	// have no effects: it is where the CPU-bound parsing goes, so that it
+	// runs in parallel and while the next chunk is being fetched.
+	Prepare func(Fetched) any
+
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -62,6 +69,7 @@ type Fetched struct {
 	MessageID   string // without angle brackets; empty when missing
 	Size        int64
 	Raw         []byte
+	Prepared    any // what Options.Prepare returned, if set
 }
 
 // Disposition says where a handled message goes.

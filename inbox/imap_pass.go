@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -178,6 +181,7 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 			continue // drain until the reader stops
 		}
 		st.Fetched += len(msgs)
+		w.prepare(msgs)
 		if err = w.commit(ctx, msgs, moves, st); err != nil {
 			cn.c.Close() // stops the FETCH; the pass fails and reconnects
 		}
@@ -193,6 +197,29 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 	err = w.moveAll(ctx, cn, moves, st)
 	w.log.Debug("moved", "messages", st.Moved, "took", time.Since(start))
 	return err
+}
+
+// prepare runs Options.Prepare on msgs, one goroutine per CPU.
+func (w *Watcher) prepare(msgs []Fetched) {
+	if w.opts.Prepare == nil {
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(msgs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(msgs) {
+					return
+				}
+				msgs[i].Prepared = w.opts.Prepare(msgs[i])
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // readMessage reads the UID and the body of one FETCH response. After an

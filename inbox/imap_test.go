@@ -514,3 +514,34 @@ func TestPollWithoutIdle(t *testing.T) {
 		t.Errorf("Run = %v", err)
 	}
 }
+
+// Prepare runs on every message before the handler, and its result reaches it.
+func TestPrepare(t *testing.T) {
+	srv := testmail.StartIMAP(t, nil)
+	const n = 30
+	for i := range n {
+		srv.Append(t, "INBOX", testMessage(i, 1000))
+	}
+	db := openDB(t)
+	o := serverOptions(t, srv.Addr, srv.Username, srv.Password)
+	o.Chunk = 7
+	o.Prepare = func(f inbox.Fetched) any { return len(f.Raw) }
+	var mismatched, handled int
+	w, err := inbox.NewWatcher(db, o, func(ctx context.Context, tx *store.Tx, f inbox.Fetched) (inbox.Disposition, error) {
+		handled++
+		if f.Prepared != len(f.Raw) {
+			mismatched++
+		}
+		return inbox.Processed, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.Once(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if handled != n || mismatched != 0 {
+		t.Errorf("handled %d (want %d), %d without their prepared value", handled, n, mismatched)
+	}
+}

@@ -151,7 +151,7 @@ func TestHelperInboxProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, err := inbox.NewWatcher(db, inbox.Options{Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed,
-		Review: m.IMAP.Review, Chunk: 7, Logger: slog.New(slog.DiscardHandler)},
+		Review: m.IMAP.Review, Chunk: 7, Logger: slog.New(slog.DiscardHandler), Prepare: svc.prepareMessage},
 		func(ctx context.Context, tx *store.Tx, f inbox.Fetched) (inbox.Disposition, error) {
 			fmt.Println("handling " + strconv.Itoa(int(f.UID))) // the parent kills after some of these
 			return svc.handleMessage(ctx, tx, f)

@@ -93,6 +93,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 		d.watcher, err = inbox.NewWatcher(db, inbox.Options{
 			Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed, Review: m.IMAP.Review,
 			Poll: m.IMAP.Poll, Logger: log.With("component", "inbox"), Now: opts.clock.Now,
+			Prepare: d.svc.prepareMessage,
 		}, d.svc.handleMessage)
 		if err != nil {
 			return fail(err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -18,7 +19,7 @@ import (
 // BENCH_INBOX_FILES to a folder of real .eml replies for a realistic mix.
 // Run it with scripts/bench-inbox.
 func BenchmarkIngestDaemon(b *testing.B) {
-	inboxbench.Ingest(b, func(tb testing.TB, db *store.DB) inbox.Handler {
+	inboxbench.Ingest(b, func(tb testing.TB, db *store.DB) inboxbench.Handler {
 		dir := tb.TempDir()
 		if err := meeting.WriteExample(dir); err != nil {
 			tb.Fatal(err)
@@ -31,6 +32,15 @@ func BenchmarkIngestDaemon(b *testing.B) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		return s.handleMessage
+		return benchHandler{s}
 	})
 }
+
+// benchHandler gives the benchmark the daemon's handler and its Prepare.
+type benchHandler struct{ s *service }
+
+func (h benchHandler) Handle(ctx context.Context, tx *store.Tx, m inbox.Fetched) (inbox.Disposition, error) {
+	return h.s.handleMessage(ctx, tx, m)
+}
+
+func (h benchHandler) Prepare(m inbox.Fetched) any { return h.s.prepareMessage(m) }

@@ -24,7 +24,11 @@ import (
 // rolls everything back and the message stays in the inbox.
 func (s *service) handleMessage(ctx context.Context, tx *store.Tx, f inbox.Fetched) (inbox.Disposition, error) {
 	c := s.config()
-	msg, err := inbox.Parse(bytes.NewReader(f.Raw), c.m.Sender.ReplyTo, inbox.Limits{})
+	p, ok := f.Prepared.(parsedMessage)
+	if !ok {
+		p = s.prepareMessage(f).(parsedMessage)
+	}
+	msg, err := p.msg, p.err
 	if err != nil {
 		return s.review(tx, c, f, &inbox.Message{MessageID: f.MessageID, Kind: inbox.KindOther}, nil, "unreadable message: "+err.Error())
 	}
@@ -54,6 +58,20 @@ func (s *service) handleMessage(ctx context.Context, tx *store.Tx, f inbox.Fetch
 	}
 	ct, _ := c.cs.ByEmail(msg.From)
 	return s.review(tx, c, f, msg, ct, reason)
+}
+
+// parsedMessage is a message as inbox.Parse read it.
+type parsedMessage struct {
+	msg *inbox.Message
+	err error
+}
+
+// prepareMessage parses a fetched message; it has no effects, so the
+// watcher runs it on several messages at once (inbox.Options.Prepare) ahead
+// of handleMessage.
+func (s *service) prepareMessage(f inbox.Fetched) any {
+	msg, err := inbox.Parse(bytes.NewReader(f.Raw), s.config().m.Sender.ReplyTo, inbox.Limits{})
+	return parsedMessage{msg, err}
 }
 
 // isOurs reports whether addr is the secretariat's own (a loop).

@@ -34,17 +34,32 @@ const (
 
 // HandlerFactory prepares db (e.g. syncs contacts) and returns the handler
 // to measure.
-type HandlerFactory func(tb testing.TB, db *store.DB) inbox.Handler
+type HandlerFactory func(tb testing.TB, db *store.DB) Handler
+
+// Handler is what the benchmark runs per message: Handle in the
+// transaction and, if the value also has a Prepare method, Prepare ahead of
+// it (inbox.Options.Prepare).
+type Handler interface {
+	Handle(ctx context.Context, tx *store.Tx, m inbox.Fetched) (inbox.Disposition, error)
+}
+
+// HandlerFunc makes an inbox.Handler a Handler.
+type HandlerFunc inbox.Handler
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, tx *store.Tx, m inbox.Fetched) (inbox.Disposition, error) {
+	return f(ctx, tx, m)
+}
 
 // Trivial is a handler that makes one store write per message.
-func Trivial(tb testing.TB, db *store.DB) inbox.Handler {
+func Trivial(tb testing.TB, db *store.DB) Handler {
 	if _, err := db.SQL().Exec(`CREATE TABLE IF NOT EXISTS bench_effects (message_id TEXT NOT NULL)`); err != nil {
 		tb.Fatal(err)
 	}
-	return func(ctx context.Context, tx *store.Tx, m inbox.Fetched) (inbox.Disposition, error) {
+	return HandlerFunc(func(ctx context.Context, tx *store.Tx, m inbox.Fetched) (inbox.Disposition, error) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO bench_effects (message_id) VALUES ($1)`, m.MessageID)
 		return inbox.Processed, err
-	}
+	})
 }
 
 // Ingest fills a Dovecot mailbox with BENCH_INBOX_N (default 10,000)
@@ -93,7 +108,11 @@ func Ingest(b *testing.B, newHandler HandlerFactory) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		w, err := inbox.NewWatcher(db, o, newHandler(b, db))
+		h := newHandler(b, db)
+		if p, ok := h.(interface{ Prepare(inbox.Fetched) any }); ok {
+			o.Prepare = p.Prepare
+		}
+		w, err := inbox.NewWatcher(db, o, h.Handle)
 		if err != nil {
 			b.Fatal(err)
 		}
