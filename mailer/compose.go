@@ -98,7 +98,9 @@ func address(field string, a Address) (*mail.Address, error) {
 	if err != nil || p.Name != "" || p.Address != a.Email {
 		return nil, fmt.Errorf("mailer: %s: bad address %q", field, a.Email)
 	}
-	return &mail.Address{Name: a.Name, Address: p.Address}, nil
+	// net/mail writes an invalid encoded-word for a name that is not valid
+	// UTF-8 (found by FuzzRender): mark the bad bytes instead.
+	return &mail.Address{Name: strings.ToValidUTF8(a.Name, "\uFFFD"), Address: p.Address}, nil
 }
 
 // Compose builds the MIME message. It refuses CR, LF and NUL in any header

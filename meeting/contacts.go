@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Contact list columns.
@@ -45,6 +46,11 @@ func ParseContacts(name string, data []byte) (*Contacts, error) {
 
 func (c *checker) contacts(data []byte) []*Contact {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
+		c.add(line, "", "the file is not UTF-8 (a spreadsheet's \"CSV\" in a local encoding?): save it as \"CSV UTF-8\"")
+		return nil
+	}
 	r := csv.NewReader(bytes.NewReader(data))
 	first, _, _ := bytes.Cut(data, []byte("\n"))
 	if !bytes.Contains(first, []byte(",")) && bytes.Contains(first, []byte(";")) {
@@ -171,6 +177,18 @@ func (c *checker) contacts(data []byte) []*Contact {
 		list = append(list, ct)
 	}
 	return list
+}
+
+// firstInvalid returns the offset of the first byte that is not valid UTF-8.
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // WriteContactsCSV writes contacts in the contacts.csv format, with a BOM so

@@ -171,3 +171,11 @@ func TestContactsBOMAndSemicolons(t *testing.T) {
 		t.Errorf("ByEmail = %+v", c)
 	}
 }
+
+func TestContactsNotUTF8(t *testing.T) {
+	data := "name,category,emails,language\nMission de C\xf4te d'Ivoire,state-party,a@ci.example,fr\n"
+	_, err := meeting.ParseContacts("c.csv", []byte(data))
+	if err == nil || !strings.Contains(err.Error(), "c.csv:2: the file is not UTF-8") {
+		t.Errorf("ParseContacts(Latin-1) = %v, want a problem on line 2", err)
+	}
+}
