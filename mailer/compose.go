@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -98,9 +99,22 @@ func address(field string, a Address) (*mail.Address, error) {
 	if err != nil || p.Name != "" || p.Address != a.Email {
 		return nil, fmt.Errorf("mailer: %s: bad address %q", field, a.Email)
 	}
-	// net/mail writes an invalid encoded-word for a name that is not valid
-	// UTF-8 (found by FuzzRender): mark the bad bytes instead.
-	return &mail.Address{Name: strings.ToValidUTF8(a.Name, "\uFFFD"), Address: p.Address}, nil
+	return &mail.Address{Name: displayName(a.Name), Address: p.Address}, nil
+}
+
+// displayName works around two cases where net/mail (Go 1.26) writes an
+// encoded-word that does not parse back (found by FuzzRender): a name that is
+// not valid UTF-8 (its bad bytes are marked with U+FFFD), and a non-ASCII
+// name with a backslash, which it Q-encodes leaving the backslash bare (the
+// backslash is shown as U+FF3C, its full-width form).
+func displayName(name string) string {
+	name = strings.ToValidUTF8(name, "\uFFFD")
+	for _, r := range name {
+		if r >= utf8.RuneSelf {
+			return strings.ReplaceAll(name, `\`, "\uFF3C")
+		}
+	}
+	return name
 }
 
 // Compose builds the MIME message. It refuses CR, LF and NUL in any header
