@@ -19,11 +19,16 @@ import (
 // only writer: in one transaction it records the results that arrived and
 // claims due messages for the workers (store.SettleOutbox), so a commit
 // covers several connections' results and nobody waits on SQLite's lock.
-// Each worker owns one SMTP connection.
+// A loader reads the claimed messages' bodies, a claim at a time in one
+// query (store.OutboxBodies), and hands them to the workers. Each worker
+// owns one SMTP connection.
 type run struct {
 	s       *Sender
 	ctx     context.Context // cancelled by the caller: no new work
+	load    chan []store.OutboxClaim
 	work    chan store.OutboxClaim
+	queued  atomic.Int64 // claims sent to the loader and not yet taken by a worker
+	bufs    chan []byte  // body buffers the workers are done with
 	results chan *result
 	start   time.Time
 	pending int
@@ -44,9 +49,11 @@ func (s *Sender) loop(ctx context.Context, batch string, daemon bool) (Report, e
 	if err := s.startup(ctx); err != nil {
 		return Report{}, err
 	}
-	r := &run{s: s, ctx: ctx, work: make(chan store.OutboxClaim, s.opts.ClaimSize),
+	r := &run{s: s, ctx: ctx, load: make(chan []store.OutboxClaim, s.opts.ClaimSize),
+		work: make(chan store.OutboxClaim, s.opts.ClaimSize), bufs: make(chan []byte, s.opts.ClaimSize+s.opts.Concurrency),
 		results: make(chan *result, 2*s.opts.Concurrency), start: s.opts.Now()}
 	r.pending, _, _ = s.db.OutboxPending(ctx, batch)
+	go r.loader()
 	var workers sync.WaitGroup
 	for i := range s.opts.Concurrency {
 		workers.Go(func() { r.worker(i) })
@@ -90,7 +97,7 @@ func (r *run) coordinate(batch string, daemon bool) error {
 	stop := func(err error) {
 		if !stopping {
 			stopping, stopErr = true, err
-			close(r.work)
+			close(r.load)
 		}
 	}
 	group := make([]*result, 0, 64)
@@ -99,7 +106,7 @@ func (r *run) coordinate(batch string, daemon bool) error {
 	rs := make([]store.OutboxResult, 0, 64)
 	for {
 		group = group[:0]
-		if stopping || idle || len(r.work) > cap(r.work)/2 {
+		if stopping || idle || r.queued.Load() > int64(cap(r.work)/2) {
 			// Nothing to claim now: wait for an event.
 			var timer <-chan time.Time
 			var t *time.Timer
@@ -183,8 +190,8 @@ func (r *run) coordinate(batch string, daemon bool) error {
 		}
 		gt.Stop()
 		limit := 0 // claim in chunks, when the workers have used half of the last one
-		if !stopping && !idle && !r.failed.Load() && len(r.work) <= cap(r.work)/2 {
-			limit = cap(r.work) - len(r.work)
+		if q := int(r.queued.Load()); !stopping && !idle && !r.failed.Load() && q <= cap(r.work)/2 {
+			limit = cap(r.work) - q
 		}
 		if len(group) == 0 && limit == 0 {
 			continue
@@ -218,8 +225,9 @@ func (r *run) coordinate(batch string, daemon bool) error {
 			}
 			s.opts.Progress(p)
 		}
-		for _, c := range claims {
-			r.work <- c // limit was the room left: never blocks
+		if len(claims) > 0 {
+			r.queued.Add(int64(len(claims)))
+			r.load <- claims // limit was the room left: never blocks
 		}
 		if limit > 0 {
 			idle = len(claims) == 0
@@ -229,6 +237,29 @@ func (r *run) coordinate(batch string, daemon bool) error {
 		}
 		if r.failed.Load() {
 			stop(nil)
+		}
+	}
+}
+
+// loader reads the bodies of each group of claims and passes the claims on
+// to the workers, until the coordinator stops; then it closes the work
+// channel. A claim whose body could not be read goes on without it, with
+// the run failed: the worker hands it back.
+func (r *run) loader() {
+	defer close(r.work)
+	for claims := range r.load {
+		for i := range claims {
+			select {
+			case b := <-r.bufs:
+				claims[i].Raw = b[:0]
+			default:
+			}
+		}
+		if err := r.s.db.OutboxBodies(context.WithoutCancel(r.ctx), claims); err != nil {
+			r.setFatal(err)
+		}
+		for _, c := range claims {
+			r.work <- c // at most cap(r.work) claims are queued: never blocks
 		}
 	}
 }
@@ -244,7 +275,6 @@ func (r *run) worker(id int) {
 	s := r.s
 	log := s.log.With("worker", id)
 	var conn *smtp.Client
-	var buf []byte      // the message being sent; reused
 	var prev chan error // the previous result's commit
 	waitPrev := func() error {
 		if prev == nil {
@@ -264,6 +294,7 @@ func (r *run) worker(id int) {
 		prev = r.submit(store.OutboxResult{ID: c.ID, State: store.OutboxQueued, NextAttempt: s.opts.Now()})
 	}
 	for c := range r.work {
+		r.queued.Add(-1)
 		if r.failed.Load() || r.ctx.Err() != nil {
 			waitPrev()
 			release(c)
@@ -299,15 +330,21 @@ func (r *run) worker(id int) {
 				continue
 			}
 		}
-		raw, err := s.db.OutboxBody(context.WithoutCancel(r.ctx), c.ID, buf)
-		if err != nil {
-			r.setFatal(err)
-			waitPrev()
-			release(c)
-			continue
+		raw := c.Raw
+		if len(raw) == 0 { // the loader did not read it
+			var err error
+			if raw, err = s.db.OutboxBody(context.WithoutCancel(r.ctx), c.ID, raw); err != nil {
+				r.setFatal(err)
+				waitPrev()
+				release(c)
+				continue
+			}
 		}
-		buf = raw
 		err, broken := s.transact(conn, c, raw, waitPrev)
+		select {
+		case r.bufs <- raw: // for the loader's next claims
+		default:
+		}
 		if errors.Is(err, errCommit) {
 			conn.Close()
 			conn = nil

@@ -18,7 +18,7 @@ import (
 // outboxStmts are the statements of the sending path, prepared once per DB:
 // parsing SQL was a visible part of the per-message cost.
 type outboxStmts struct {
-	claim, complete, body *sql.Stmt
+	claim, complete, body, bodies *sql.Stmt
 }
 
 var outboxPrepared sync.Map // weak.Pointer[DB] -> *outboxStmts
@@ -41,7 +41,8 @@ const (
 		sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END,
 		attempts = CASE WHEN $2 = 'queued' THEN attempts - 1 ELSE attempts END
 		WHERE id = $1 AND state = 'sending'`
-	bodySQL = `SELECT raw FROM outbox_bodies WHERE message = $1`
+	bodySQL   = `SELECT raw FROM outbox_bodies WHERE message = $1`
+	bodiesSQL = `SELECT message, raw FROM outbox_bodies WHERE message BETWEEN $1 AND $2 ORDER BY message`
 )
 
 func (db *DB) outboxStmts(ctx context.Context) (*outboxStmts, error) {
@@ -65,10 +66,14 @@ func (db *DB) outboxStmts(ctx context.Context) (*outboxStmts, error) {
 	if st.body, err = db.sql.PrepareContext(ctx, bodySQL); err != nil {
 		return nil, err
 	}
+	if st.bodies, err = db.sql.PrepareContext(ctx, bodiesSQL); err != nil {
+		return nil, err
+	}
 	if prev, loaded := outboxPrepared.LoadOrStore(key, &st); loaded {
 		st.claim.Close()
 		st.complete.Close()
 		st.body.Close()
+		st.bodies.Close()
 		return prev.(*outboxStmts), nil
 	}
 	runtime.AddCleanup(db, func(k weak.Pointer[DB]) { outboxPrepared.Delete(k) }, key)
@@ -183,7 +188,8 @@ func (tx *Tx) EnqueueOutbox(b OutboxBatch, msgs iter.Seq2[OutboxMessage, error])
 	return added, err
 }
 
-// OutboxClaim is a message claimed for sending. Its bytes are read with OutboxBody.
+// OutboxClaim is a message claimed for sending. Its bytes are read with
+// OutboxBody or OutboxBodies.
 type OutboxClaim struct {
 	ID         int64
 	Batch      string
@@ -191,7 +197,8 @@ type OutboxClaim struct {
 	From       string
 	Recipients []string
 	Domain     string
-	Attempts   int // including this one
+	Attempts   int    // including this one
+	Raw        []byte // filled by OutboxBodies
 }
 
 // OutboxResult is the outcome of one claimed message.
@@ -304,6 +311,59 @@ func (db *DB) OutboxBody(ctx context.Context, id int64, buf []byte) ([]byte, err
 		return nil, fmt.Errorf("store: outbox body %d: %w", id, err)
 	}
 	return append(buf[:0], raw...), rows.Close()
+}
+
+// OutboxBodies reads the recorded bytes of claims, sorted by id as
+// SettleOutbox returns them, appending each to its Raw[:0]. Claims with
+// ids close together (the usual case: the queue in order) are read with one
+// query, in one read transaction: a read per body began a transaction and
+// refilled the connection's page cache, stale after every commit, each time.
+func (db *DB) OutboxBodies(ctx context.Context, claims []OutboxClaim) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	lo, hi := claims[0].ID, claims[len(claims)-1].ID
+	if hi-lo >= int64(2*len(claims)) { // scattered: one by one
+		for i := range claims {
+			raw, err := db.OutboxBody(ctx, claims[i].ID, claims[i].Raw)
+			if err != nil {
+				return err
+			}
+			claims[i].Raw = raw
+		}
+		return nil
+	}
+	st, err := db.outboxStmts(ctx)
+	if err != nil {
+		return fmt.Errorf("store: prepare: %w", err)
+	}
+	rows, err := st.bodies.QueryContext(ctx, lo, hi)
+	if err != nil {
+		return fmt.Errorf("store: outbox bodies %d-%d: %w", lo, hi, err)
+	}
+	defer rows.Close()
+	i, found := 0, 0
+	for rows.Next() {
+		var id int64
+		var raw sql.RawBytes
+		if err := rows.Scan(&id, &raw); err != nil {
+			return fmt.Errorf("store: outbox bodies %d-%d: %w", lo, hi, err)
+		}
+		for i < len(claims) && claims[i].ID < id {
+			i++
+		}
+		if i < len(claims) && claims[i].ID == id {
+			claims[i].Raw = append(claims[i].Raw[:0], raw...)
+			found++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: outbox bodies %d-%d: %w", lo, hi, err)
+	}
+	if found != len(claims) {
+		return fmt.Errorf("store: outbox bodies %d-%d: %w", lo, hi, ErrNotFound)
+	}
+	return rows.Close()
 }
 
 // RequeueSending puts messages left in sending back in the queue and returns
