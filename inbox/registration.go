@@ -89,7 +89,7 @@ func (p *regParser) problem(format string, args ...any) {
 // normalizeText turns CRLF and CR into LF, no-break and other odd spaces into
 // spaces, drops zero-width characters and invalid UTF-8.
 func normalizeText(s string) string {
-	if isPlainASCII(s) {
+	if isPlainASCII(s) || isNormal(s) {
 		return s // nothing to change
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
@@ -109,6 +109,36 @@ func normalizeText(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// isNormal reports whether normalizeText would leave s as it is: valid UTF-8
+// without CR, other control characters (but tab and LF), odd spaces or
+// zero-width characters. The parsers normalize the same text several times:
+// after the first, this scan is all it costs.
+func isNormal(s string) bool {
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b < 0x20 && b != '\n' && b != '\t' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			return false
+		case r == '\u00a0', r == '\u00ad', r == '\u3000', r == '\ufeff', r >= '\u2002' && r <= '\u2060':
+			// the odd spaces, zero-width characters and separators
+			// normalizeText maps are all among these (a few more runes
+			// of U+2002..U+2060 send the text the slow way, which is
+			// then only slower)
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // isPlainASCII reports whether s is printable ASCII, tabs and LF only: text
