@@ -102,13 +102,22 @@ func address(field string, a Address) (*mail.Address, error) {
 	return &mail.Address{Name: displayName(a.Name), Address: p.Address}, nil
 }
 
-// displayName works around two cases where net/mail (Go 1.26) writes an
+// displayName works around cases where net/mail (Go 1.26) writes an
 // encoded-word that does not parse back (found by FuzzRender): a name that is
-// not valid UTF-8 (its bad bytes are marked with U+FFFD), and a non-ASCII
-// name with a backslash, which it Q-encodes leaving the backslash bare (the
-// backslash is shown as U+FF3C, its full-width form).
+// not valid UTF-8 (its bad bytes are marked with U+FFFD), control characters
+// (dropped; a tab becomes a space), and a name that needs encoding (anything
+// beyond printable ASCII) with a backslash, which it Q-encodes leaving the
+// backslash bare (the backslash is shown as U+FF3C, its full-width form).
 func displayName(name string) string {
-	name = strings.ToValidUTF8(name, "\uFFFD")
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t':
+			return ' '
+		case r < 0x20 || r == 0x7f:
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, "\uFFFD"))
 	for _, r := range name {
 		if r >= utf8.RuneSelf {
 			return strings.ReplaceAll(name, `\`, "\uFF3C")
