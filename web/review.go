@@ -164,6 +164,8 @@ func actionLabel(k ActionKind) string {
 // Blank lines are skipped. The error names the first bad line.
 func ParseDelegates(text string) ([]meeting.Delegate, error) {
 	var out []meeting.Delegate
+	// Browsers send CRLF; a lone CR (pasted from an old Mac file) ends a line too.
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
 	for i, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
