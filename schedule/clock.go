@@ -45,20 +45,46 @@ func (t realTimer) Stop() bool          { return t.t.Stop() }
 // that they never fire before the simulated deadline. A speed of 0 or less
 // means 1.
 func SimClock(start time.Time, speed float64) Clock {
+	c, run := PausedSimClock(start, speed)
+	run()
+	return c
+}
+
+// PausedSimClock is SimClock standing still at start until run is called.
+// A program builds its parts on it and starts it once they are ready, so
+// that the time it took to start (opening a store, say) is not magnified
+// into simulated hours.
+func PausedSimClock(start time.Time, speed float64) (c Clock, run func()) {
 	if speed <= 0 {
 		speed = 1
 	}
-	return &simClock{start: start, origin: time.Now(), speed: speed}
+	sc := &simClock{start: start, speed: speed}
+	return sc, func() {
+		sc.mu.Lock()
+		defer sc.mu.Unlock()
+		if !sc.running {
+			sc.origin, sc.running = time.Now(), true
+		}
+	}
 }
 
 type simClock struct {
-	start  time.Time
-	origin time.Time // real time at start; its monotonic reading is used
-	speed  float64
+	start time.Time
+	speed float64
+
+	mu      sync.Mutex
+	running bool
+	origin  time.Time // real time when it started; its monotonic reading is used
 }
 
 func (c *simClock) Now() time.Time {
-	el := float64(time.Since(c.origin)) * c.speed
+	c.mu.Lock()
+	running, origin := c.running, c.origin
+	c.mu.Unlock()
+	if !running {
+		return c.start
+	}
+	el := float64(time.Since(origin)) * c.speed
 	if el > math.MaxInt64 {
 		el = math.MaxInt64
 	}

@@ -150,7 +150,7 @@ imap:
 	if speed == 0 {
 		speed = m.End().Sub(start).Seconds() / 60
 	}
-	clock := schedule.SimClock(start, speed)
+	clock, startClock := schedule.PausedSimClock(start, speed)
 	sim.clock, sim.m, sim.cs = clock, m, cs
 
 	d, err := openDaemon(ctx, log, m, cs, daemonOptions{clock: clock, exitWhenDone: true, shutdown: 20 * time.Second, minGrace: simGrace(speed)})
@@ -174,6 +174,7 @@ imap:
 		sim.printf("  dashboard: %s\n", dashURL)
 	}
 
+	startClock() // now that everything is ready: start-up time is not simulated time
 	simCtx, stopSim := context.WithCancel(ctx)
 	defer stopSim()
 	go sim.daily(simCtx)

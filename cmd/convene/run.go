@@ -63,6 +63,7 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 					return err
 				}
 				opts := daemonOptions{exitWhenDone: *exit}
+				startClock := func() {} // a simulated clock starts once the daemon is ready
 				if *clockStart != "" {
 					t, err := meeting.ParseTime(*clockStart, m.Location)
 					if err != nil {
@@ -71,7 +72,7 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 					if *clockSpeed <= 0 {
 						return usagef("--clock-speed must be positive")
 					}
-					opts.clock = schedule.SimClock(t, *clockSpeed)
+					opts.clock, startClock = schedule.PausedSimClock(t, *clockSpeed)
 					opts.minGrace = simGrace(*clockSpeed)
 					a.log.Info("simulated clock", "start", t, "speed", *clockSpeed)
 				}
@@ -110,6 +111,7 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 					}
 				}()
 				start := time.Now()
+				startClock()
 				err = d.run(ctx)
 				a.log.Info("stopped", "ran", time.Since(start).Round(time.Second))
 				return err
