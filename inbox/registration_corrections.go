@@ -112,43 +112,34 @@ func (p *regParser) replacement(i int, s string, mask uint64) bool {
 }
 
 func (p *regParser) withdrawal(s string, mask uint64) bool {
-	for _, re := range withdrawREs {
-		if !re.may(mask) {
-			continue
+	// "X will no longer attend": a person is withdrawn, the mission declines.
+	// "X will not attend": the same, and when X is neither, the mission declines.
+	for _, set := range []struct {
+		res      []gatedRE
+		declines bool
+	}{{withdrawREs, false}, {notAttendREs, true}} {
+		for _, re := range set.res {
+			if !re.may(mask) {
+				continue
+			}
+			m := re.FindStringSubmatch(s)
+			if m == nil {
+				continue
+			}
+			who := strings.TrimSpace(m[re.SubexpIndex("who")])
+			if isMission(who) {
+				p.reg.Declined = true
+				return true
+			}
+			if ref := personRef(who); ref != "" {
+				p.reg.Withdrawn = appendUnique(p.reg.Withdrawn, ref)
+				return true
+			}
+			if set.declines {
+				p.reg.Declined = true
+				return true
+			}
 		}
-		m := re.FindStringSubmatch(s)
-		if m == nil {
-			continue
-		}
-		who := strings.TrimSpace(m[re.SubexpIndex("who")])
-		if isMission(who) {
-			p.reg.Declined = true
-			return true
-		}
-		if ref := personRef(who); ref != "" {
-			p.reg.Withdrawn = appendUnique(p.reg.Withdrawn, ref)
-			return true
-		}
-	}
-	for _, re := range notAttendREs {
-		if !re.may(mask) {
-			continue
-		}
-		m := re.FindStringSubmatch(s)
-		if m == nil {
-			continue
-		}
-		who := strings.TrimSpace(m[re.SubexpIndex("who")])
-		if isMission(who) {
-			p.reg.Declined = true
-			return true
-		}
-		if ref := personRef(who); ref != "" {
-			p.reg.Withdrawn = appendUnique(p.reg.Withdrawn, ref)
-			return true
-		}
-		p.reg.Declined = true
-		return true
 	}
 	return false
 }
