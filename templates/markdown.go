@@ -95,8 +95,8 @@ func inline(s string) string {
 			}
 		case rest[0] == '[':
 			if label, url, n, ok := link(rest); ok {
-				if safeURL(url) {
-					emit(`<a href="` + html.EscapeString(url) + `" style="color:#1a5c96;">` + inline(label) + "</a>")
+				if u, ok := safeURL(url); ok {
+					emit(`<a href="` + html.EscapeString(u) + `" style="color:#1a5c96;">` + inline(label) + "</a>")
 				} else {
 					emit(inline(label))
 				}
@@ -162,8 +162,8 @@ func autolink(s string) string {
 	if strings.ContainsAny(s, " \t<>\"'") {
 		return ""
 	}
-	if safeURL(s) {
-		return s
+	if u, ok := safeURL(s); ok {
+		return u
 	}
 	if at := strings.IndexByte(s, '@'); at > 0 && at < len(s)-1 && strings.Contains(s[at:], ".") && !strings.Contains(s, ":") {
 		return "mailto:" + s
@@ -171,7 +171,13 @@ func autolink(s string) string {
 	return ""
 }
 
-func safeURL(u string) bool {
-	l := strings.ToLower(u)
-	return strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "mailto:")
+// safeURL reports whether u is an http, https or mailto link, and returns
+// it with its scheme in lower case ("HTTPS://x" works, and reads as usual).
+func safeURL(u string) (string, bool) {
+	for _, scheme := range []string{"https://", "http://", "mailto:"} {
+		if len(u) >= len(scheme) && strings.EqualFold(u[:len(scheme)], scheme) {
+			return scheme + u[len(scheme):], true
+		}
+	}
+	return "", false
 }
