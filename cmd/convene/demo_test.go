@@ -29,13 +29,13 @@ import (
 // replying, and checks the outcome in the store, the outbox and the mailboxes.
 func TestDemoTimeline(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the whole timeline (about 20 s)")
+		t.Skip("runs the whole timeline (about a minute)")
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
 	res, err := runDemo(ctx, io.Discard, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		demoOptions{speed: 150000, exit: true, dir: dir, dashboard: "-", quiet: true})
+		demoOptions{speed: 50000, exit: true, dir: dir, dashboard: "-", quiet: true})
 	if err != nil {
 		t.Fatalf("runDemo: %v", err)
 	}

@@ -113,7 +113,7 @@ func (s *Script) Respond(kind, contact string, in Incoming) []Reply {
 		case contact == "Permanent Mission of Nova Esperanza" && n == 1:
 			return []Reply{{days(t, 1), FreeText(in, days(t, 1), "Estimados colegas:\n\nLa delegación estará integrada por: Sra. Valentina Ríos, Embajadora, v.rios@novaesperanza.example", "es"), "registers after the first reminder"}}
 		case contact == "Permanent Mission of Qurac" && n == 2:
-			return []Reply{{days(t, 1), FrenchForm(in, days(t, 1), "Qurac", [][3]string{{"M. Karim Haddad", "Premier secrétaire", "k.haddad@qurac.example"}}), "registers after the second reminder"}}
+			return []Reply{{days(t, 0.3), FrenchForm(in, days(t, 0.3), "Qurac", [][3]string{{"M. Karim Haddad", "Premier secrétaire", "k.haddad@qurac.example"}}), "registers after the second reminder"}}
 		case contact == "Fundación Vida sin Minas" && n == 2:
 			return []Reply{{days(t, 3), FreeText(in, days(t, 3), "Estimados: les comunicamos nuestra delegación: Sr. Tomás Herrera, Director, t.herrera@vidasinminas.example", "es"), "a late registration, after the deadline"}}
 		}
