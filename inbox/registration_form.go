@@ -14,6 +14,26 @@ type formDelegate struct {
 	any                                  bool
 }
 
+// setPart sets a field that holds one part of a name or the title, and
+// reports whether f was one of those.
+func (d *formDelegate) setPart(f field, v string) bool {
+	switch f {
+	case fName:
+		d.name = v
+	case fFirst:
+		d.first = v
+	case fLast:
+		d.last = v
+	case fTitle:
+		d.title = v
+	case fHonorific:
+		d.hon = v
+	default:
+		return false
+	}
+	return true
+}
+
 func (d *formDelegate) has(f field) bool {
 	switch f {
 	case fName, fNameTitle:
@@ -73,23 +93,14 @@ func (p *regParser) form() {
 			if !cur.any {
 				cur.line, cur.any = i, true
 			}
-			switch f {
-			case fName:
-				cur.name = v
-			case fFirst:
-				cur.first = v
-			case fLast:
-				cur.last = v
-			case fTitle:
-				cur.title = v
-			case fHonorific:
-				cur.hon = v
-			case fNameTitle:
+			switch {
+			case cur.setPart(f, v):
+			case f == fNameTitle:
 				cur.name, cur.title = nameAndTitle(v)
 				if cur.name == "" {
 					cur.name = v
 				}
-			case fEmail:
+			case f == fEmail:
 				if cur.name == "" && cur.first == "" && cur.last == "" && cur.title == "" {
 					// "Mr. John Smith / Ambassador / Email: j.smith@x": the
 					// name and title are the unlabelled lines above
@@ -320,20 +331,11 @@ func (p *regParser) rowDelegate(cols []field, cells []string) (meeting.Delegate,
 		if v == "" {
 			continue
 		}
-		switch cols[k] {
-		case fName:
-			fd.name = v
-		case fFirst:
-			fd.first = v
-		case fLast:
-			fd.last = v
-		case fTitle:
-			fd.title = v
-		case fHonorific:
-			fd.hon = v
-		case fNameTitle:
+		switch f := cols[k]; {
+		case fd.setPart(f, v):
+		case f == fNameTitle:
 			fd.name, fd.title = nameAndTitle(v)
-		case fEmail:
+		case f == fEmail:
 			if m := emailRE.FindStringSubmatch(v); m != nil {
 				fd.email = strings.ToLower(m[1])
 			} else {
