@@ -156,18 +156,7 @@ func TestHandleMessage(t *testing.T) {
 // an address that is not a delegate goes to review.
 func TestHandleCalendarAnswer(t *testing.T) {
 	ctx := t.Context()
-	dir := t.TempDir()
-	meeting.WriteExample(dir)
-	m, cs, _ := meeting.Load(filepath.Join(dir, "meeting.yaml"))
-	db, err := store.Open(ctx, m.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	svc, err := newService(ctx, m, cs, db, slog.New(slog.DiscardHandler), time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, m, db := exampleService(t, time.Now())
 	db.Update(ctx, func(tx *store.Tx) error {
 		_, err := tx.RegisterDelegates("Permanent Mission of Arcadia", []meeting.Delegate{{Name: "Jane Roe", Email: "jane@arcadia-mfa.example"}}, store.Source{})
 		return err

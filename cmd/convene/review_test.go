@@ -1,12 +1,9 @@
 package main
 
 import (
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"convene/meeting"
 	"convene/store"
 	"convene/web"
 )
@@ -15,23 +12,7 @@ import (
 // delegates it carried, confirms them, and invites them.
 func TestReviewAssign(t *testing.T) {
 	ctx := t.Context()
-	dir := t.TempDir()
-	if err := meeting.WriteExample(dir); err != nil {
-		t.Fatal(err)
-	}
-	m, cs, err := meeting.Load(filepath.Join(dir, "meeting.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, m.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	svc, err := newService(ctx, m, cs, db, slog.New(slog.DiscardHandler), func() time.Time { return time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, m, db := exampleService(t, time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC))
 	var id int64
 	db.Update(ctx, func(tx *store.Tx) (err error) {
 		id, err = tx.AddReview(store.ReviewItem{Kind: "registration", Reason: "unknown sender p@webmail.example", From: "p@webmail.example",
