@@ -84,6 +84,11 @@ func longThread(depth int) []byte {
 	return b.Bytes()
 }
 
+// crlf turns LF line ends into CRLF, as an IMAP server hands messages over.
+func crlf(msg []byte) []byte {
+	return bytes.ReplaceAll(msg, []byte("\n"), []byte("\r\n"))
+}
+
 func benchParse(b *testing.B, msgs [][]byte) {
 	b.Helper()
 	var size int64
@@ -122,6 +127,10 @@ func BenchmarkParse(b *testing.B) {
 	})
 	b.Run("generated-20KB", func(b *testing.B) {
 		benchParse(b, [][]byte{generatedMessage(1, 20000), generatedMessage(2, 20000)})
+	})
+	// IMAP servers hand messages over with CRLF line ends.
+	b.Run("generated-20KB-CRLF", func(b *testing.B) {
+		benchParse(b, [][]byte{crlf(generatedMessage(1, 20000)), crlf(generatedMessage(2, 20000))})
 	})
 	b.Run("prose-20KB", func(b *testing.B) {
 		benchParse(b, [][]byte{proseMessage(20000)})

@@ -92,17 +92,22 @@ func Ingest(b *testing.B, newHandler HandlerFactory) {
 		}
 	}
 	n := len(files)
+	pid := masterPID(dir)
 	var raw, ingest time.Duration
+	var rawCPU, ingestCPU cpuSample
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		o := options(b, addr)
 		run(b, filepath.Join(scripts, "imap-load"), append([]string{dir, User, o.Mailbox}, files...)...)
 		RawFetch(b, addr, o.Mailbox) // warm Dovecot's caches, so both timed reads find them warm
-		start := time.Now()
+		c0, start := sampleCPU(pid), time.Now()
 		if got := RawFetch(b, addr, o.Mailbox); got != n {
 			b.Fatalf("raw fetch read %d messages, want %d", got, n)
 		}
 		raw += time.Since(start)
+		d := sampleCPU(pid).sub(c0)
+		rawCPU.client += d.client
+		rawCPU.server += d.server
 
 		db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
 		if err != nil {
@@ -117,10 +122,13 @@ func Ingest(b *testing.B, newHandler HandlerFactory) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		start = time.Now()
+		c0, start = sampleCPU(pid), time.Now()
 		st, err := w.Once(context.Background())
 		ingest += time.Since(start)
 		b.StopTimer()
+		d = sampleCPU(pid).sub(c0)
+		ingestCPU.client += d.client
+		ingestCPU.server += d.server
 		w.Close()
 		db.Close()
 		if err != nil {
@@ -136,6 +144,12 @@ func Ingest(b *testing.B, newHandler HandlerFactory) {
 	b.ReportMetric(float64(ingest)/float64(raw), "ratio")
 	b.ReportMetric(float64(n)*float64(b.N)/ingest.Seconds(), "msgs/s")
 	b.ReportMetric(peakRSSMB(), "peak-rss-MB")
+	// CPU time of this process and of Dovecot's processes: on a machine
+	// with few cores, their sum bounds how fast the ingest can be.
+	b.ReportMetric(per(rawCPU.client), "raw-client-cpu-ms")
+	b.ReportMetric(per(rawCPU.server), "raw-dovecot-cpu-ms")
+	b.ReportMetric(per(ingestCPU.client), "ingest-client-cpu-ms")
+	b.ReportMetric(per(ingestCPU.server), "ingest-dovecot-cpu-ms")
 }
 
 // options watches a mailbox of its own on the plain port.
