@@ -149,6 +149,10 @@ func isAttribution(lines []string, i int, wrote []int8) bool {
 	if !strings.ContainsAny(line, "@0123456789") && !onStartWordRE.MatchString(line) && !startsWithComma(line) {
 		return false
 	}
+	// the match below needs onStartRE on line or an '@' in the lines joined
+	if !mayStartOn(line) && !atInJoined(lines, i) {
+		return false
+	}
 	// wroteRE needs one of its verbs in one of the lines joined below
 	may := false
 	for k := 0; k < 3 && i+k < len(lines) && !may; k++ {
@@ -186,6 +190,39 @@ func isAttribution(lines []string, i int, wrote []int8) bool {
 			// the quoted text follows (or the message ends)
 			rest := nextNonEmpty(lines, i+k+1)
 			return rest == "" || strings.HasPrefix(strings.TrimSpace(rest), ">") || k > 0 || len(joined) > 20
+		}
+	}
+	return false
+}
+
+// mayStartOn reports whether onStartRE may match s: when it does, s starts
+// with one of its words (onStartWordRE), a word ending with a comma, a
+// digit, or a word holding an '@'.
+func mayStartOn(s string) bool {
+	i := 0
+	for i < len(s) && isRESpace(s[i]) {
+		i++
+	}
+	if i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		return true
+	}
+	j := i
+	for j < len(s) && !isRESpace(s[j]) {
+		j++
+	}
+	return strings.IndexByte(s[i:j], '@') >= 0 || startsWithComma(s) || onStartWordRE.MatchString(s)
+}
+
+// atInJoined reports whether one of the lines isAttribution joins from
+// lines[i] holds an '@'.
+func atInJoined(lines []string, i int) bool {
+	for k := 0; k < 3 && i+k < len(lines); k++ {
+		l := strings.TrimSpace(lines[i+k])
+		if k > 0 && (l == "" || strings.HasPrefix(l, ">")) {
+			break
+		}
+		if strings.IndexByte(l, '@') >= 0 {
+			return true
 		}
 	}
 	return false
