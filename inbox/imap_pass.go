@@ -174,14 +174,22 @@ func (w *Watcher) fetchAll(ctx context.Context, cn *conn, items []item, st *Stat
 		}
 		fetchErr <- cmd.Close()
 	}()
+	// Prepare (parse) the next chunk while this one is committed.
+	prepared := make(chan []Fetched, 1)
+	go func() {
+		defer close(prepared)
+		for msgs := range chunks {
+			w.prepare(msgs)
+			prepared <- msgs
+		}
+	}()
 	moves := map[string][]uint32{}
 	var err error
-	for msgs := range chunks {
+	for msgs := range prepared {
 		if err != nil {
 			continue // drain until the reader stops
 		}
 		st.Fetched += len(msgs)
-		w.prepare(msgs)
 		if err = w.commit(ctx, msgs, moves, st); err != nil {
 			cn.c.Close() // stops the FETCH; the pass fails and reconnects
 		}
