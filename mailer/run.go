@@ -109,7 +109,7 @@ func (r *run) coordinate(batch string, daemon bool) error {
 		if stopping || idle || r.queued.Load() > int64(cap(r.work)/2) {
 			// Nothing to claim now: wait for an event.
 			var timer <-chan time.Time
-			var t *time.Timer
+			var stopTimer func() bool
 			if idle && !stopping {
 				n, next, err := s.db.OutboxPending(db, batch)
 				if err != nil {
@@ -122,14 +122,14 @@ func (r *run) coordinate(batch string, daemon bool) error {
 					continue
 				}
 				if !next.IsZero() {
-					t = time.NewTimer(max(next.Sub(s.opts.Now()), time.Millisecond))
-					timer = t.C
+					// the next retry, on the clock of Now
+					timer, stopTimer = s.opts.NewTimer(max(next.Sub(s.opts.Now()), time.Millisecond))
 				} else if daemon {
 					// Look again now and then: another process (convene
 					// send while the daemon holds the store) may have
 					// recorded messages without a way to wake this one.
-					t = time.NewTimer(idleCheck)
-					timer = t.C
+					t := time.NewTimer(idleCheck)
+					timer, stopTimer = t.C, t.Stop
 				}
 			}
 			var done <-chan struct{}
@@ -150,8 +150,8 @@ func (r *run) coordinate(batch string, daemon bool) error {
 			case <-timer:
 				idle = false
 			}
-			if t != nil {
-				t.Stop()
+			if stopTimer != nil {
+				stopTimer()
 			}
 		}
 		// Gather the results that are ready; once there is one, wait a

@@ -44,6 +44,10 @@ type Options struct {
 	TLSConfig *tls.Config // nil: system roots plus Server.CAFile, ServerName = Server.Host
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// NewTimer starts a timer on the clock of Now, for the wait until the
+	// next retry; default time.NewTimer. With a simulated Now (convene run
+	// --clock-speed, the demo) a retry's back-off is simulated time too.
+	NewTimer func(time.Duration) (c <-chan time.Time, stop func() bool)
 	// Progress, if set, is called after each group of results is recorded,
 	// from one goroutine at a time.
 	Progress func(Progress)
@@ -161,6 +165,12 @@ func New(db *store.DB, opts Options) (*Sender, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.NewTimer == nil {
+		opts.NewTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
+			t := time.NewTimer(d)
+			return t.C, t.Stop
+		}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -13,6 +13,7 @@ import (
 	"convene/internal/testmail"
 	"convene/mailer"
 	"convene/meeting"
+	"convene/schedule"
 	"convene/store"
 )
 
@@ -553,5 +554,60 @@ func TestStalledServer(t *testing.T) {
 		if r := fmt.Sprintf("rcpt%d@d0.example", i); count[r] != 1 {
 			t.Errorf("%s delivered %d times, want 1", r, count[r])
 		}
+	}
+}
+
+// A retry's back-off follows the clock of Options.Now and NewTimer: on a
+// simulated clock an hour of back-off passes when the clock is moved, not
+// in an hour of real time.
+func TestRetryWaitsOnTheGivenClock(t *testing.T) {
+	db := openStore(t)
+	srv := testmail.NewSMTP(t, testmail.Options{Faults: map[string]testmail.Fault{
+		"rcpt0@d0.example": {Code: 451, Times: 1},
+	}})
+	clock := schedule.NewManualClock(time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC))
+	s := newSender(t, db, srv, func(o *mailer.Options) {
+		o.RetryDelay, o.MaxRetryDelay = time.Hour, time.Hour
+		o.Now = clock.Now
+		o.NewTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
+			tm := clock.NewTimer(d)
+			return tm.C(), tm.Stop
+		}
+	})
+	if _, err := s.Enqueue(t.Context(), mailer.Batch{ID: "b"}, outgoing(2, 1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Drain(t.Context(), "b")
+		done <- err
+	}()
+	// Wait for the drain to wait for the retry, then move the clock there.
+	deadline := time.After(10 * time.Second)
+	for {
+		n, next, changed := clock.Waiting()
+		if n > 0 {
+			if d := next.Sub(clock.Now()); d < 30*time.Minute || d > 2*time.Hour {
+				t.Errorf("retry in %v of the clock, want about an hour", d)
+			}
+			clock.Set(next)
+			break
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatal("the drain never waited on the clock for its retry")
+		}
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the drain did not finish after the clock reached the retry")
+	}
+	if n := len(srv.Messages()); n != 2 {
+		t.Errorf("%d messages delivered, want 2", n)
 	}
 }

@@ -84,6 +84,10 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
 		Logger: log.With("component", "outbox"), Now: opts.clock.Now,
+		NewTimer: func(d time.Duration) (<-chan time.Time, func() bool) {
+			t := opts.clock.NewTimer(d)
+			return t.C(), t.Stop
+		},
 	})
 	if err != nil {
 		return fail(err)
