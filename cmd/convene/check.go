@@ -64,15 +64,34 @@ problem; otherwise prints a summary and exits 0.`,
 // line on stderr and turned into exit code 1.
 func loadConfig(a *app, path string) (*meeting.Meeting, *meeting.Contacts, error) {
 	m, cs, err := meeting.Load(path)
-	var ps meeting.Problems
-	if errors.As(err, &ps) {
-		for _, p := range ps {
-			fmt.Fprintln(a.stderr, p.String())
-		}
-		fmt.Fprintf(a.stderr, "%d problem(s)\n", len(ps))
-		return nil, nil, silentError{exitFail}
+	if err != nil {
+		return nil, nil, reportProblems(a, err)
 	}
-	return m, cs, err
+	return m, cs, nil
+}
+
+// loadMeeting is loadConfig for the commands that need meeting.yaml only.
+func loadMeeting(a *app, path string) (*meeting.Meeting, error) {
+	m, err := meeting.LoadMeeting(path)
+	if err != nil {
+		return nil, reportProblems(a, err)
+	}
+	return m, nil
+}
+
+// reportProblems prints each problem of a configuration error, one per
+// line (FILE:LINE: field: message), and turns it into exit status 1; other
+// errors are returned as they are.
+func reportProblems(a *app, err error) error {
+	var ps meeting.Problems
+	if !errors.As(err, &ps) {
+		return err
+	}
+	for _, p := range ps {
+		fmt.Fprintln(a.stderr, p.String())
+	}
+	fmt.Fprintf(a.stderr, "%d problem(s)\n", len(ps))
+	return silentError{exitFail}
 }
 
 func printSummary(w io.Writer, m *meeting.Meeting, cs *meeting.Contacts) {

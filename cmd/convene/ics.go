@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -37,15 +36,7 @@ doubling it. Written to standard output unless -o is given.`,
 				if !l.Valid() {
 					return usagef("--lang: want en, fr or es, not %q", *lang)
 				}
-				m, err := meeting.LoadMeeting(*cfg)
-				var ps meeting.Problems
-				if errors.As(err, &ps) {
-					for _, p := range ps {
-						fmt.Fprintln(a.stderr, p.String())
-					}
-					fmt.Fprintf(a.stderr, "%d problem(s)\n", len(ps))
-					return silentError{exitFail}
-				}
+				m, err := loadMeeting(a, *cfg)
 				if err != nil {
 					return err
 				}

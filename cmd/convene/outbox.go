@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
-	"convene/meeting"
 	"convene/store"
 )
 
@@ -30,14 +28,7 @@ with its next attempt. Exits 1 when a batch has a permanently failed message.`,
 				if len(args) > 0 {
 					return usagef("unexpected arguments %q", args)
 				}
-				m, err := meeting.LoadMeeting(*cfg)
-				var ps meeting.Problems
-				if errors.As(err, &ps) {
-					for _, p := range ps {
-						fmt.Fprintln(a.stderr, p.String())
-					}
-					return silentError{exitFail}
-				}
+				m, err := loadMeeting(a, *cfg)
 				if err != nil {
 					return err
 				}

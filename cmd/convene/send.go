@@ -358,14 +358,7 @@ func (o *sendOptions) runResume(ctx context.Context, a *app) error {
 	if o.tpl != "" || len(o.to) > 0 || len(o.contacts) > 0 || len(o.body) > 0 || len(o.attach) > 0 || o.subject != "" || o.dryRun || o.out != "" || o.batch != "" {
 		return usagef("--resume takes no other flag than -c (and --yes): the batch's messages are already recorded")
 	}
-	m, err := meeting.LoadMeeting(o.cfg)
-	var ps meeting.Problems
-	if errors.As(err, &ps) {
-		for _, p := range ps {
-			fmt.Fprintln(a.stderr, p.String())
-		}
-		return silentError{exitFail}
-	}
+	m, err := loadMeeting(a, o.cfg)
 	if err != nil {
 		return err
 	}
