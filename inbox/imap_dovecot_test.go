@@ -117,9 +117,9 @@ func TestDovecotIdle(t *testing.T) {
 			t.Errorf("Run = %v", err)
 		}
 	}()
-	waitMoved(t, moved, 1, 10*time.Second)
+	waitMoved(t, moved, 1, 30*time.Second)
 	for i := 2; i <= 3; i++ {
 		testmail.AppendMessages(t, addr, dovecotUser, dovecotPass, o.Mailbox, testMessage(i, 500))
-		waitMoved(t, moved, 1, 10*time.Second)
+		waitMoved(t, moved, 1, 30*time.Second)
 	}
 }

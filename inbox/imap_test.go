@@ -359,10 +359,10 @@ func TestReconnectAfterDropMidFetch(t *testing.T) {
 	go func() { done <- w.Run(ctx) }()
 	select {
 	case <-proxy.Cuts():
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the proxy did not cut the connection")
 	}
-	waitMoved(t, moved, n, 10*time.Second)
+	waitMoved(t, moved, n, 30*time.Second)
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run = %v", err)
@@ -394,10 +394,10 @@ func TestIdle(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
-	waitMoved(t, moved, 1, 5*time.Second)
+	waitMoved(t, moved, 1, 30*time.Second)
 	for i := 2; i <= 4; i++ {
 		srv.Append(t, "INBOX", testMessage(i, 500))
-		waitMoved(t, moved, 1, 5*time.Second)
+		waitMoved(t, moved, 1, 30*time.Second)
 	}
 	cancel()
 	select {
@@ -507,7 +507,7 @@ func TestPollWithoutIdle(t *testing.T) {
 	go func() { done <- w.Run(ctx) }()
 	for i := 1; i <= 3; i++ {
 		srv.Append(t, "INBOX", testMessage(i, 500))
-		waitMoved(t, moved, 1, 5*time.Second)
+		waitMoved(t, moved, 1, 30*time.Second)
 	}
 	cancel()
 	if err := <-done; err != nil {
