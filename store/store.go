@@ -115,8 +115,57 @@ type querier interface {
 // back together.
 type Tx struct {
 	*sql.Tx
-	ctx context.Context
-	db  *DB
+	ctx   context.Context
+	db    *DB
+	stmts map[string]*sql.Stmt // prepared in this transaction, by query
+}
+
+// prepared returns query prepared in tx, once per transaction, or nil for a
+// query of several statements or one that does not prepare (the caller then
+// runs it as it is and gets its error). The inbox handles hundreds of
+// messages in one transaction with the same few statements, and SQLite
+// parsing each statement anew cost as much as running it. database/sql
+// closes the statements when the transaction ends.
+func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := tx.stmts[query]; ok {
+		return st
+	}
+	if strings.Contains(query, ";") {
+		return nil
+	}
+	st, err := tx.Tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st
+}
+
+// ExecContext is sql.Tx's, with the statement prepared once per transaction.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.prepared(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext is sql.Tx's, with the statement prepared once per transaction.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := tx.prepared(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext is sql.Tx's, with the statement prepared once per transaction.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := tx.prepared(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
 }
 
 // Now returns the store's clock.
