@@ -66,6 +66,7 @@ func filterLines(t *testing.T) []string {
 		lines = append(lines, randomFilterLine(r))
 	}
 	lines = append(lines, filterPieces...)
+	lines = append(lines, sampledLines(r, gatedExprs(), 200)...)
 	slices.Sort(lines)
 	return slices.Compact(lines)
 }
@@ -97,6 +98,12 @@ func checkFilters(t *testing.T, s string) {
 		for _, re := range list {
 			if !re.may(mask) && re.MatchString(s) {
 				t.Errorf("%s matches %q without its keywords", re, s)
+			}
+			if !re.mayMatch(s) && re.MatchString(s) {
+				t.Errorf("%s matches %q, which its filter rejects", re, s)
+			}
+			if got, want := re.find(s, mask), re.FindStringSubmatch(s); !slices.Equal(got, want) {
+				t.Errorf("%s: find(%q) = %q, the regexp says %q", re, s, got, want)
 			}
 		}
 	}
@@ -198,6 +205,9 @@ func FuzzFastPaths(f *testing.F) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for range 200 {
 		f.Add(randomFilterLine(r))
+	}
+	for _, s := range sampledLines(r, gatedExprs(), 10) {
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if len(s) > 4096 || !utf8.ValidString(s) && len(s) > 512 {

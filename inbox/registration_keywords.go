@@ -3,7 +3,9 @@ package inbox
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -15,6 +17,11 @@ import (
 type gatedRE struct {
 	*regexp.Regexp
 	need []uint64 // clauses of keyword bits: each must have one in the line
+	// filter tells that the regexp cannot match a line (built on first
+	// use); for a regexp with a lazy subject, ^(?P<who>.+?)\s+REST, it is
+	// that of \s(?:REST), whose match must follow the first rune (subject)
+	filter  func() *dfaFilter
+	subject bool
 }
 
 // may reports whether the regexp may match a line with the keywords of mask.
@@ -39,10 +46,71 @@ var (
 // each clause (folded as keywordMask folds).
 func gated(keys, expr string) gatedRE {
 	g := gatedRE{Regexp: regexp.MustCompile(expr)}
+	filterExpr := expr
+	if tail := subjectTail(expr); tail != "" {
+		filterExpr, g.subject = tail, true
+	}
+	g.filter = sync.OnceValue(func() *dfaFilter { return newDFAFilter(filterExpr) })
 	for clause := range strings.SplitSeq(keys, "+") {
 		g.need = append(g.need, keywordBits(clause))
 	}
 	return g
+}
+
+// subjectTail returns \s(?:REST) for a regexp (?i)^(?P<name>.+?)\s+REST,
+// whose lazy subject any line can start with, or "" for another regexp.
+func subjectTail(expr string) string {
+	m := subjectRE.FindStringSubmatch(expr)
+	if m == nil {
+		return ""
+	}
+	// REST in brackets must be what it was: the regexp rebuilt from the
+	// same subject and the bracketed tail must parse as expr does
+	if same, err := sameRegexp(expr, m[1]+"(?:"+m[2]+")"); err != nil || !same {
+		panic(fmt.Sprintf("inbox: %s: the tail after the subject is not one piece", expr))
+	}
+	return `(?i)\s(?:` + m[2] + ")"
+}
+
+// subjectRE matches the start of a regexp with a lazy subject.
+var subjectRE = regexp.MustCompile(`^(\(\?i\)\^\(\?P<\w+>\.\+\?\)\\s\+)(.+)$`)
+
+// sameRegexp reports whether two regexps parse to the same program.
+func sameRegexp(a, b string) (bool, error) {
+	ra, err := syntax.Parse(a, syntax.Perl)
+	if err != nil {
+		return false, err
+	}
+	rb, err := syntax.Parse(b, syntax.Perl)
+	if err != nil {
+		return false, err
+	}
+	return ra.Simplify().Equal(rb.Simplify()), nil
+}
+
+// mayMatch reports whether the regexp may match s, by its filter: a match
+// of a regexp with a lazy subject, ^(?P<who>.+?)\s+REST, has white space
+// and REST after the first rune of s.
+func (g gatedRE) mayMatch(s string) bool {
+	if g.subject {
+		_, n := utf8.DecodeRuneInString(s)
+		s = s[n:]
+	}
+	return g.filter().may(s)
+}
+
+// match reports whether the regexp matches s, a line with the keywords of
+// mask.
+func (g gatedRE) match(s string, mask uint64) bool {
+	return g.may(mask) && g.mayMatch(s) && g.MatchString(s)
+}
+
+// find is FindStringSubmatch on s, a line with the keywords of mask.
+func (g gatedRE) find(s string, mask uint64) []string {
+	if !g.may(mask) || !g.mayMatch(s) {
+		return nil
+	}
+	return g.FindStringSubmatch(s)
 }
 
 // keywordBits returns the bits of the space-separated keywords, adding the
