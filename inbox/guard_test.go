@@ -94,6 +94,9 @@ func checkFilters(t *testing.T, s string) {
 		}
 	}
 	mask := keywordMask(s)
+	if want := keywordMaskSlow(s); mask != want {
+		t.Errorf("keywordMask(%q) = %x, want %x", s, mask, want)
+	}
 	for _, list := range [][]gatedRE{replaceREs, withdrawREs, notAttendREs, declineREs} {
 		for _, re := range list {
 			if !re.may(mask) && re.MatchString(s) {
@@ -147,6 +150,32 @@ func checkFilters(t *testing.T, s string) {
 
 // the code the fast paths replaced
 var sentenceEndRE = regexp.MustCompile(`[.:;!?)]$`)
+
+// keywordMaskSlow folds s (U+017F to s, U+212A to k, other runes beyond
+// ASCII to NUL) and looks for every keyword at every byte.
+func keywordMaskSlow(s string) uint64 {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteByte(byte(r))
+		case r == '\u017f':
+			b.WriteByte('s')
+		case r == '\u212a':
+			b.WriteByte('k')
+		default:
+			b.WriteByte(0)
+		}
+	}
+	low := strings.ToLower(b.String()) // ASCII only: ToLower keeps the bytes where they are
+	var mask uint64
+	for k, w := range keywords {
+		if strings.Contains(low, w) {
+			mask |= 1 << k
+		}
+	}
+	return mask
+}
 
 func countBoundariesLower(raw []byte) int {
 	n := 0

@@ -34,11 +34,11 @@ func (g gatedRE) may(mask uint64) bool {
 	return true
 }
 
-// keywords are the lower-case ASCII keywords of the gated regexps; byFirst
-// lists them by their first letter.
+// keywords are the lower-case ASCII keywords of the gated regexps; byPair
+// lists them by their first two letters.
 var (
 	keywords []string
-	byFirst  [26][]int
+	byPair   [26 * 26][]uint8
 )
 
 // gated compiles expr with its keywords: clauses separated by "+", each a
@@ -118,8 +118,8 @@ func (g gatedRE) find(s string, mask uint64) []string {
 func keywordBits(keys string) uint64 {
 	var bits uint64
 	for _, k := range strings.Fields(keys) {
-		if k[0] < 'a' || k[0] > 'z' {
-			panic(fmt.Sprintf("inbox: keyword %q must start with a lower-case letter", k))
+		if len(k) < 2 || strings.TrimFunc(k, func(r rune) bool { return r >= 'a' && r <= 'z' }) != "" {
+			panic(fmt.Sprintf("inbox: keyword %q must be two lower-case letters or more", k))
 		}
 		i := len(keywords)
 		for j, w := range keywords {
@@ -132,7 +132,8 @@ func keywordBits(keys string) uint64 {
 				panic("inbox: more than 64 keywords")
 			}
 			keywords = append(keywords, k)
-			byFirst[k[0]-'a'] = append(byFirst[k[0]-'a'], i)
+			pair := int(k[0]-'a')*26 + int(k[1]-'a')
+			byPair[pair] = append(byPair[pair], uint8(i))
 		}
 		bits |= 1 << i
 	}
@@ -146,46 +147,63 @@ func keywordBits(keys string) uint64 {
 func keywordMask(s string) uint64 {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
-			return asciiKeywordMask(foldASCII(s))
+			var buf [1024]byte // a line of corrections fits
+			return asciiKeywordMask(foldASCII(buf[:0], s))
 		}
 	}
 	return asciiKeywordMask(s)
 }
 
-// foldASCII replaces U+017F by s, U+212A by k and the other runes beyond
-// ASCII by a NUL byte, which no keyword holds.
-func foldASCII(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+// foldASCII appends s to b with U+017F replaced by s, U+212A by k and the
+// other runes beyond ASCII by a NUL byte, which no keyword holds.
+func foldASCII(b []byte, s string) []byte {
 	for _, r := range s {
 		switch {
 		case r < utf8.RuneSelf:
-			b.WriteByte(byte(r))
+			b = append(b, byte(r))
 		case r == '\u017f':
-			b.WriteByte('s')
+			b = append(b, 's')
 		case r == '\u212a':
-			b.WriteByte('k')
+			b = append(b, 'k')
 		default:
-			b.WriteByte(0)
+			b = append(b, 0)
 		}
 	}
-	return b.String()
+	return b
 }
 
 // asciiKeywordMask returns the bits of the keywords s holds, ignoring ASCII
-// case.
-func asciiKeywordMask(s string) uint64 {
+// case. Keywords are looked for where two letters start one.
+func asciiKeywordMask[T string | []byte](s T) uint64 {
 	var mask uint64
-	for i := 0; i < len(s); i++ {
-		c := s[i] | 0x20
-		if c < 'a' || c > 'z' {
+	for i := 0; i+1 < len(s); i++ {
+		c1, c2 := s[i]|0x20, s[i+1]|0x20 // lower case, for letters
+		if c1 < 'a' || c1 > 'z' || c2 < 'a' || c2 > 'z' {
 			continue
 		}
-		for _, k := range byFirst[c-'a'] {
-			if hasPrefixFold(s[i:], keywords[k]) {
+		for _, k := range byPair[int(c1-'a')*26+int(c2-'a')] {
+			if hasPrefixFoldOf(s[i:], keywords[k]) {
 				mask |= 1 << k
 			}
 		}
 	}
 	return mask
+}
+
+// hasPrefixFoldOf reports whether s starts with the lower-case ASCII word w,
+// ignoring ASCII case.
+func hasPrefixFoldOf[T string | []byte](s T, w string) bool {
+	if len(s) < len(w) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
+		}
+	}
+	return true
 }
