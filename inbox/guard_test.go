@@ -67,6 +67,7 @@ func filterLines(t *testing.T) []string {
 	}
 	lines = append(lines, filterPieces...)
 	lines = append(lines, sampledLines(r, gatedExprs(), 200)...)
+	lines = append(lines, sampledLines(r, labelExprs(), 200)...)
 	slices.Sort(lines)
 	return slices.Compact(lines)
 }
@@ -91,6 +92,9 @@ func checkFilters(t *testing.T, s string) {
 	for i, re := range labelREs {
 		if re.MatchString(s) && !labelStart.may(s) {
 			t.Errorf("label %d matches %q, which labelStart rejects", i, s)
+		}
+		if re.MatchString(s) && !labelStarts[i].may(s) {
+			t.Errorf("label %d matches %q, which labelStarts[%d] rejects", i, s, i)
 		}
 	}
 	mask := keywordMask(s)

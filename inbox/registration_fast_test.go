@@ -114,3 +114,12 @@ func gatedExprs() []string {
 	}
 	return out
 }
+
+// labelExprs are the expressions of the label regexps.
+func labelExprs() []string {
+	var out []string
+	for _, re := range labelREs {
+		out = append(out, re.String())
+	}
+	return out
+}

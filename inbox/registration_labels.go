@@ -49,20 +49,24 @@ var (
 		}
 		return out
 	}()
-	// labelStart tells from their first two runes that most lines are
-	// not labels, before the regexps run
-	labelStart = func() *startFilter {
-		var u *startFilter
-		for _, a := range labelAlts {
+	// labelStarts tell from their first two runes that a line does not
+	// start with a label of labelREs[i]; labelStart, of any of them, is
+	// their union
+	labelStarts = func() []*startFilter {
+		out := make([]*startFilter, len(labelAlts))
+		for i, a := range labelAlts {
 			f, err := newStartFilter(`(?i)^(?:` + a.re + `)`)
 			if err != nil {
 				panic(err)
 			}
-			if u == nil {
-				u = f
-			} else {
-				u = u.union(f)
-			}
+			out[i] = f
+		}
+		return out
+	}()
+	labelStart = func() *startFilter {
+		u := labelStarts[0]
+		for _, f := range labelStarts[1:] {
+			u = u.union(f)
 		}
 		return u
 	}()
@@ -90,6 +94,9 @@ func matchLabel(s string) (f field, rest string, sep bool) {
 	}
 	best, bestLen := fNone, 0
 	for i, re := range labelREs {
+		if !labelStarts[i].may(s) {
+			continue // re does not match
+		}
 		loc := re.FindStringIndex(s)
 		if loc == nil || loc[1] <= bestLen {
 			continue
