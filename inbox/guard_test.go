@@ -142,6 +142,9 @@ func checkFilters(t *testing.T, s string) {
 	if got, want := normalizeText(s), normalizeTextSlow(s); got != want {
 		t.Errorf("normalizeText(%q) = %q, want %q", s, got, want)
 	}
+	if cells := splitCells(s); len(cells) > 1 && !mayHaveCells(s) {
+		t.Errorf("splitCells(%q) = %q, which mayHaveCells rejects", s, cells)
+	}
 	if got, want := hasCellSep(s), strings.ContainsAny(s, "|\t"); got != want {
 		t.Errorf("hasCellSep(%q) = %v", s, got)
 	}
