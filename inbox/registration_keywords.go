@@ -35,10 +35,12 @@ func (g gatedRE) may(mask uint64) bool {
 }
 
 // keywords are the lower-case ASCII keywords of the gated regexps; byPair
-// lists them by their first two letters.
+// lists them by their first two letters, and thirds holds for each pair the
+// bits of their third letters (bit 26: a keyword of two letters).
 var (
 	keywords []string
 	byPair   [26 * 26][]uint8
+	thirds   [26 * 26]uint32
 )
 
 // gated compiles expr with its keywords: clauses separated by "+", each a
@@ -50,7 +52,7 @@ func gated(keys, expr string) gatedRE {
 	if tail := subjectTail(expr); tail != "" {
 		filterExpr, g.subject = tail, true
 	}
-	g.filter = sync.OnceValue(func() *dfaFilter { return newDFAFilter(filterExpr) })
+	g.filter = sync.OnceValue(func() *dfaFilter { return newDFAFilter(filterExpr, false) })
 	for clause := range strings.SplitSeq(keys, "+") {
 		g.need = append(g.need, keywordBits(clause))
 	}
@@ -134,6 +136,7 @@ func keywordBits(keys string) uint64 {
 			keywords = append(keywords, k)
 			pair := int(k[0]-'a')*26 + int(k[1]-'a')
 			byPair[pair] = append(byPair[pair], uint8(i))
+			thirds[pair] |= thirdBit(k[2:])
 		}
 		bits |= 1 << i
 	}
@@ -181,13 +184,35 @@ func asciiKeywordMask[T string | []byte](s T) uint64 {
 		if c1 < 'a' || c1 > 'z' || c2 < 'a' || c2 > 'z' {
 			continue
 		}
-		for _, k := range byPair[int(c1-'a')*26+int(c2-'a')] {
+		pair := int(c1-'a')*26 + int(c2-'a')
+		if thirds[pair] == 0 {
+			continue
+		}
+		third := uint32(1 << 26) // no third letter
+		if i+2 < len(s) {
+			if c3 := s[i+2] | 0x20; c3 >= 'a' && c3 <= 'z' {
+				third = 1 << (c3 - 'a')
+			}
+		}
+		if thirds[pair]&(third|1<<26) == 0 {
+			continue
+		}
+		for _, k := range byPair[pair] {
 			if hasPrefixFoldOf(s[i:], keywords[k]) {
 				mask |= 1 << k
 			}
 		}
 	}
 	return mask
+}
+
+// thirdBit is the bit of the third letter of a keyword, rest what follows
+// its first two: bit 26 when there is none.
+func thirdBit(rest string) uint32 {
+	if rest == "" {
+		return 1 << 26
+	}
+	return 1 << (rest[0] - 'a')
 }
 
 // hasPrefixFoldOf reports whether s starts with the lower-case ASCII word w,
