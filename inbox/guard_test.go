@@ -93,8 +93,8 @@ func checkFilters(t *testing.T, s string) {
 		if re.MatchString(s) && !labelStart.may(s) {
 			t.Errorf("label %d matches %q, which labelStart rejects", i, s)
 		}
-		if re.MatchString(s) && !labelStarts[i].may(s) {
-			t.Errorf("label %d matches %q, which labelStarts[%d] rejects", i, s, i)
+		if re.MatchString(s) && !labelFilters[i]().may(s) {
+			t.Errorf("label %d matches %q, which labelFilters[%d] rejects", i, s, i)
 		}
 	}
 	mask := keywordMask(s)

@@ -9,10 +9,10 @@ import (
 )
 
 // A dfaFilter tells in one pass over a line, a few table look-ups a rune,
-// that a regexp cannot match anywhere in it. It is a deterministic automaton
-// built from the regexp's program for an unanchored search, with every
-// empty-width assertion (^, $, \b) taken as true: it accepts whatever the
-// regexp matches, and a little more. may is never false when the regexp
+// that a regexp cannot match anywhere in it (or, anchored, at its start).
+// It is a deterministic automaton built from the regexp's program, with
+// every empty-width assertion (^, $, \b) taken as true: it accepts whatever
+// the regexp matches, and a little more. may is never false when the regexp
 // matches; when it is true, the regexp itself must answer.
 type dfaFilter struct {
 	classes int
@@ -21,14 +21,16 @@ type dfaFilter struct {
 	wideCl  []uint8              // … of class wideCl[i]
 	next    []uint16             // next[state*classes+class]
 	accept  []bool               // a match was reached: the regexp may match
+	dead    []bool               // no match can follow (anchored only)
 }
 
 // maxDFAStates bounds the automaton; a regexp that needs more has no filter.
 const maxDFAStates = 2000
 
 // newDFAFilter builds the filter for expr, or returns nil when the automaton
-// would be too large.
-func newDFAFilter(expr string) *dfaFilter {
+// would be too large. Anchored, it looks for a match at the start of the
+// text only.
+func newDFAFilter(expr string, anchored bool) *dfaFilter {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		panic("inbox: " + expr + ": " + err.Error())
@@ -105,9 +107,13 @@ func newDFAFilter(expr string) *dfaFilter {
 	f.classes = len(reps)
 
 	// the states are sets of consumers (and whether a match was reached),
-	// built breadth first from the start; the start joins every state, as
-	// an unanchored search starts a match at every rune
+	// built breadth first from the start; unanchored, the start joins every
+	// state, as the search starts a match at every rune
 	start := dfaClosure(prog, nil, uint32(prog.Start))
+	restart := start
+	if anchored {
+		restart = nil
+	}
 	ids := map[string]int{}
 	var states [][]uint32
 	add := func(set []uint32) (int, bool) {
@@ -128,12 +134,13 @@ func newDFAFilter(expr string) *dfaFilter {
 			accept = accept || prog.Inst[pc].Op == syntax.InstMatch
 		}
 		f.accept = append(f.accept, accept)
+		f.dead = append(f.dead, len(set) == 0)
 		return id, true
 	}
 	add(slices.Clone(start))
 	for s := 0; s < len(states); s++ {
 		for _, r := range reps {
-			next := slices.Clone(start)
+			next := slices.Clone(restart)
 			if !f.accept[s] {
 				for _, pc := range states[s] {
 					if in := &prog.Inst[pc]; in.Op != syntax.InstMatch && matchRune(in, r) {
@@ -231,6 +238,9 @@ func (f *dfaFilter) may(s string) bool {
 		st = int(f.next[st*f.classes+int(cl)])
 		if f.accept[st] {
 			return true
+		}
+		if f.dead[st] {
+			return false
 		}
 	}
 	return false

@@ -3,6 +3,7 @@ package inbox
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -49,24 +50,28 @@ var (
 		}
 		return out
 	}()
-	// labelStarts tell from their first two runes that a line does not
-	// start with a label of labelREs[i]; labelStart, of any of them, is
-	// their union
-	labelStarts = func() []*startFilter {
-		out := make([]*startFilter, len(labelAlts))
+	// labelFilters tell that a line does not start with a label of
+	// labelREs[i] (built on first use); labelStart, from their first two
+	// runes, that it starts with none
+	labelFilters = func() []func() *dfaFilter {
+		out := make([]func() *dfaFilter, len(labelAlts))
 		for i, a := range labelAlts {
-			f, err := newStartFilter(`(?i)^(?:` + a.re + `)`)
-			if err != nil {
-				panic(err)
-			}
-			out[i] = f
+			out[i] = sync.OnceValue(func() *dfaFilter { return newDFAFilter(`(?i)^(?:`+a.re+`)`, true) })
 		}
 		return out
 	}()
 	labelStart = func() *startFilter {
-		u := labelStarts[0]
-		for _, f := range labelStarts[1:] {
-			u = u.union(f)
+		var u *startFilter
+		for _, a := range labelAlts {
+			f, err := newStartFilter(`(?i)^(?:` + a.re + `)`)
+			if err != nil {
+				panic(err)
+			}
+			if u == nil {
+				u = f
+			} else {
+				u = u.union(f)
+			}
 		}
 		return u
 	}()
@@ -94,7 +99,7 @@ func matchLabel(s string) (f field, rest string, sep bool) {
 	}
 	best, bestLen := fNone, 0
 	for i, re := range labelREs {
-		if !labelStarts[i].may(s) {
+		if !labelFilters[i]().may(s) {
 			continue // re does not match
 		}
 		loc := re.FindStringIndex(s)
