@@ -2,9 +2,14 @@ package inbox
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"regexp/syntax"
+	"slices"
 	"strings"
+	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The fast paths of the registration parser are checked against their
@@ -122,4 +127,110 @@ func labelExprs() []string {
 		out = append(out, re.String())
 	}
 	return out
+}
+
+// splitSlow is regParser.split as it was: strings.Split, then each line
+// joined with those that continue it.
+func splitSlow(text string) []string {
+	raw := strings.Split(text, "\n")
+	var lines []string
+	for i := 0; i < len(raw); i++ {
+		line := strings.TrimRight(raw[i], " \t")
+		for i+1 < len(raw) && len(line) > 50 && len(line) < 2000 && !endsSentence(line[len(line)-1]) &&
+			!strings.ContainsAny(line, "|\t") && isContinuationSlow(raw[i+1], strings.Contains(line, "@")) {
+			i++
+			line += " " + strings.TrimSpace(raw[i])
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+func isContinuationSlow(next string, hasAddress bool) bool {
+	t := strings.TrimSpace(next)
+	if t == "" {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(t)
+	if !unicode.IsLower(r) && (hasAddress || !strings.Contains(t, "@") || strings.ContainsAny(t, "|\t")) {
+		return false
+	}
+	if bulletRE.MatchString(next) && stripBullet(next) != t {
+		return false
+	}
+	f, _, sep := matchLabel(t)
+	return f == fNone || !sep
+}
+
+func checkSplit(t *testing.T, text string) {
+	t.Helper()
+	p := &regParser{}
+	p.split(text)
+	if want := splitSlow(text); !slices.Equal(p.lines, want) {
+		t.Fatalf("split(%q) = %q, want %q", text, p.lines, want)
+	}
+	if len(p.used) != len(p.lines) {
+		t.Fatalf("split(%q): %d used for %d lines", text, len(p.used), len(p.lines))
+	}
+}
+
+// splitTexts are the test messages, and texts made of their lines and of
+// random lines.
+func splitTexts(t testing.TB, n int) []string {
+	var texts []string
+	for _, p := range []string{"testdata/*.eml", "../../shared/corpus/*/*.eml", "../../shared/corpus/*/*/*.txt"} {
+		files, _ := filepath.Glob(p)
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			texts = append(texts, normalizeText(string(data)))
+		}
+	}
+	r := rand.New(rand.NewPCG(2, 9))
+	long := []string{
+		"the delegation of Arcadia would like to thank the secretariat for its kind",
+		"invitation to the meetings and wishes to inform you that it will be represented",
+		"Name: Mr. John Smith, who will attend the meetings of the Convention in June",
+		"- first item of a list that is long enough to be joined with the next line",
+		"| a cell | another cell that is long enough to be a line of more than fifty",
+		"write to j.smith@x.example about the meetings of the Convention in June and",
+		"jane.roe@x.example", "  ", "", "Mr. John Smith", "1. Ms. Jane Roe", "name: x",
+	}
+	for range n {
+		var b strings.Builder
+		for k := r.IntN(10); k >= 0; k-- {
+			switch r.IntN(3) {
+			case 0:
+				b.WriteString(randomFilterLine(r))
+			default:
+				b.WriteString(long[r.IntN(len(long))])
+			}
+			b.WriteString([]string{"\n", "\n", " ", ".\n", "\n\n"}[r.IntN(5)])
+		}
+		texts = append(texts, b.String())
+	}
+	return texts
+}
+
+func TestSplitAgrees(t *testing.T) {
+	for _, text := range splitTexts(t, 5000) {
+		checkSplit(t, text)
+	}
+}
+
+// FuzzSplit checks regParser.split against splitSlow.
+func FuzzSplit(f *testing.F) {
+	for _, text := range splitTexts(f, 200) {
+		if len(text) <= 16<<10 {
+			f.Add(text)
+		}
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 16<<10 {
+			return
+		}
+		checkSplit(t, text)
+	})
 }
