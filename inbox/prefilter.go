@@ -73,21 +73,24 @@ func newDFAFilter(expr string, anchored bool) *dfaFilter {
 	slices.Sort(bounds)
 	bounds = slices.Compact(bounds)
 	bounds = bounds[:len(bounds)-1] // MaxRune+1 ends the last range
-	// a class is the set of consumers that match a rune
+	// a class is the set of consumers that match a rune, written as a row
+	// of '0' and '1', one for each consumer
 	f := &dfaFilter{}
-	var reps []rune // a rune of each class
+	var rows []string
 	classOf := map[string]uint8{}
-	for _, lo := range bounds {
-		key := classKey(prog, consumers, lo)
-		cl, ok := classOf[key]
+	boundClass := make([]uint8, len(bounds))
+	for b, lo := range bounds {
+		row := classKey(prog, consumers, lo)
+		cl, ok := classOf[row]
 		if !ok {
-			if len(reps) == 256 {
+			if len(rows) == 256 {
 				return nil
 			}
-			cl = uint8(len(reps))
-			classOf[key] = cl
-			reps = append(reps, lo)
+			cl = uint8(len(rows))
+			classOf[row] = cl
+			rows = append(rows, row)
 		}
+		boundClass[b] = cl
 		if lo < utf8.RuneSelf {
 			continue
 		}
@@ -102,9 +105,13 @@ func newDFAFilter(expr string, anchored bool) *dfaFilter {
 		if !found {
 			i--
 		}
-		f.ascii[c] = classOf[classKey(prog, consumers, bounds[i])]
+		f.ascii[c] = boundClass[i]
 	}
-	f.classes = len(reps)
+	f.classes = len(rows)
+	consumerOf := make([]int, len(prog.Inst)) // the row index of each consumer
+	for k, pc := range consumers {
+		consumerOf[pc] = k
+	}
 
 	// the states are sets of consumers (and whether a match was reached),
 	// built breadth first from the start; unanchored, the start joins every
@@ -138,13 +145,17 @@ func newDFAFilter(expr string, anchored bool) *dfaFilter {
 		return id, true
 	}
 	add(slices.Clone(start))
+	closures := make([][]uint32, len(prog.Inst)) // dfaClosure of each pc, once
 	for s := 0; s < len(states); s++ {
-		for _, r := range reps {
+		for _, row := range rows {
 			next := slices.Clone(restart)
 			if !f.accept[s] {
 				for _, pc := range states[s] {
-					if in := &prog.Inst[pc]; in.Op != syntax.InstMatch && matchRune(in, r) {
-						next = dfaClosure(prog, next, in.Out)
+					if in := &prog.Inst[pc]; in.Op != syntax.InstMatch && row[consumerOf[pc]] == '1' {
+						if closures[in.Out] == nil {
+							closures[in.Out] = dfaClosure(prog, []uint32{}, in.Out)
+						}
+						next = append(next, closures[in.Out]...)
 					}
 				}
 			}
