@@ -66,6 +66,8 @@ func filterLines(t *testing.T) []string {
 		lines = append(lines, randomFilterLine(r))
 	}
 	lines = append(lines, filterPieces...)
+	lines = append(lines, sampledLines(r, gatedExprs(), 200)...)
+	lines = append(lines, sampledLines(r, labelExprs(), 200)...)
 	slices.Sort(lines)
 	return slices.Compact(lines)
 }
@@ -91,12 +93,24 @@ func checkFilters(t *testing.T, s string) {
 		if re.MatchString(s) && !labelStart.may(s) {
 			t.Errorf("label %d matches %q, which labelStart rejects", i, s)
 		}
+		if re.MatchString(s) && !labelFilters[i]().may(s) {
+			t.Errorf("label %d matches %q, which labelFilters[%d] rejects", i, s, i)
+		}
 	}
 	mask := keywordMask(s)
+	if want := keywordMaskSlow(s); mask != want {
+		t.Errorf("keywordMask(%q) = %x, want %x", s, mask, want)
+	}
 	for _, list := range [][]gatedRE{replaceREs, withdrawREs, notAttendREs, declineREs} {
 		for _, re := range list {
 			if !re.may(mask) && re.MatchString(s) {
 				t.Errorf("%s matches %q without its keywords", re, s)
+			}
+			if !re.mayMatch(s) && re.MatchString(s) {
+				t.Errorf("%s matches %q, which its filter rejects", re, s)
+			}
+			if got, want := re.find(s, mask), re.FindStringSubmatch(s); !slices.Equal(got, want) {
+				t.Errorf("%s: find(%q) = %q, the regexp says %q", re, s, got, want)
 			}
 		}
 	}
@@ -128,6 +142,9 @@ func checkFilters(t *testing.T, s string) {
 	if got, want := normalizeText(s), normalizeTextSlow(s); got != want {
 		t.Errorf("normalizeText(%q) = %q, want %q", s, got, want)
 	}
+	if cells := splitCells(s); len(cells) > 1 && !mayHaveCells(s) {
+		t.Errorf("splitCells(%q) = %q, which mayHaveCells rejects", s, cells)
+	}
 	if got, want := hasCellSep(s), strings.ContainsAny(s, "|\t"); got != want {
 		t.Errorf("hasCellSep(%q) = %v", s, got)
 	}
@@ -140,6 +157,32 @@ func checkFilters(t *testing.T, s string) {
 
 // the code the fast paths replaced
 var sentenceEndRE = regexp.MustCompile(`[.:;!?)]$`)
+
+// keywordMaskSlow folds s (U+017F to s, U+212A to k, other runes beyond
+// ASCII to NUL) and looks for every keyword at every byte.
+func keywordMaskSlow(s string) uint64 {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteByte(byte(r))
+		case r == '\u017f':
+			b.WriteByte('s')
+		case r == '\u212a':
+			b.WriteByte('k')
+		default:
+			b.WriteByte(0)
+		}
+	}
+	low := strings.ToLower(b.String()) // ASCII only: ToLower keeps the bytes where they are
+	var mask uint64
+	for k, w := range keywords {
+		if strings.Contains(low, w) {
+			mask |= 1 << k
+		}
+	}
+	return mask
+}
 
 func countBoundariesLower(raw []byte) int {
 	n := 0
@@ -198,6 +241,9 @@ func FuzzFastPaths(f *testing.F) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for range 200 {
 		f.Add(randomFilterLine(r))
+	}
+	for _, s := range sampledLines(r, gatedExprs(), 10) {
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if len(s) > 4096 || !utf8.ValidString(s) && len(s) > 512 {

@@ -93,25 +93,29 @@ var (
 // split cuts text into logical lines: prose soft-wrapped by the mail client
 // is joined back, form lines and list items stay on their own.
 func (p *regParser) split(text string) {
-	raw := strings.Split(text, "\n")
-	p.lines = make([]string, 0, len(raw))
+	// the raw lines are those of strings.Split(text, "\n"): raw is the
+	// current one, rest the text after its line feed, when more
+	p.lines = make([]string, 0, strings.Count(text, "\n")+1)
 	// joined lines are written one after the other in one buffer, which
 	// holds them all (a join replaces a line feed by a space)
 	var b strings.Builder
-	b.Grow(len(text))
-	for i := 0; i < len(raw); i++ {
-		line := strings.TrimRight(raw[i], " \t")
+	raw, rest, more := strings.Cut(text, "\n")
+	for {
+		line := strings.TrimRight(raw, " \t")
 		// what the joined line holds is tracked as it grows, so that a long
 		// paragraph costs its length, not its length squared
 		n, cells, at := len(line), hasCellSep(line), strings.Contains(line, "@")
 		start := -1
-		for i+1 < len(raw) && n > 50 && n < 2000 && !endsSentence(line[n-1]) && !cells && isContinuation(raw[i+1], at) {
+		for more && n > 50 && n < 2000 && !endsSentence(line[n-1]) && !cells && isContinuation(firstLine(rest), at) {
 			if start < 0 {
+				if b.Cap() == 0 {
+					b.Grow(len(text))
+				}
 				start = b.Len()
 				b.WriteString(line)
 			}
-			i++
-			next := strings.TrimSpace(raw[i]) // not empty: isContinuation
+			raw, rest, more = strings.Cut(rest, "\n")
+			next := strings.TrimSpace(raw) // not empty: isContinuation
 			b.WriteByte(' ')
 			b.WriteString(next)
 			line = b.String()[start:]
@@ -120,8 +124,20 @@ func (p *regParser) split(text string) {
 			at = at || strings.Contains(next, "@")
 		}
 		p.lines = append(p.lines, line)
+		if !more {
+			break
+		}
+		raw, rest, more = strings.Cut(rest, "\n")
 	}
 	p.used = make([]bool, len(p.lines))
+}
+
+// firstLine returns s up to its first line feed.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // hasCellSep is strings.ContainsAny(s, "|\t"), faster.
@@ -143,8 +159,8 @@ func isContinuation(next string, hasAddress bool) bool {
 	if !unicode.IsLower(r) && (hasAddress || !strings.Contains(t, "@") || strings.ContainsAny(t, "|\t")) {
 		return false
 	}
-	if bulletRE.MatchString(next) && stripBullet(next) != t {
-		return false
+	if loc := bulletRE.FindStringIndex(next); loc != nil && next[loc[1]:] != t {
+		return false // a bullet: stripBullet(next) is not t
 	}
 	f, _, sep := matchLabel(t)
 	return f == fNone || !sep

@@ -69,7 +69,7 @@ func (p *regParser) corrections() {
 			continue
 		}
 		for _, re := range declineREs {
-			if re.may(mask) && re.MatchString(s) {
+			if re.match(s, mask) {
 				p.reg.Declined = true
 				p.used[i] = true
 				break
@@ -80,10 +80,7 @@ func (p *regParser) corrections() {
 
 func (p *regParser) replacement(i int, s string, mask uint64) bool {
 	for _, re := range replaceREs {
-		if !re.may(mask) {
-			continue
-		}
-		m := re.FindStringSubmatch(s)
+		m := re.find(s, mask)
 		if m == nil {
 			continue
 		}
@@ -119,10 +116,7 @@ func (p *regParser) withdrawal(s string, mask uint64) bool {
 		declines bool
 	}{{withdrawREs, false}, {notAttendREs, true}} {
 		for _, re := range set.res {
-			if !re.may(mask) {
-				continue
-			}
-			m := re.FindStringSubmatch(s)
+			m := re.find(s, mask)
 			if m == nil {
 				continue
 			}

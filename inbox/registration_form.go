@@ -62,11 +62,12 @@ func (p *regParser) form() {
 		}
 		cur = formDelegate{}
 	}
+	var segBuf [4]string
 	for i := 0; i < len(p.lines); i++ {
 		if p.used[i] {
 			continue
 		}
-		segs := splitInlineLabels(p.lines[i])
+		segs := appendInlineLabels(segBuf[:0], p.lines[i])
 		isForm := false
 		for _, seg := range segs {
 			f, v, sep := matchLabel(seg)
@@ -203,22 +204,23 @@ func (p *regParser) finishForm(d formDelegate) (meeting.Delegate, bool) {
 	return meeting.Delegate{Name: collapseSpaces(name), Title: collapseSpaces(title), Email: d.email}, true
 }
 
-// splitInlineLabels cuts a line holding several "Label: value" fields.
-func splitInlineLabels(line string) []string {
+// appendInlineLabels appends to dst the fields of a line, which holds
+// one, or several "Label: value" fields that it cuts.
+func appendInlineLabels(dst []string, line string) []string {
 	if strings.Count(line, ":")+strings.Count(line, "：") < 2 {
-		return []string{line} // each match of inlineLabelRE ends with a colon
+		return append(dst, line) // each match of inlineLabelRE ends with a colon
 	}
 	locs := inlineLabelRE.FindAllStringIndex(line, -1)
 	if len(locs) < 2 {
-		return []string{line}
+		return append(dst, line)
 	}
-	var out []string
+	out := dst
 	prev := 0
 	for k, loc := range locs {
 		start := loc[0]
 		if k == 0 {
 			if strings.TrimSpace(stripBullet(line[:start])) != "" {
-				return []string{line}
+				return append(dst, line)
 			}
 			continue
 		}
@@ -255,6 +257,12 @@ func splitCells(line string) []string {
 	return cells
 }
 
+// mayHaveCells reports whether splitCells may cut line into more than one
+// cell: a line without a bar, a tab or a run of white space is one cell.
+func mayHaveCells(line string) bool {
+	return hasCellSep(line) || hasSpaceRun(strings.TrimSpace(line))
+}
+
 // headerFields reports the fields of a table header row, or nil.
 func headerFields(cells []string) []field {
 	if len(cells) < 2 || len(cells) > 12 {
@@ -287,8 +295,8 @@ func headerFields(cells []string) []field {
 // a header row of labels.
 func (p *regParser) textTables() {
 	for i := 0; i < len(p.lines); i++ {
-		if p.used[i] {
-			continue
+		if p.used[i] || !mayHaveCells(p.lines[i]) {
+			continue // one cell is no header
 		}
 		cols := headerFields(splitCells(p.lines[i]))
 		if cols == nil {

@@ -3,6 +3,7 @@ package inbox
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -49,8 +50,16 @@ var (
 		}
 		return out
 	}()
-	// labelStart tells from their first two runes that most lines are
-	// not labels, before the regexps run
+	// labelFilters tell that a line does not start with a label of
+	// labelREs[i] (built on first use); labelStart, from their first two
+	// runes, that it starts with none
+	labelFilters = func() []func() *dfaFilter {
+		out := make([]func() *dfaFilter, len(labelAlts))
+		for i, a := range labelAlts {
+			out[i] = sync.OnceValue(func() *dfaFilter { return newDFAFilter(`(?i)^(?:`+a.re+`)`, true) })
+		}
+		return out
+	}()
 	labelStart = func() *startFilter {
 		var u *startFilter
 		for _, a := range labelAlts {
@@ -90,6 +99,9 @@ func matchLabel(s string) (f field, rest string, sep bool) {
 	}
 	best, bestLen := fNone, 0
 	for i, re := range labelREs {
+		if !labelFilters[i]().may(s) {
+			continue // re does not match
+		}
 		loc := re.FindStringIndex(s)
 		if loc == nil || loc[1] <= bestLen {
 			continue
