@@ -328,7 +328,7 @@ func foldRunes(s string) string {
 
 // hasPrefixFold reports whether s starts with the lower-case ASCII word w,
 // ignoring ASCII case.
-func hasPrefixFold(s, w string) bool {
+func hasPrefixFold[T string | []byte](s T, w string) bool {
 	if len(s) < len(w) {
 		return false
 	}

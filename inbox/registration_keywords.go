@@ -198,7 +198,7 @@ func asciiKeywordMask[T string | []byte](s T) uint64 {
 			continue
 		}
 		for _, k := range byPair[pair] {
-			if hasPrefixFoldOf(s[i:], keywords[k]) {
+			if hasPrefixFold(s[i:], keywords[k]) {
 				mask |= 1 << k
 			}
 		}
@@ -213,22 +213,4 @@ func thirdBit(rest string) uint32 {
 		return 1 << 26
 	}
 	return 1 << (rest[0] - 'a')
-}
-
-// hasPrefixFoldOf reports whether s starts with the lower-case ASCII word w,
-// ignoring ASCII case.
-func hasPrefixFoldOf[T string | []byte](s T, w string) bool {
-	if len(s) < len(w) {
-		return false
-	}
-	for i := 0; i < len(w); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != w[i] {
-			return false
-		}
-	}
-	return true
 }
