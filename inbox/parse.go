@@ -136,6 +136,13 @@ func Parse(r io.Reader, replyTo string, lim Limits) (msg *Message, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("inbox: read message: %w", err)
 	}
+	return ParseBytes(raw, replyTo, lim)
+}
+
+// ParseBytes is Parse of a message already in memory, without copying it:
+// the Message may share raw's memory, so raw must not change afterwards.
+func ParseBytes(raw []byte, replyTo string, lim Limits) (msg *Message, err error) {
+	lim = lim.withDefaults()
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrEmpty
 	}

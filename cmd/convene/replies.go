@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -70,7 +69,7 @@ type parsedMessage struct {
 // watcher runs it on several messages at once (inbox.Options.Prepare) ahead
 // of handleMessage.
 func (s *service) prepareMessage(f inbox.Fetched) any {
-	msg, err := inbox.Parse(bytes.NewReader(f.Raw), s.config().m.Sender.ReplyTo, inbox.Limits{})
+	msg, err := inbox.ParseBytes(f.Raw, s.config().m.Sender.ReplyTo, inbox.Limits{})
 	return parsedMessage{msg, err}
 }
 
