@@ -128,10 +128,7 @@ func TestRestartSameSentLog(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "convene")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := conveneBinary(t)
 	want := sentLog(t, bin, nil)
 	if len(want) < 60 {
 		t.Fatalf("uninterrupted run sent %d messages; want the invitation, two reminders and the digests", len(want))
