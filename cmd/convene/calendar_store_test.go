@@ -13,16 +13,9 @@ import (
 // TestInvitePlanThroughStore runs the plan, records what would be sent in a
 // real store, and plans again: nothing is left; a withdrawal gives cancels.
 func TestInvitePlanThroughStore(t *testing.T) {
-	dir := t.TempDir()
-	if err := meeting.WriteExample(dir); err != nil {
-		t.Fatal(err)
-	}
-	m, cs, err := meeting.Load(filepath.Join(dir, "meeting.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, m, cs := exampleMeeting(t, "")
 	ctx := t.Context()
-	db, err := store.Open(ctx, filepath.Join(dir, "c.db"))
+	db, err := store.Open(ctx, filepath.Join(filepath.Dir(cfg), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

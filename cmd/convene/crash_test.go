@@ -31,18 +31,10 @@ func TestKillDuringInbox(t *testing.T) {
 	}
 	const n = 500
 	srv := testmail.StartIMAP(t, nil)
-	dir := t.TempDir()
-	if err := meeting.WriteExample(dir); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "meeting.yaml")
-	b, _ := os.ReadFile(cfg)
-	yaml := string(b)
-	yaml = yaml[:strings.Index(yaml, "# Mail servers.")]
 	host, port, _ := strings.Cut(srv.Addr, ":")
-	yaml += fmt.Sprintf("smtp:\n  host: 127.0.0.1\n  port: 1\n  security: none\n  auth: none\nimap:\n  host: %s\n  port: %s\n  security: none\n  username: %s\n  auth: password\n  secret: {env: CRASH_IMAP_SECRET}\n",
-		host, port, srv.Username)
-	os.WriteFile(cfg, []byte(yaml), 0o644)
+	cfg := exampleConfig(t, fmt.Sprintf("smtp:\n  host: 127.0.0.1\n  port: 1\n  security: none\n  auth: none\nimap:\n  host: %s\n  port: %s\n  security: none\n  username: %s\n  auth: password\n  secret: {env: CRASH_IMAP_SECRET}\n",
+		host, port, srv.Username))
+	dir := filepath.Dir(cfg)
 
 	var raws [][]byte
 	for i := range n {

@@ -3,15 +3,12 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"convene/inbox"
 	"convene/internal/testmail"
-	"convene/meeting"
 	"convene/store"
 )
 
@@ -21,21 +18,9 @@ import (
 func TestStoreFull(t *testing.T) {
 	ctx := t.Context()
 	srv := testmail.StartIMAP(t, nil)
-	dir := t.TempDir()
-	if err := meeting.WriteExample(dir); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "meeting.yaml")
-	b, _ := os.ReadFile(cfg)
-	yaml := string(b)[:strings.Index(string(b), "# Mail servers.")]
 	host, port, _ := strings.Cut(srv.Addr, ":")
-	yaml += fmt.Sprintf("imap: {host: %s, port: %s, security: none, username: %s, auth: password, secret: {env: FULL_IMAP_SECRET}}\n", host, port, srv.Username)
-	os.WriteFile(cfg, []byte(yaml), 0o644)
 	t.Setenv("FULL_IMAP_SECRET", srv.Password)
-	m, cs, err := meeting.Load(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m, cs := exampleMeeting(t, fmt.Sprintf("imap: {host: %s, port: %s, security: none, username: %s, auth: password, secret: {env: FULL_IMAP_SECRET}}\n", host, port, srv.Username))
 	db, err := store.Open(ctx, m.Store)
 	if err != nil {
 		t.Fatal(err)

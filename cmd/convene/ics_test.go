@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"convene/meeting"
 )
 
 func runICSCommand(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -18,11 +16,8 @@ func runICSCommand(t *testing.T, args ...string) (code int, stdout, stderr strin
 }
 
 func TestICSCommand(t *testing.T) {
-	dir := t.TempDir()
-	if err := meeting.WriteExample(dir); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "meeting.yaml")
+	cfg := exampleConfig(t, "")
+	dir := filepath.Dir(cfg)
 
 	code, out, errs := runICSCommand(t, "ics", "-c", cfg, "--lang", "fr")
 	if code != exitOK {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +15,7 @@ import (
 )
 
 func TestOutboxCommand(t *testing.T) {
-	dir := t.TempDir()
-	if err := meeting.WriteExample(dir); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "meeting.yaml")
+	cfg := exampleConfig(t, "")
 	m, err := meeting.LoadMeeting(cfg)
 	if err != nil {
 		t.Fatal(err)

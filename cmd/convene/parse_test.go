@@ -14,14 +14,8 @@ import (
 )
 
 func TestParseCommand(t *testing.T) {
-	dir := t.TempDir()
-	if err := meeting.WriteExample(dir); err != nil {
-		t.Fatal(err)
-	}
-	m, cs, err := meeting.Load(filepath.Join(dir, "meeting.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, m, cs := exampleMeeting(t, "")
+	dir := filepath.Dir(cfg)
 	ctx := context.Background()
 	db, err := store.Open(ctx, m.Store)
 	if err != nil {

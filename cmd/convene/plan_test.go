@@ -20,11 +20,8 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestPlan(t *testing.T) {
-	dir := t.TempDir()
-	if err := meeting.WriteExample(dir); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "meeting.yaml")
+	cfg := exampleConfig(t, "")
+	dir := filepath.Dir(cfg)
 
 	code, out, stderr := runCmd(t, "plan", "-c", cfg)
 	if code != 0 {

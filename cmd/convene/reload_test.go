@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,18 +18,9 @@ import (
 // file is bad, and plans calendar updates when a session moved.
 func TestReload(t *testing.T) {
 	ctx := t.Context()
-	dir := t.TempDir()
-	if err := meeting.WriteExample(dir); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "meeting.yaml")
+	cfg, m, cs := exampleMeeting(t, "smtp: {host: 127.0.0.1, port: 1, security: none, auth: none}\n")
 	b, _ := os.ReadFile(cfg)
-	good := string(b)[:strings.Index(string(b), "# Mail servers.")] + "smtp: {host: 127.0.0.1, port: 1, security: none, auth: none}\n"
-	os.WriteFile(cfg, []byte(good), 0o644)
-	m, cs, err := meeting.Load(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := string(b)
 	clock := schedule.NewManualClock(time.Date(2020, 6, 1, 8, 0, 0, 0, time.UTC))
 	d, err := openDaemon(ctx, slog.New(slog.DiscardHandler), m, cs, daemonOptions{clock: clock})
 	if err != nil {

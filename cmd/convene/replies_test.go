@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -76,14 +75,7 @@ func TestHandleMessage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := t.Context()
-			dir := t.TempDir()
-			if err := meeting.WriteExample(dir); err != nil {
-				t.Fatal(err)
-			}
-			m, cs, err := meeting.Load(filepath.Join(dir, "meeting.yaml"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, m, cs := exampleMeeting(t, "")
 			if tt.policy != "" {
 				m.Registration.Late = tt.policy
 			}
