@@ -45,10 +45,10 @@ func randomFilterLine(r *rand.Rand) string {
 	return b.String()
 }
 
-// filterLines returns the lines of the test messages and corpora, and
-// random lines.
-func filterLines(t *testing.T) []string {
-	var lines []string
+// testTexts returns the contents of the test messages and of the corpora's
+// messages and texts.
+func testTexts(t testing.TB) []string {
+	var texts []string
 	for _, p := range []string{"testdata/*.eml", "../../shared/corpus/*/*.eml", "../../shared/corpus/*/*/*.txt"} {
 		files, _ := filepath.Glob(p)
 		for _, f := range files {
@@ -56,9 +56,19 @@ func filterLines(t *testing.T) []string {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for l := range strings.SplitSeq(string(data), "\n") {
-				lines = append(lines, l, strings.TrimSpace(l))
-			}
+			texts = append(texts, string(data))
+		}
+	}
+	return texts
+}
+
+// filterLines returns the lines of the test messages and corpora, and
+// random lines.
+func filterLines(t *testing.T) []string {
+	var lines []string
+	for _, data := range testTexts(t) {
+		for l := range strings.SplitSeq(data, "\n") {
+			lines = append(lines, l, strings.TrimSpace(l))
 		}
 	}
 	r := rand.New(rand.NewPCG(5, 8))

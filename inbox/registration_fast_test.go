@@ -2,8 +2,6 @@ package inbox
 
 import (
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -178,15 +176,8 @@ func checkSplit(t *testing.T, text string) {
 // random lines.
 func splitTexts(t testing.TB, n int) []string {
 	var texts []string
-	for _, p := range []string{"testdata/*.eml", "../../shared/corpus/*/*.eml", "../../shared/corpus/*/*/*.txt"} {
-		files, _ := filepath.Glob(p)
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			texts = append(texts, normalizeText(string(data)))
-		}
+	for _, data := range testTexts(t) {
+		texts = append(texts, normalizeText(data))
 	}
 	r := rand.New(rand.NewPCG(2, 9))
 	long := []string{
