@@ -41,9 +41,8 @@ func (t realTimer) Stop() bool          { return t.t.Stop() }
 
 // SimClock returns a clock that reads start now and then runs speed times
 // faster than real time: with speed 3600 a simulated hour passes each real
-// second. Its timers are real timers of the scaled duration, rounded up so
-// that they never fire before the simulated deadline. A speed of 0 or less
-// means 1.
+// second. Its timers fire when the simulated time reaches their deadline,
+// never before. A speed of 0 or less means 1.
 func SimClock(start time.Time, speed float64) Clock {
 	c, run := PausedSimClock(start, speed)
 	run()
@@ -53,58 +52,157 @@ func SimClock(start time.Time, speed float64) Clock {
 // PausedSimClock is SimClock standing still at start until run is called.
 // A program builds its parts on it and starts it once they are ready, so
 // that the time it took to start (opening a store, say) is not magnified
-// into simulated hours.
+// into simulated hours. The clock also implements Holder.
 func PausedSimClock(start time.Time, speed float64) (c Clock, run func()) {
 	if speed <= 0 {
 		speed = 1
 	}
-	sc := &simClock{start: start, speed: speed}
+	sc := &simClock{base: start, speed: speed}
 	return sc, func() {
 		sc.mu.Lock()
 		defer sc.mu.Unlock()
 		if !sc.running {
 			sc.origin, sc.running = time.Now(), true
+			sc.arm()
 		}
 	}
 }
 
+// Holder is a clock whose time can be held still: between Hold and the
+// release it returns, time stands still and no timer fires; holds nest. A
+// simulation holds its clock while work is in flight, so that a busy or
+// slow machine does not turn seconds of real lag into simulated days.
+type Holder interface {
+	Hold() (release func())
+}
+
 type simClock struct {
-	start time.Time
 	speed float64
 
 	mu      sync.Mutex
 	running bool
-	origin  time.Time // real time when it started; its monotonic reading is used
+	holds   int
+	base    time.Time // the simulated time at origin
+	origin  time.Time // real time when the clock last started moving; its monotonic reading is used
+	timers  []*simTimer
+	real    *time.Timer // fires at the earliest deadline while the clock moves
 }
 
 func (c *simClock) Now() time.Time {
 	c.mu.Lock()
-	running, origin := c.running, c.origin
-	c.mu.Unlock()
-	if !running {
-		return c.start
+	defer c.mu.Unlock()
+	return c.now()
+}
+
+// now is Now with c.mu held.
+func (c *simClock) now() time.Time {
+	if !c.running || c.holds > 0 {
+		return c.base
 	}
-	el := float64(time.Since(origin)) * c.speed
+	el := float64(time.Since(c.origin)) * c.speed
 	if el > math.MaxInt64 {
 		el = math.MaxInt64
 	}
-	return c.start.Add(time.Duration(el))
+	return c.base.Add(time.Duration(el))
+}
+
+func (c *simClock) Hold() (release func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.holds == 0 {
+		c.base = c.now()
+		if c.real != nil {
+			c.real.Stop()
+		}
+	}
+	c.holds++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.holds--
+			if c.holds == 0 {
+				c.origin = time.Now()
+				c.arm()
+			}
+		})
+	}
 }
 
 func (c *simClock) NewTimer(d time.Duration) Timer {
-	real := time.Duration(math.Ceil(float64(d) / c.speed))
-	t := &simTimer{ch: make(chan time.Time, 1)}
-	t.t = time.AfterFunc(real, func() { t.ch <- c.Now() })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &simTimer{c: c, at: c.now().Add(d), ch: make(chan time.Time, 1)}
+	if d <= 0 {
+		t.ch <- c.now()
+		return t
+	}
+	c.timers = append(c.timers, t)
+	c.arm()
 	return t
 }
 
+// arm sets the real timer for the earliest deadline, when the clock moves.
+// c.mu is held.
+func (c *simClock) arm() {
+	if c.real != nil {
+		c.real.Stop()
+	}
+	if !c.running || c.holds > 0 || len(c.timers) == 0 {
+		return
+	}
+	next := c.timers[0].at
+	for _, t := range c.timers[1:] {
+		if t.at.Before(next) {
+			next = t.at
+		}
+	}
+	wait := time.Duration(math.Ceil(float64(next.Sub(c.now())) / c.speed))
+	c.real = time.AfterFunc(max(wait, 0), c.fire)
+}
+
+// fire fires the timers that are due and arms the real timer for the next.
+func (c *simClock) fire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.running || c.holds > 0 {
+		return
+	}
+	now := c.now()
+	keep := c.timers[:0]
+	for _, t := range c.timers {
+		if t.at.After(now) {
+			keep = append(keep, t)
+			continue
+		}
+		t.ch <- now
+	}
+	clear(c.timers[len(keep):])
+	c.timers = keep
+	c.arm()
+}
+
 type simTimer struct {
-	t  *time.Timer
+	c  *simClock
+	at time.Time
 	ch chan time.Time
 }
 
 func (t *simTimer) C() <-chan time.Time { return t.ch }
-func (t *simTimer) Stop() bool          { return t.t.Stop() }
+
+func (t *simTimer) Stop() bool {
+	c := t.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, x := range c.timers {
+		if x == t {
+			c.timers = append(c.timers[:i], c.timers[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
 
 // ManualClock is a clock for tests: it stands still until Set or Advance
 // moves it, and its timers fire when it is moved to or past their deadline.

@@ -495,6 +495,48 @@ func TestSimClock(t *testing.T) {
 	}
 }
 
+// A held simulated clock stands still and fires no timer; released, it
+// goes on from where it stood and fires what became due.
+func TestSimClockHold(t *testing.T) {
+	start := utc("2020-06-01T00:00Z")
+	c := schedule.SimClock(start, 3600*1000)
+	h, ok := c.(schedule.Holder)
+	if !ok {
+		t.Fatal("SimClock is not a Holder")
+	}
+	release := h.Hold()
+	held := c.Now()
+	tm := c.NewTimer(time.Nanosecond)
+	for range 1000 {
+		if now := c.Now(); !now.Equal(held) {
+			t.Fatalf("held clock moved from %v to %v", held, now)
+		}
+	}
+	inner := h.Hold() // holds nest
+	inner()
+	select {
+	case got := <-tm.C():
+		t.Fatalf("a timer fired at %v on a held clock", got)
+	default:
+	}
+	if !c.Now().Equal(held) {
+		t.Fatal("releasing an inner hold moved the clock")
+	}
+	release()
+	release() // a second call does nothing
+	select {
+	case got := <-tm.C():
+		if got.Before(held.Add(time.Nanosecond)) {
+			t.Errorf("timer fired at %v, before its deadline", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the timer did not fire after the release")
+	}
+	if c.Now().Before(held) {
+		t.Errorf("the released clock went back")
+	}
+}
+
 // BenchmarkTimeline runs the example's full timeline (26 May - 2 July 2020,
 // 45 jobs) on a ManualClock and a fresh store each time, and reports the
 // real time per simulated week.

@@ -179,6 +179,7 @@ imap:
 	defer stopSim()
 	go sim.daily(simCtx)
 	go sim.moveSession(simCtx, d, cfgPath)
+	go sim.pace(simCtx)
 	if err := d.run(ctx); err != nil {
 		return res, err
 	}
@@ -208,10 +209,11 @@ type simulator struct {
 	out     io.Writer
 	quiet   bool
 
-	mu      sync.Mutex // the script and the counters
-	script  *demo.Script
-	pending sync.WaitGroup
-	count   int
+	mu       sync.Mutex // the script and the counters
+	script   *demo.Script
+	pending  sync.WaitGroup
+	count    int
+	inflight int // replies whose time has come, not yet in the inbox
 }
 
 func (s *simulator) printf(format string, args ...any) {
@@ -288,6 +290,14 @@ func (s *simulator) deliverAt(rp demo.Reply, who string) {
 			t := s.clock.NewTimer(d)
 			<-t.C()
 		}
+		s.mu.Lock()
+		s.inflight++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.inflight--
+			s.mu.Unlock()
+		}()
 		if err := s.sandbox.Deliver(rp.Raw); err != nil {
 			s.printf("  ! could not deliver a reply: %v\n", err)
 			return
@@ -299,6 +309,61 @@ func (s *simulator) deliverAt(rp demo.Reply, who string) {
 			s.printf("  %s  %-40s %s\n", s.clock.Now().In(s.m.Location).Format("Mon 02 Jan 15:04"), clip(who, 40), rp.Why)
 		}
 	}()
+}
+
+// maxHold bounds how long pace holds the clock at a stretch, so that work
+// that never ends (a message nobody can send) cannot stop the demo.
+const maxHold = 5 * time.Second
+
+// pace holds the simulated clock while work is in flight: a reply whose
+// time has come but which is not in the inbox yet, a reply in the inbox not
+// yet processed, a message due in the outbox. At 50,000x a second of lag is
+// half a simulated day: on a slow or busy machine the demo then slows down,
+// instead of a reply being read after the next reminder went out.
+func (s *simulator) pace(ctx context.Context) {
+	h, ok := s.clock.(schedule.Holder)
+	if !ok {
+		return
+	}
+	var release func()
+	var since time.Time
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		busy := s.busy(ctx)
+		switch {
+		case busy && release == nil:
+			release, since = h.Hold(), time.Now()
+		case release != nil && (!busy || time.Since(since) > maxHold):
+			release()
+			release = nil
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// busy reports whether work is in flight (see pace).
+func (s *simulator) busy(ctx context.Context) bool {
+	s.mu.Lock()
+	inflight := s.inflight
+	s.mu.Unlock()
+	if inflight > 0 {
+		return true
+	}
+	if mb, err := s.sandbox.Mailboxes(); err == nil && mb[s.m.IMAP.Mailbox] > 0 {
+		return true
+	}
+	n, next, err := s.db.OutboxPending(ctx, "")
+	return err == nil && n > 0 && (next.IsZero() || !next.After(s.clock.Now()))
 }
 
 // daily prints one progress line per simulated day.

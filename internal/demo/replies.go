@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"hash/crc32"
 	"mime"
 	"strings"
 	"time"
@@ -80,7 +81,9 @@ func quote(text string) string {
 func re(subject, prefix string) string { return prefix + " " + subject }
 
 func replyID(in Incoming, tag string) string {
-	return fmt.Sprintf("%s.%d@%s", tag, in.Date.Unix(), domainOf(in.To))
+	// the message answered and its recipient make it unique: several
+	// invitations can reach one mission in the same simulated second
+	return fmt.Sprintf("%s.%d.%08x@%s", tag, in.Date.Unix(), crc32.ChecksumIEEE([]byte(in.MessageID+" "+in.To)), domainOf(in.To))
 }
 
 func domainOf(addr string) string {
