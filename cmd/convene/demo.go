@@ -326,20 +326,19 @@ func (s *simulator) pace(ctx context.Context) {
 		return
 	}
 	var release func()
-	var since time.Time
 	defer func() {
 		if release != nil {
 			release()
 		}
 	}()
+	var p pacer
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		busy := s.busy(ctx)
-		switch {
-		case busy && release == nil:
-			release, since = h.Hold(), time.Now()
-		case release != nil && (!busy || time.Since(since) > maxHold):
+		switch p.step(s.busy(ctx), time.Now()) {
+		case holdClock:
+			release = h.Hold()
+		case releaseClock:
 			release()
 			release = nil
 		}
@@ -349,6 +348,40 @@ func (s *simulator) pace(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// pacer decides when pace holds the clock and when it lets it go: while
+// the work lasts, but not more than maxHold at a stretch; after that, not
+// again until the work is done.
+type pacer struct {
+	held, stuck bool
+	since       time.Time
+}
+
+type paceAction int
+
+const (
+	keepClock paceAction = iota
+	holdClock
+	releaseClock
+)
+
+func (p *pacer) step(busy bool, now time.Time) paceAction {
+	switch {
+	case !busy:
+		p.stuck = false
+		if p.held {
+			p.held = false
+			return releaseClock
+		}
+	case !p.held && !p.stuck:
+		p.held, p.since = true, now
+		return holdClock
+	case p.held && now.Sub(p.since) > maxHold:
+		p.held, p.stuck = false, true
+		return releaseClock
+	}
+	return keepClock
 }
 
 // busy reports whether work is in flight (see pace).
