@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -195,13 +196,18 @@ func (t *simTimer) Stop() bool {
 	c := t.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i, x := range c.timers {
-		if x == t {
-			c.timers = append(c.timers[:i], c.timers[i+1:]...)
-			return true
-		}
+	var ok bool
+	c.timers, ok = removed(c.timers, t)
+	return ok
+}
+
+// removed returns list without t, and whether t was in it.
+func removed[T comparable](list []T, t T) ([]T, bool) {
+	i := slices.Index(list, t)
+	if i < 0 {
+		return list, false
 	}
-	return false
+	return slices.Delete(list, i, i+1), true
 }
 
 // ManualClock is a clock for tests: it stands still until Set or Advance
@@ -300,11 +306,7 @@ func (t *manualTimer) Stop() bool {
 	c := t.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i, x := range c.timers {
-		if x == t {
-			c.timers = append(c.timers[:i], c.timers[i+1:]...)
-			return true
-		}
-	}
-	return false
+	var ok bool
+	c.timers, ok = removed(c.timers, t)
+	return ok
 }
