@@ -255,19 +255,13 @@ func readMessage(m *imapclient.FetchMessageData) (uid uint32, raw []byte, err er
 }
 
 // readLiteral reads a literal into a buffer of its announced size, up to
-// 64 MiB (beyond, it grows as it reads): one allocation and no copying,
-// where io.ReadAll would grow its buffer a dozen times for 20 KB.
+// 64 MiB (beyond, it grows as it reads); the caller compares the length
+// read with the size.
 func readLiteral(l imap.LiteralReader) ([]byte, error) {
-	n := l.Size()
-	if n < 0 || n > 64<<20 {
-		return io.ReadAll(l)
+	if n := l.Size(); n >= 0 && n <= 64<<20 {
+		return readAll(l, n)
 	}
-	buf := make([]byte, n)
-	got, err := io.ReadFull(l, buf)
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		err = nil // the caller compares the length with Size
-	}
-	return buf[:got], err
+	return io.ReadAll(l)
 }
 
 // commit handles msgs in one transaction, each within a savepoint, records

@@ -201,11 +201,16 @@ func ParseBytes(raw []byte, replyTo string, lim Limits) (msg *Message, err error
 
 // readAll is io.ReadAll of at most max bytes of r, starting with a buffer of
 // the right size when r tells its length (bytes.Reader, strings.Reader,
-// bytes.Buffer).
+// bytes.Buffer: Len; an IMAP literal: Size).
 func readAll(r io.Reader, max int64) ([]byte, error) {
 	size := int64(512)
-	if l, ok := r.(interface{ Len() int }); ok {
+	switch l := r.(type) {
+	case interface{ Len() int }:
 		size = min(int64(l.Len()), max) + 1 // +1: room to see EOF
+	case interface{ Size() int64 }:
+		if n := l.Size(); n >= 0 {
+			size = min(n, max) + 1
+		}
 	}
 	lr := io.LimitReader(r, max)
 	b := make([]byte, 0, size)

@@ -84,11 +84,6 @@ func longThread(depth int) []byte {
 	return b.Bytes()
 }
 
-// crlf turns LF line ends into CRLF, as an IMAP server hands messages over.
-func crlf(msg []byte) []byte {
-	return bytes.ReplaceAll(msg, []byte("\n"), []byte("\r\n"))
-}
-
 func benchParse(b *testing.B, msgs [][]byte) {
 	b.Helper()
 	var size int64
@@ -130,7 +125,7 @@ func BenchmarkParse(b *testing.B) {
 	})
 	// IMAP servers hand messages over with CRLF line ends.
 	b.Run("generated-20KB-CRLF", func(b *testing.B) {
-		benchParse(b, [][]byte{crlf(generatedMessage(1, 20000)), crlf(generatedMessage(2, 20000))})
+		benchParse(b, [][]byte{toCRLF(generatedMessage(1, 20000)), toCRLF(generatedMessage(2, 20000))})
 	})
 	b.Run("prose-20KB", func(b *testing.B) {
 		benchParse(b, [][]byte{proseMessage(20000)})
