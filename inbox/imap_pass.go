@@ -279,16 +279,6 @@ func (w *Watcher) commit(ctx context.Context, msgs []Fetched, moves map[string][
 		if err != nil {
 			return err
 		}
-		sp, err := tx.PrepareContext(ctx, `SAVEPOINT inbox_message`)
-		if err != nil {
-			return err
-		}
-		defer sp.Close()
-		rel, err := tx.PrepareContext(ctx, `RELEASE SAVEPOINT inbox_message`)
-		if err != nil {
-			return err
-		}
-		defer rel.Close()
 		var recs []store.InboxMessage
 		for i, m := range msgs {
 			key := store.InboxKey{Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID}
@@ -301,12 +291,13 @@ func (w *Watcher) commit(ctx context.Context, msgs []Fetched, moves map[string][
 				local.Duplicates++
 				continue
 			}
-			if _, err := sp.ExecContext(ctx); err != nil {
+			// store.Tx prepares each statement once per transaction
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT inbox_message`); err != nil {
 				return err
 			}
 			d, herr := w.h(ctx, tx, m)
 			if herr == nil {
-				if _, err := rel.ExecContext(ctx); err != nil {
+				if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT inbox_message`); err != nil {
 					return err
 				}
 				rec := store.InboxMessage{InboxKey: key, MessageID: m.MessageID, Disposition: d.String()}

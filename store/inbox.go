@@ -120,20 +120,16 @@ func (tx *Tx) InboxRecordAll(recs []InboxMessage) error {
 		return nil
 	}
 	now := ms(tx.Now())
-	stmt, err := tx.PrepareContext(tx.ctx, `INSERT INTO inbox_messages (mailbox, uidvalidity, uid, message_id, disposition, reason, processed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET message_id = excluded.message_id,
-			disposition = excluded.disposition, reason = excluded.reason, processed_at = excluded.processed_at`)
-	if err != nil {
-		return fmt.Errorf("store: inbox record: %w", err)
-	}
-	defer stmt.Close()
 	mailboxes := map[string]bool{}
 	for _, m := range recs {
 		if m.Disposition != InboxProcessed && m.Disposition != InboxReview {
 			return fmt.Errorf("store: inbox disposition %q", m.Disposition)
 		}
-		if _, err := stmt.ExecContext(tx.ctx, m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.Disposition, m.Reason, now); err != nil {
+		if _, err := tx.ExecContext(tx.ctx, `INSERT INTO inbox_messages (mailbox, uidvalidity, uid, message_id, disposition, reason, processed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET message_id = excluded.message_id,
+				disposition = excluded.disposition, reason = excluded.reason, processed_at = excluded.processed_at`,
+			m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.Disposition, m.Reason, now); err != nil {
 			return fmt.Errorf("store: inbox record: %w", err)
 		}
 		mailboxes[m.Mailbox] = true
