@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	iofs "io/fs"
-	"log/slog"
 	"mime"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"convene/mailer"
 	"convene/meeting"
@@ -114,9 +112,6 @@ func readAttachments(files []string) ([]mailer.Attachment, error) {
 	return out, nil
 }
 
-// previewToken stands in for a reply token the store has not given yet.
-const previewToken = "previewtok"
-
 // openExisting opens the store if it exists, and returns nil if it does not:
 // commands that only read never create it.
 func openExisting(ctx context.Context, path string) (*store.DB, error) {
@@ -127,66 +122,6 @@ func openExisting(ctx context.Context, path string) (*store.DB, error) {
 		return nil, err
 	}
 	return store.Open(ctx, path)
-}
-
-// readOnlyService is a service that renders mail without writing to the
-// store: the contacts keep the reply tokens the store gave them, and those
-// it has not given one yet get previewToken. db may be nil (no store yet).
-// It returns the names of the contacts given the placeholder.
-func readOnlyService(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts, db *store.DB, log *slog.Logger) (*service, []string, error) {
-	tpl, err := templates.Load(m.Templates)
-	if err != nil {
-		return nil, nil, err
-	}
-	tokens := map[string]string{}
-	if db != nil {
-		if tokens, err = db.Tokens(ctx); err != nil {
-			return nil, nil, err
-		}
-	}
-	var placeholder []string
-	for _, c := range cs.List {
-		if tokens[c.Name] == "" {
-			tokens[c.Name] = previewToken
-			placeholder = append(placeholder, c.Name)
-		}
-	}
-	owners := make(map[string]string, len(tokens))
-	for name, tok := range tokens {
-		owners[tok] = name
-	}
-	s := &service{db: db, tpl: tpl, log: log, now: time.Now, maxAutoAnswers: 5}
-	s.cfg.Store(&config{m: m, cs: cs, tokens: tokens, owners: owners})
-	return s, placeholder, nil
-}
-
-// missionData is the template data for a mission template sent to ct: the
-// circular's body and subject, the registered delegates for a confirmation.
-func missionData(ctx context.Context, db *store.DB, tpl string, ct *meeting.Contact, b *bodies, subject string) (templates.Data, error) {
-	var d templates.Data
-	switch tpl {
-	case templates.Circular:
-		body, ok := b.For(ct.Language)
-		if !ok {
-			return d, fmt.Errorf("no --body for %s (%s): add --body %s=FILE, or one --body FILE for every language", ct.Language, ct.Name, ct.Language)
-		}
-		d.Body, d.Subject = body, subject
-	case templates.Confirmation:
-		if db == nil {
-			return d, fmt.Errorf("%s has no registered delegates (the store does not exist yet)", ct.Name)
-		}
-		ds, err := db.Delegates(ctx, ct.Name, false)
-		if err != nil {
-			return d, err
-		}
-		if len(ds) == 0 {
-			return d, fmt.Errorf("%s has no registered delegates: nothing to confirm", ct.Name)
-		}
-		for _, x := range ds {
-			d.Delegates = append(d.Delegates, x.Delegate)
-		}
-	}
-	return d, nil
 }
 
 // checkTemplateFlags checks --template, --body and --subject together.
@@ -204,14 +139,4 @@ func checkTemplateFlags(tpl string, bodyFlags []string, subject string) error {
 		return usagef("--body and --subject are for --template circular only")
 	}
 	return nil
-}
-
-// withMessageID gives msg the Message-ID the outbox would give it in batch
-// for key, so that what is shown or written is the bytes that are sent.
-func withMessageID(msg mailer.Message, batch, key string) mailer.Message {
-	if msg.MessageID == "" {
-		from := msg.From.Email
-		msg.MessageID = mailer.MessageID(batch, key, strings.ToLower(from[strings.LastIndexByte(from, '@')+1:]))
-	}
-	return msg
 }

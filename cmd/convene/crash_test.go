@@ -17,6 +17,7 @@ import (
 	"convene/inbox"
 	"convene/internal/testmail"
 	"convene/meeting"
+	"convene/secretariat"
 	"convene/store"
 )
 
@@ -138,15 +139,15 @@ func TestHelperInboxProcess(t *testing.T) {
 	}
 	now := func() time.Time { return time.Date(2020, 6, 1, 10, 0, 0, 0, time.UTC) }
 	db.Now = now
-	svc, err := newService(ctx, m, cs, db, slog.New(slog.DiscardHandler), now)
+	svc, err := secretariat.New(ctx, m, cs, db, slog.New(slog.DiscardHandler), now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w, err := inbox.NewWatcher(db, inbox.Options{Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed,
-		Review: m.IMAP.Review, Chunk: 7, Logger: slog.New(slog.DiscardHandler), Prepare: svc.prepareMessage},
+		Review: m.IMAP.Review, Chunk: 7, Logger: slog.New(slog.DiscardHandler), Prepare: svc.Prepare},
 		func(ctx context.Context, tx *store.Tx, f inbox.Fetched) (inbox.Disposition, error) {
 			fmt.Println("handling " + strconv.Itoa(int(f.UID))) // the parent kills after some of these
-			return svc.handleMessage(ctx, tx, f)
+			return svc.Handle(ctx, tx, f)
 		})
 	if err != nil {
 		t.Fatal(err)

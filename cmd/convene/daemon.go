@@ -14,6 +14,7 @@ import (
 	"convene/mailer"
 	"convene/meeting"
 	"convene/schedule"
+	"convene/secretariat"
 	"convene/store"
 	"convene/web"
 )
@@ -32,7 +33,7 @@ type daemon struct {
 	opts    daemonOptions
 	log     *slog.Logger
 	db      *store.DB
-	svc     *service
+	svc     *secretariat.Service
 	sender  *mailer.Sender
 	watcher *inbox.Watcher
 	runner  *schedule.Runner
@@ -77,7 +78,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	db.Now = opts.clock.Now
 	fail := func(err error) (*daemon, error) { d.close(); return nil, err }
 
-	if d.svc, err = newService(ctx, m, cs, db, log.With("component", "service"), opts.clock.Now); err != nil {
+	if d.svc, err = secretariat.New(ctx, m, cs, db, log.With("component", "service"), opts.clock.Now); err != nil {
 		return fail(err)
 	}
 	d.sender, err = mailer.New(db, mailer.Options{
@@ -92,13 +93,13 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if err != nil {
 		return fail(err)
 	}
-	d.svc.wake = d.sender.Wake
+	d.svc.SetWake(d.sender.Wake)
 	if m.IMAP.Configured() {
 		d.watcher, err = inbox.NewWatcher(db, inbox.Options{
 			Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed, Review: m.IMAP.Review,
 			Poll: m.IMAP.Poll, Logger: log.With("component", "inbox"), Now: opts.clock.Now,
-			Prepare: d.svc.prepareMessage,
-		}, d.svc.handleMessage)
+			Prepare: d.svc.Prepare,
+		}, d.svc.Handle)
 		if err != nil {
 			return fail(err)
 		}
@@ -115,7 +116,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if d.watcher != nil {
 		poll = func(ctx context.Context) error { _, err := d.watcher.Once(ctx); return err }
 	}
-	d.runner = schedule.NewRunner(db, opts.clock, jobs, d.svc.handlers(poll), schedule.RunnerOptions{
+	d.runner = schedule.NewRunner(db, opts.clock, jobs, d.svc.Handlers(poll), schedule.RunnerOptions{
 		Logger: log.With("component", "schedule"), ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown,
 		OnMissed: func(j schedule.Job) {
 			log.Warn("job missed: past its grace period, not run", "job", j.Key, "due", j.Due)
@@ -138,9 +139,9 @@ func (d *daemon) close() {
 // returns the address it listens on and a function that stops it.
 func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	if addr == "" {
-		addr = d.svc.config().m.Dashboard
+		addr = d.svc.Meeting().Dashboard
 	}
-	h, err := web.New(&dashboard{s: d.svc, jobs: d.runner.States}, web.Options{Addr: addr, Token: token, Logger: d.log.With("component", "web"), Now: d.opts.clock.Now})
+	h, err := web.New(secretariat.NewDashboard(d.svc, d.runner.States), web.Options{Addr: addr, Token: token, Logger: d.log.With("component", "web"), Now: d.opts.clock.Now})
 	if err != nil {
 		return "", nil, err
 	}
@@ -232,19 +233,19 @@ func (d *daemon) reload(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	if err := d.svc.setConfig(ctx, m, cs); err != nil {
+	if err := d.svc.SetConfig(ctx, m, cs); err != nil {
 		return err
 	}
 	d.runner.Replace(jobs)
 	var n int
 	err = d.db.Update(ctx, func(tx *store.Tx) (err error) {
-		n, err = d.svc.planInvites(tx, d.svc.config(), "")
+		n, err = d.svc.PlanInvites(tx, "")
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	d.svc.notify()
+	d.sender.Wake()
 	d.log.Info("configuration reloaded", "file", path, "calendar_messages", n)
 	return nil
 }

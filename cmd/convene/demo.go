@@ -22,6 +22,7 @@ import (
 	"convene/internal/demo"
 	"convene/meeting"
 	"convene/schedule"
+	"convene/secretariat"
 	"convene/store"
 )
 
@@ -258,7 +259,7 @@ func (s *simulator) received(r demo.Received) {
 		replies = s.script.Respond(demo.GotInvitation, ref.Contact, in)
 	case strings.HasPrefix(ref.Batch, "reminder"):
 		replies = s.script.Respond(demo.GotReminder, ref.Contact, in)
-	case ref.Batch == calendarBatch:
+	case ref.Batch == secretariat.CalendarBatch:
 		// key: email/event/sequence/method
 		parts := strings.Split(ref.Key, "/")
 		if len(parts) == 4 && parts[3] == "request" {
@@ -267,7 +268,7 @@ func (s *simulator) received(r demo.Received) {
 			if answer := demo.CalendarAnswer(parts[0], parts[1]); answer != "" && seq == 0 {
 				name := parts[0]
 				if ds, err := s.db.Delegates(context.Background(), ref.Contact, false); err == nil {
-					name = nameOf(ds, parts[0])
+					name = secretariat.NameOf(ds, parts[0])
 				}
 				at := in.Date.Add(3 * time.Hour)
 				replies = append(replies, demo.Reply{At: at, Why: "calendar " + strings.ToLower(answer) + " " + parts[1],
@@ -306,7 +307,7 @@ func (s *simulator) deliverAt(rp demo.Reply, who string) {
 		s.count++
 		s.mu.Unlock()
 		if !strings.HasPrefix(rp.Why, "calendar") {
-			s.printf("  %s  %-40s %s\n", s.clock.Now().In(s.m.Location).Format("Mon 02 Jan 15:04"), clip(who, 40), rp.Why)
+			s.printf("  %s  %-40s %s\n", s.clock.Now().In(s.m.Location).Format("Mon 02 Jan 15:04"), shorten(who, 40), rp.Why)
 		}
 	}()
 }
@@ -521,4 +522,12 @@ Summary
 		s.printf("  dashboard               %s\n", dashURL)
 	}
 	return nil
+}
+
+// shorten cuts s to n characters for a column of the demo's output.
+func shorten(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }

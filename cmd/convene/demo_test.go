@@ -20,6 +20,7 @@ import (
 
 	"convene/meeting"
 	"convene/schedule"
+	"convene/secretariat"
 	"convene/store"
 	"convene/web"
 )
@@ -205,12 +206,12 @@ func checkDashboard(t *testing.T, ctx context.Context, dir string, db *store.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := newService(ctx, m, cs, db, slog.New(slog.DiscardHandler), func() time.Time { return m.End() })
+	svc, err := secretariat.New(ctx, m, cs, db, slog.New(slog.DiscardHandler), func() time.Time { return m.End() })
 	if err != nil {
 		t.Fatal(err)
 	}
 	jobs, _ := schedule.Timeline(m, timelineOptions(m))
-	h, err := web.New(&dashboard{s: svc, jobs: func(ctx context.Context) ([]schedule.JobState, error) { return schedule.States(ctx, db, jobs) }},
+	h, err := web.New(secretariat.NewDashboard(svc, func(ctx context.Context) ([]schedule.JobState, error) { return schedule.States(ctx, db, jobs) }),
 		web.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"convene/inbox"
 	"convene/internal/testmail"
+	"convene/secretariat"
 	"convene/store"
 )
 
@@ -28,7 +29,7 @@ func TestStoreFull(t *testing.T) {
 	defer db.Close()
 	now := func() time.Time { return time.Date(2020, 6, 1, 10, 0, 0, 0, time.UTC) }
 	db.Now = now
-	svc, err := newService(ctx, m, cs, db, slog.New(slog.DiscardHandler), now)
+	svc, err := secretariat.New(ctx, m, cs, db, slog.New(slog.DiscardHandler), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestStoreFull(t *testing.T) {
 	if _, err := db.SQL().Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+2)); err != nil {
 		t.Fatal(err)
 	}
-	w, err := inbox.NewWatcher(db, inbox.Options{Server: m.IMAP.Server, Logger: slog.New(slog.DiscardHandler), MaxFailures: 1000}, svc.handleMessage)
+	w, err := inbox.NewWatcher(db, inbox.Options{Server: m.IMAP.Server, Logger: slog.New(slog.DiscardHandler), MaxFailures: 1000}, svc.Handle)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"convene/secretariat"
 	"convene/web"
 )
 
@@ -65,11 +66,11 @@ has only its header row.`,
 					fmt.Fprintf(a.stderr, "note: store %s does not exist yet: no registrations\n", m.Store)
 				} else {
 					defer db.Close()
-					svc, _, err := readOnlyService(ctx, m, cs, db, a.log)
+					svc, _, err := secretariat.NewReadOnly(ctx, m, cs, db, a.log)
 					if err != nil {
 						return err
 					}
-					if rows, err = (&dashboard{s: svc}).Registrations(ctx); err != nil {
+					if rows, err = secretariat.NewDashboard(svc, nil).Registrations(ctx); err != nil {
 						return err
 					}
 				}

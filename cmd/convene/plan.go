@@ -12,9 +12,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"convene/calendar"
 	"convene/meeting"
 	"convene/schedule"
+	"convene/secretariat"
 	"convene/store"
 )
 
@@ -88,11 +88,11 @@ func countAudience(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts
 		return au, nil
 	}
 	// As the reminder job counts them: no answer, and an address that has not bounced.
-	unanswered, _, err := (&service{db: db}).unanswered(ctx, &config{m: m, cs: cs})
+	unanswered, err := secretariat.Unanswered(ctx, db, m, cs)
 	if err != nil {
 		return au, err
 	}
-	au.unanswered = len(unanswered)
+	au.unanswered = unanswered
 	ds, err := db.Delegates(ctx, "", false)
 	if err != nil {
 		return au, err
@@ -157,17 +157,9 @@ func printPlan(ctx context.Context, w io.Writer, m *meeting.Meeting, cs *meeting
 // cancellations the daemon owes the delegates now (what planInvites would
 // enqueue).
 func printCalendarPending(ctx context.Context, w io.Writer, m *meeting.Meeting, cs *meeting.Contacts, db *store.DB) error {
-	var actions []calendar.Action
-	if db != nil {
-		sent, err := db.SentInvites(ctx)
-		if err != nil {
-			return err
-		}
-		active, err := db.Delegates(ctx, "", false)
-		if err != nil {
-			return err
-		}
-		actions = calendar.Plan(m, sentInvites(sent), wantedInvites(m, cs, active))
+	actions, err := secretariat.PendingInvites(ctx, db, m, cs)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "\nCalendar messages pending: %d\n", len(actions))
 	for _, a := range actions {

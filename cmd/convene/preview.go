@@ -7,10 +7,9 @@ import (
 	"net/mail"
 	"strings"
 
-	"convene/calendar"
 	"convene/mailer"
 	"convene/meeting"
-	"convene/store"
+	"convene/secretariat"
 	"convene/templates"
 )
 
@@ -90,18 +89,18 @@ convene preview -c meeting.yaml --template invite --contact "Permanent Mission o
 				if db != nil {
 					defer db.Close()
 				}
-				svc, placeholder, err := readOnlyService(ctx, m, cs, db, a.log)
+				svc, placeholder, err := secretariat.NewReadOnly(ctx, m, cs, db, a.log)
 				if err != nil {
 					return err
 				}
 				var msg mailer.Message
 				if invite {
-					if msg, err = previewInvite(ctx, a, svc, db, ct, *delegate, *session); err != nil {
+					if msg, err = previewInvite(ctx, a, svc, ct, *delegate, *session); err != nil {
 						return err
 					}
 				} else {
 					if countIn(placeholder, []*meeting.Contact{ct}) > 0 {
-						fmt.Fprintf(a.stderr, "note: %s has no reply token in the store yet: the placeholder %q stands in for it\n", ct.Name, previewToken)
+						fmt.Fprintf(a.stderr, "note: %s has no reply token in the store yet: the placeholder %q stands in for it\n", ct.Name, secretariat.PreviewToken)
 					}
 					bodies, err := readBodies(body)
 					if err != nil {
@@ -111,15 +110,15 @@ convene preview -c meeting.yaml --template invite --contact "Permanent Mission o
 					if err != nil {
 						return err
 					}
-					d, err := missionData(ctx, db, *tpl, ct, bodies, *subject)
+					d, err := secretariat.MissionData(ctx, db, *tpl, ct, bodies, *subject)
 					if err != nil {
 						return err
 					}
-					if msg, err = svc.missionMessage(svc.config(), *tpl, ct, nil, d); err != nil {
+					if msg, err = svc.MissionMessage(*tpl, ct, nil, d); err != nil {
 						return err
 					}
 					msg.Attachments = atts
-					msg = withMessageID(msg, *batch, ct.Name)
+					msg = secretariat.WithMessageID(msg, *batch, ct.Name)
 				}
 				switch *format {
 				case "text":
@@ -141,74 +140,18 @@ convene preview -c meeting.yaml --template invite --contact "Permanent Mission o
 }
 
 // previewInvite renders the calendar invitation the daemon would send to
-// the delegate for the session: the action calendar.Plan gives from the
-// store's record (a first request, or an update with SEQUENCE+1), or, when
-// nothing is owed, the request as last sent.
-func previewInvite(ctx context.Context, a *app, svc *service, db *store.DB, ct *meeting.Contact, delegate, session string) (mailer.Message, error) {
-	c := svc.config()
-	ev, ok := c.m.Session(session)
-	if !ok {
-		ids := []string{}
-		for _, e := range c.m.Events() {
-			ids = append(ids, e.ID)
-		}
-		return mailer.Message{}, fmt.Errorf("--session %s: no such session (have %s)", session, strings.Join(ids, ", "))
-	}
-	if ev.Status == meeting.StatusCancelled {
-		return mailer.Message{}, fmt.Errorf("session %s is cancelled: no invitation is sent for it", session)
-	}
+// delegate (an address, or "Name <address>") for the session, and prints
+// what a person previewing should know.
+func previewInvite(ctx context.Context, a *app, svc *secretariat.Service, ct *meeting.Contact, delegate, session string) (mailer.Message, error) {
 	del := meeting.Delegate{Email: delegate}
 	if p, err := mail.ParseAddress(delegate); err == nil {
 		del = meeting.Delegate{Name: p.Name, Email: p.Address}
 	} else if !strings.Contains(delegate, "@") {
 		return mailer.Message{}, usagef("--delegate %q: want an address", delegate)
 	}
-	del.Email = meeting.NormalizeEmail(del.Email)
-	var sent []calendar.Sent
-	if db != nil {
-		ds, err := db.Delegates(ctx, ct.Name, false)
-		if err != nil {
-			return mailer.Message{}, err
-		}
-		found := false
-		for _, x := range ds {
-			if x.Email == del.Email {
-				del.Name, del.Title, found = x.Name, x.Title, true
-			}
-		}
-		if !found {
-			fmt.Fprintf(a.stderr, "note: %s is not a registered delegate of %s\n", del.Email, ct.Name)
-		}
-		rows, err := db.SentInvites(ctx)
-		if err != nil {
-			return mailer.Message{}, err
-		}
-		for _, s := range sentInvites(rows) {
-			if meeting.NormalizeEmail(s.Email) == del.Email && s.EventID == ev.ID {
-				sent = append(sent, s)
-			}
-		}
+	msg, notes, err := svc.PreviewInvite(ctx, ct, del, session)
+	for _, n := range notes {
+		fmt.Fprintf(a.stderr, "note: %s\n", n)
 	}
-	lang := ct.Language
-	if !lang.Valid() {
-		lang = meeting.EN
-	}
-	want := []calendar.Want{{Delegate: del, Lang: lang, EventID: ev.ID}}
-	var act calendar.Action
-	if actions := calendar.Plan(c.m, sent, want); len(actions) > 0 {
-		act = actions[0]
-	} else {
-		// Sent and unchanged: show the request as sent.
-		s := sent[0]
-		act = calendar.Action{Kind: calendar.KindRequest, Delegate: del, Lang: lang, EventID: ev.ID, UID: s.UID, Sequence: s.Sequence, Hash: s.Hash}
-		fmt.Fprintf(a.stderr, "note: already sent with SEQUENCE %d and unchanged since: nothing is owed; this is that invitation\n", s.Sequence)
-	}
-	if act.Delegate.Name == "" {
-		act.Delegate.Name = del.Name
-	}
-	o, err := svc.inviteOutgoing(c, act, ct.Name)
-	if err != nil {
-		return mailer.Message{}, err
-	}
-	return withMessageID(o.Message, calendarBatch, o.Key), nil
+	return msg, err
 }

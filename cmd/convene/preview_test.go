@@ -11,6 +11,7 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 
 	"convene/meeting"
+	"convene/secretariat"
 	"convene/store"
 )
 
@@ -20,7 +21,7 @@ func TestPreview(t *testing.T) {
 
 	// No store yet: a placeholder token, a note, and the store not created.
 	code, out, errs := runIn(t, "", "preview", "-c", cfg, "--template", "invitation", "--contact", "Permanent Mission of Arcadia")
-	if code != exitOK || !strings.Contains(out, "[REF "+previewToken+"]") || !strings.Contains(errs, "no reply token") {
+	if code != exitOK || !strings.Contains(out, "[REF "+secretariat.PreviewToken+"]") || !strings.Contains(errs, "no reply token") {
 		t.Fatalf("preview without a store: exit %d\n%s\n%s", code, out, errs)
 	}
 	if _, err := os.Stat(m.Store); err == nil {

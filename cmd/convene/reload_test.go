@@ -11,6 +11,7 @@ import (
 
 	"convene/meeting"
 	"convene/schedule"
+	"convene/secretariat"
 	"convene/store"
 )
 
@@ -32,7 +33,7 @@ func TestReload(t *testing.T) {
 		if _, err := tx.RegisterDelegates("Permanent Mission of Arcadia", []meeting.Delegate{{Name: "A B", Email: "ab@arcadia-mfa.example"}}, store.Source{}); err != nil {
 			return err
 		}
-		n, err := d.svc.planInvites(tx, d.svc.config(), "")
+		n, err := d.svc.PlanInvites(tx, "")
 		if n != len(m.Events()) {
 			return fmt.Errorf("first invitations = %d, want %d", n, len(m.Events()))
 		}
@@ -48,7 +49,7 @@ func TestReload(t *testing.T) {
 	if err := d.reload(ctx, cfg); !errors.As(err, &ps) || !strings.Contains(err.Error(), "timezone") {
 		t.Fatalf("reload of a bad file = %v, want its problems", err)
 	}
-	if d.svc.config().m != m {
+	if d.svc.Meeting() != m {
 		t.Fatal("the running configuration was replaced by a bad file")
 	}
 
@@ -70,11 +71,11 @@ func TestReload(t *testing.T) {
 	}
 	// A change that is not significant (the sender's name) sends nothing.
 	os.WriteFile(cfg, []byte(strings.Replace(moved, "name: APMBC Implementation Support Unit", "name: ISU", 1)), 0o644)
-	before, _ := d.db.OutboxBatches(ctx, calendarBatch)
+	before, _ := d.db.OutboxBatches(ctx, secretariat.CalendarBatch)
 	if err := d.reload(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := d.db.OutboxBatches(ctx, calendarBatch)
+	after, _ := d.db.OutboxBatches(ctx, secretariat.CalendarBatch)
 	if len(before) != 1 || len(after) != 1 || before[0].Total != after[0].Total {
 		t.Errorf("an insignificant change queued calendar messages: %+v -> %+v", before, after)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"convene/mailer"
 	"convene/meeting"
+	"convene/secretariat"
 	"convene/store"
 )
 
@@ -200,23 +201,23 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 	}
 
 	var db *store.DB
-	var svc *service
+	var svc *secretariat.Service
 	if o.dryRun {
 		if db, err = openExisting(ctx, m.Store); err != nil {
 			return err
 		}
 		var placeholder []string
-		if svc, placeholder, err = readOnlyService(ctx, m, cs, db, a.log); err != nil {
+		if svc, placeholder, err = secretariat.NewReadOnly(ctx, m, cs, db, a.log); err != nil {
 			return err
 		}
 		if n := countIn(placeholder, recipients); n > 0 {
-			fmt.Fprintf(a.stderr, "note: %d recipient(s) have no reply token in the store yet; their messages show %q instead\n", n, previewToken)
+			fmt.Fprintf(a.stderr, "note: %d recipient(s) have no reply token in the store yet; their messages show %q instead\n", n, secretariat.PreviewToken)
 		}
 	} else {
 		if db, err = store.Open(ctx, m.Store); err != nil {
 			return err
 		}
-		if svc, err = newService(ctx, m, cs, db, a.log.With("component", "service"), time.Now); err != nil {
+		if svc, err = secretariat.New(ctx, m, cs, db, a.log.With("component", "service"), time.Now); err != nil {
 			db.Close()
 			return err
 		}
@@ -227,7 +228,7 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 
 	batch := o.batch
 	if batch == "" {
-		batch = "send-" + o.tpl + "-" + svc.now().UTC().Format("20060102T150405Z")
+		batch = "send-" + o.tpl + "-" + svc.Now().UTC().Format("20060102T150405Z")
 	}
 	bounced := map[string]string{}
 	if db != nil {
@@ -235,7 +236,6 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 			return err
 		}
 	}
-	c := svc.config()
 	var msgs []planned
 	var skipped []string
 	for _, ct := range recipients {
@@ -249,16 +249,16 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 			skipped = append(skipped, ct.Name)
 			continue
 		}
-		d, err := missionData(ctx, db, o.tpl, ct, bodies, o.subject)
+		d, err := secretariat.MissionData(ctx, db, o.tpl, ct, bodies, o.subject)
 		if err != nil {
 			return err
 		}
-		msg, err := svc.missionMessage(c, o.tpl, ct, to, d)
+		msg, err := svc.MissionMessage(o.tpl, ct, to, d)
 		if err != nil {
 			return err
 		}
 		msg.Attachments = atts
-		msg = withMessageID(msg, batch, ct.Name)
+		msg = secretariat.WithMessageID(msg, batch, ct.Name)
 		msgs = append(msgs, planned{contact: ct, out: mailer.Outgoing{Key: ct.Name, Contact: ct.Name, Message: msg}})
 	}
 	if len(msgs) == 0 {

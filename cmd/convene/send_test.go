@@ -15,6 +15,7 @@ import (
 
 	"convene/internal/testmail"
 	"convene/meeting"
+	"convene/secretariat"
 	"convene/store"
 )
 
@@ -234,14 +235,14 @@ func TestSendDryRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok := previewToken
+			tok := secretariat.PreviewToken
 			if withStore {
 				tok = tokens["Permanent Mission of Arcadia"]
 			}
 			if !strings.HasSuffix(env.GetHeader("Subject"), "[REF "+tok+"]") || env.GetHeader("Message-Id") == "" {
 				t.Errorf("eml subject %q, Message-ID %q; want the token %s", env.GetHeader("Subject"), env.GetHeader("Message-Id"), tok)
 			}
-			if !withStore && !strings.Contains(errs, previewToken) {
+			if !withStore && !strings.Contains(errs, secretariat.PreviewToken) {
 				t.Errorf("stderr lacks the placeholder note: %q", errs)
 			}
 			if srv.Count() != 0 {

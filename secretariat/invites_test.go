@@ -1,4 +1,4 @@
-package main
+package secretariat
 
 import (
 	"path/filepath"

@@ -1,4 +1,12 @@
-package main
+// Package secretariat holds the workflows of convene: what each scheduled job
+// sends (jobs.go), what a reply read from the inbox does (replies.go), how
+// messages for missions and delegates are built (service.go, compose.go),
+// which calendar messages are owed (invites.go), and what the staff
+// dashboard reads and does (dashboard.go). Its effects go through the store,
+// and its mail through the outbox, in the same transactions. It does no
+// network I/O of its own: cmd/convene wires it to the inbox watcher, the
+// outbox sender, the scheduler and the web server.
+package secretariat
 
 import (
 	"context"
@@ -25,10 +33,10 @@ type config struct {
 	owners map[string]string // reply token → contact name
 }
 
-// service holds the workflows of convene: what each scheduled job sends,
+// Service holds the workflows of convene: what each scheduled job sends,
 // and what each reply read from the inbox does. Its effects go through the
 // store, and its mail through the outbox, in the same transactions.
-type service struct {
+type Service struct {
 	cfg  atomic.Pointer[config]
 	db   *store.DB
 	tpl  *templates.Set
@@ -39,22 +47,22 @@ type service struct {
 	maxAutoAnswers int // automatic answers per sender per day
 }
 
-// newService loads the templates and records the contacts (giving new ones
+// New loads the templates and records the contacts (giving new ones
 // their reply token).
-func newService(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts, db *store.DB, log *slog.Logger, now func() time.Time) (*service, error) {
+func New(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts, db *store.DB, log *slog.Logger, now func() time.Time) (*Service, error) {
 	tpl, err := templates.Load(m.Templates)
 	if err != nil {
 		return nil, err
 	}
-	s := &service{db: db, tpl: tpl, log: log, now: now, maxAutoAnswers: 5}
-	if err := s.setConfig(ctx, m, cs); err != nil {
+	s := &Service{db: db, tpl: tpl, log: log, now: now, maxAutoAnswers: 5}
+	if err := s.SetConfig(ctx, m, cs); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// setConfig records the contact list and makes m and cs current.
-func (s *service) setConfig(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts) error {
+// SetConfig records the contact list and makes m and cs current.
+func (s *Service) SetConfig(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts) error {
 	if err := s.db.SyncContacts(ctx, cs); err != nil {
 		return err
 	}
@@ -70,9 +78,22 @@ func (s *service) setConfig(ctx context.Context, m *meeting.Meeting, cs *meeting
 	return nil
 }
 
-func (s *service) config() *config { return s.cfg.Load() }
+func (s *Service) config() *config { return s.cfg.Load() }
 
-func (s *service) notify() {
+// Meeting is the current meeting.
+func (s *Service) Meeting() *meeting.Meeting { return s.config().m }
+
+// Contacts is the current contact list.
+func (s *Service) Contacts() *meeting.Contacts { return s.config().cs }
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// SetWake sets what tells the outbox there is new mail (nil: nothing).
+// Call it before the service is used.
+func (s *Service) SetWake(wake func()) { s.wake = wake }
+
+func (s *Service) notify() {
 	if s.wake != nil {
 		s.wake()
 	}
@@ -82,10 +103,16 @@ func (c *config) from() mailer.Address {
 	return mailer.Address{Name: c.m.Sender.Name, Email: c.m.Sender.Address}
 }
 
+// MissionMessage renders template name for contact ct as missionMessage does,
+// with the current configuration.
+func (s *Service) MissionMessage(name string, ct *meeting.Contact, to []string, d templates.Data) (mailer.Message, error) {
+	return s.missionMessage(s.config(), name, ct, to, d)
+}
+
 // missionMessage renders template name for contact c, addressed to its
 // addresses in to (all of them when to is nil), with its reply token in the
 // reply address and the subject.
-func (s *service) missionMessage(c *config, name string, ct *meeting.Contact, to []string, d templates.Data) (mailer.Message, error) {
+func (s *Service) missionMessage(c *config, name string, ct *meeting.Contact, to []string, d templates.Data) (mailer.Message, error) {
 	tok := c.tokens[ct.Name]
 	d.Meeting, d.Contact, d.Token, d.Now = c.m, ct, tok, s.now()
 	d.ReplyTo = meeting.ReplyAddress(c.m.Sender.ReplyTo, tok)
@@ -109,7 +136,7 @@ func (s *service) missionMessage(c *config, name string, ct *meeting.Contact, to
 }
 
 // delegateMessage renders template name for one delegate of contact ct.
-func (s *service) delegateMessage(c *config, name string, ct *meeting.Contact, del meeting.Delegate, d templates.Data) (mailer.Message, error) {
+func (s *Service) delegateMessage(c *config, name string, ct *meeting.Contact, del meeting.Delegate, d templates.Data) (mailer.Message, error) {
 	d.Meeting, d.Contact, d.Delegate, d.Now = c.m, ct, &del, s.now()
 	lang := meeting.EN
 	if ct != nil {
@@ -128,15 +155,15 @@ func (s *service) delegateMessage(c *config, name string, ct *meeting.Contact, d
 	}, nil
 }
 
-// calendarBatch is the outbox batch of every calendar invitation, update
+// CalendarBatch is the outbox batch of every calendar invitation, update
 // and cancellation; its keys name the delegate, the event, the sequence and
 // the method, so each object is sent once.
-const calendarBatch = "calendar"
+const CalendarBatch = "calendar"
 
 // inviteOutgoing renders one calendar action as a message: the cover note in
 // the delegate's language and the iCalendar object inline (text/calendar)
 // and as invite.ics.
-func (s *service) inviteOutgoing(c *config, a calendar.Action, contact string) (mailer.Outgoing, error) {
+func (s *Service) inviteOutgoing(c *config, a calendar.Action, contact string) (mailer.Outgoing, error) {
 	ct, _ := c.cs.ByName(contact)
 	ev, ok := c.m.Session(a.EventID)
 	if !ok {
@@ -158,11 +185,18 @@ func (s *service) inviteOutgoing(c *config, a calendar.Action, contact string) (
 	return mailer.Outgoing{Key: key, Contact: contact, Message: msg}, nil
 }
 
+// PlanInvites enqueues, inside tx, the calendar messages owed to
+// contact's delegates (every contact's, when contact is ""), as planInvites
+// does for the current configuration.
+func (s *Service) PlanInvites(tx *store.Tx, contact string) (int, error) {
+	return s.planInvites(tx, s.config(), contact)
+}
+
 // planInvites enqueues, inside tx, the calendar invitations, updates and
 // cancellations that bring the calendars of contact's delegates (every
 // contact's, when contact is "") in line with the meeting, and records what
 // was sent. It returns how many were enqueued.
-func (s *service) planInvites(tx *store.Tx, c *config, contact string) (int, error) {
+func (s *Service) planInvites(tx *store.Tx, c *config, contact string) (int, error) {
 	sent, err := tx.SentInvites(contact)
 	if err != nil {
 		return 0, err
@@ -187,7 +221,7 @@ func (s *service) planInvites(tx *store.Tx, c *config, contact string) (int, err
 	out := make([]mailer.Outgoing, 0, len(actions))
 	for i, a := range actions {
 		if a.Delegate.Name == "" {
-			a.Delegate.Name = nameOf(active, a.Delegate.Email)
+			a.Delegate.Name = NameOf(active, a.Delegate.Email)
 			actions[i] = a
 		}
 		o, err := s.inviteOutgoing(c, a, owner[a.Delegate.Email])
@@ -196,7 +230,7 @@ func (s *service) planInvites(tx *store.Tx, c *config, contact string) (int, err
 		}
 		out = append(out, o)
 	}
-	n, err := mailer.EnqueueTx(tx, mailer.Batch{ID: calendarBatch, Template: templates.Invite}, out)
+	n, err := mailer.EnqueueTx(tx, mailer.Batch{ID: CalendarBatch, Template: templates.Invite}, out)
 	if err != nil {
 		return 0, err
 	}
@@ -208,7 +242,8 @@ func (s *service) planInvites(tx *store.Tx, c *config, contact string) (int, err
 	return n, nil
 }
 
-func nameOf(ds []store.Delegate, email string) string {
+// NameOf is the name of the delegate with address email in ds ("" if none).
+func NameOf(ds []store.Delegate, email string) string {
 	for _, d := range ds {
 		if d.Email == email {
 			return d.Name

@@ -1,4 +1,4 @@
-package main
+package secretariat
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // idempotent for its job's key: the job key is the outbox batch, and the
 // outbox records each (batch, recipient) once, so a job run again after a
 // crash sends nothing twice.
-func (s *service) handlers(poll func(context.Context) error) map[schedule.Kind]schedule.Handler {
+func (s *Service) Handlers(poll func(context.Context) error) map[schedule.Kind]schedule.Handler {
 	h := map[schedule.Kind]schedule.Handler{
 		schedule.Invitation:     s.invitationJob,
 		schedule.Reminder:       s.reminderJob,
@@ -41,7 +41,7 @@ const enqueueChunk = 500
 // batch job.Key, enqueueChunk at a time, then wakes the sender. Enqueueing is
 // idempotent per recipient, so a job run again after a crash adds only what
 // the first run had not recorded.
-func (s *service) enqueue(ctx context.Context, job schedule.Job, tpl string, n int, build func(i int) (mailer.Outgoing, error)) error {
+func (s *Service) enqueue(ctx context.Context, job schedule.Job, tpl string, n int, build func(i int) (mailer.Outgoing, error)) error {
 	added := 0
 	for start := 0; start < n; start += enqueueChunk {
 		end := min(start+enqueueChunk, n)
@@ -64,7 +64,7 @@ func (s *service) enqueue(ctx context.Context, job schedule.Job, tpl string, n i
 	return nil
 }
 
-func (s *service) invitationJob(ctx context.Context, job schedule.Job) error {
+func (s *Service) invitationJob(ctx context.Context, job schedule.Job) error {
 	c := s.config()
 	list := c.cs.InCategories(c.m.Invite...)
 	return s.enqueue(ctx, job, templates.Invitation, len(list), func(i int) (mailer.Outgoing, error) {
@@ -76,7 +76,7 @@ func (s *service) invitationJob(ctx context.Context, job schedule.Job) error {
 // unanswered returns the invited contacts that have neither registered nor
 // declined, each with its addresses that have not bounced permanently
 // (contacts left with none are skipped: staff see them in the review queue).
-func (s *service) unanswered(ctx context.Context, c *config) ([]*meeting.Contact, map[string][]string, error) {
+func (s *Service) unanswered(ctx context.Context, c *config) ([]*meeting.Contact, map[string][]string, error) {
 	regs, err := s.db.Registrations(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -106,7 +106,7 @@ func (s *service) unanswered(ctx context.Context, c *config) ([]*meeting.Contact
 	return list, to, nil
 }
 
-func (s *service) reminderJob(ctx context.Context, job schedule.Job) error {
+func (s *Service) reminderJob(ctx context.Context, job schedule.Job) error {
 	c := s.config()
 	list, to, err := s.unanswered(ctx, c)
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *service) reminderJob(ctx context.Context, job schedule.Job) error {
 	})
 }
 
-func (s *service) deadlineJob(ctx context.Context, job schedule.Job) error {
+func (s *Service) deadlineJob(ctx context.Context, job schedule.Job) error {
 	regs, err := s.db.Registrations(ctx)
 	if err != nil {
 		return err
@@ -129,7 +129,7 @@ func (s *service) deadlineJob(ctx context.Context, job schedule.Job) error {
 }
 
 // delegateJob sends template tpl to every active delegate.
-func (s *service) delegateJob(ctx context.Context, job schedule.Job, tpl string, data templates.Data) error {
+func (s *Service) delegateJob(ctx context.Context, job schedule.Job, tpl string, data templates.Data) error {
 	c := s.config()
 	ds, err := s.db.Delegates(ctx, "", false)
 	if err != nil {
@@ -143,7 +143,7 @@ func (s *service) delegateJob(ctx context.Context, job schedule.Job, tpl string,
 	})
 }
 
-func (s *service) rehearsalJob(ctx context.Context, job schedule.Job) error {
+func (s *Service) rehearsalJob(ctx context.Context, job schedule.Job) error {
 	if err := s.sessionInvitesJob(ctx, job); err != nil {
 		return err
 	}
@@ -152,13 +152,13 @@ func (s *service) rehearsalJob(ctx context.Context, job schedule.Job) error {
 	return s.delegateJob(ctx, job, templates.Rehearsal, templates.Data{Session: &ev})
 }
 
-func (s *service) dayBeforeJob(ctx context.Context, job schedule.Job) error {
+func (s *Service) dayBeforeJob(ctx context.Context, job schedule.Job) error {
 	return s.delegateJob(ctx, job, templates.DayBefore, templates.Data{})
 }
 
 // sessionInvitesJob is the catch-up wave: whatever calendar invitation,
 // update or cancellation is still owed to any delegate goes now.
-func (s *service) sessionInvitesJob(ctx context.Context, job schedule.Job) error {
+func (s *Service) sessionInvitesJob(ctx context.Context, job schedule.Job) error {
 	c := s.config()
 	var n int
 	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
@@ -175,7 +175,7 @@ func (s *service) sessionInvitesJob(ctx context.Context, job schedule.Job) error
 	return nil
 }
 
-func (s *service) digestJob(ctx context.Context, job schedule.Job) error {
+func (s *Service) digestJob(ctx context.Context, job schedule.Job) error {
 	c := s.config()
 	d, err := s.digestData(ctx, c, job.Due.Add(-24*time.Hour))
 	if err != nil {
@@ -196,7 +196,7 @@ func (s *service) digestJob(ctx context.Context, job schedule.Job) error {
 
 // digestData gathers the staff digest: registrations, what needs review,
 // bounces, and the health of the outbox and the inbox.
-func (s *service) digestData(ctx context.Context, c *config, since time.Time) (*templates.DigestData, error) {
+func (s *Service) digestData(ctx context.Context, c *config, since time.Time) (*templates.DigestData, error) {
 	regs, err := s.db.Registrations(ctx)
 	if err != nil {
 		return nil, err
@@ -252,4 +252,12 @@ func (s *service) digestData(ctx context.Context, c *config, since time.Time) (*
 		d.Inbox.LastPoll = h.LastContact
 	}
 	return d, nil
+}
+
+// Unanswered counts the invited contacts of m that the next reminder would
+// reach (as the reminder job counts them: no answer, and an address that
+// has not bounced).
+func Unanswered(ctx context.Context, db *store.DB, m *meeting.Meeting, cs *meeting.Contacts) (int, error) {
+	list, _, err := (&Service{db: db}).unanswered(ctx, &config{m: m, cs: cs})
+	return len(list), err
 }

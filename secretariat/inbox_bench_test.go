@@ -1,4 +1,4 @@
-package main
+package secretariat
 
 import (
 	"context"
@@ -28,7 +28,7 @@ func BenchmarkIngestDaemon(b *testing.B) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		s, err := newService(tb.Context(), m, cs, db, slog.New(slog.DiscardHandler), time.Now)
+		s, err := New(tb.Context(), m, cs, db, slog.New(slog.DiscardHandler), time.Now)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -37,10 +37,10 @@ func BenchmarkIngestDaemon(b *testing.B) {
 }
 
 // benchHandler gives the benchmark the daemon's handler and its Prepare.
-type benchHandler struct{ s *service }
+type benchHandler struct{ s *Service }
 
 func (h benchHandler) Handle(ctx context.Context, tx *store.Tx, m inbox.Fetched) (inbox.Disposition, error) {
-	return h.s.handleMessage(ctx, tx, m)
+	return h.s.Handle(ctx, tx, m)
 }
 
-func (h benchHandler) Prepare(m inbox.Fetched) any { return h.s.prepareMessage(m) }
+func (h benchHandler) Prepare(m inbox.Fetched) any { return h.s.Prepare(m) }

@@ -1,4 +1,4 @@
-package main
+package secretariat
 
 import (
 	"context"
@@ -16,22 +16,28 @@ import (
 	"convene/web"
 )
 
-// dashboard is the web dashboard's view of the store: web.Source.
-type dashboard struct {
-	s    *service
+// Dashboard is the web dashboard's view of the store: web.Source.
+type Dashboard struct {
+	s    *Service
 	jobs func(ctx context.Context) ([]schedule.JobState, error) // the timeline and its states
 }
 
-var _ web.Source = (*dashboard)(nil)
+var _ web.Source = (*Dashboard)(nil)
 
-func (d *dashboard) local(t time.Time) time.Time {
+// NewDashboard is the dashboard's view of s; jobs lists the timeline and its
+// states (nil: none).
+func NewDashboard(s *Service, jobs func(ctx context.Context) ([]schedule.JobState, error)) *Dashboard {
+	return &Dashboard{s: s, jobs: jobs}
+}
+
+func (d *Dashboard) local(t time.Time) time.Time {
 	if t.IsZero() {
 		return t
 	}
 	return t.In(d.s.config().m.Location)
 }
 
-func (d *dashboard) Overview(ctx context.Context) (web.Overview, error) {
+func (d *Dashboard) Overview(ctx context.Context) (web.Overview, error) {
 	c := d.s.config()
 	o := web.Overview{Title: c.m.Title.In(meeting.EN), Start: d.local(c.m.Start()), End: d.local(c.m.End()), Deadline: d.local(c.m.Registration.Deadline)}
 	missions, err := d.Missions(ctx, web.MissionFilter{})
@@ -107,7 +113,7 @@ func (d *dashboard) Overview(ctx context.Context) (web.Overview, error) {
 	return o, nil
 }
 
-func (d *dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mission, error) {
+func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mission, error) {
 	c := d.s.config()
 	regs, err := d.s.db.Registrations(ctx)
 	if err != nil {
@@ -161,7 +167,7 @@ func (d *dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 	return out, nil
 }
 
-func (d *dashboard) Delegates(ctx context.Context) ([]web.DelegateAttendance, error) {
+func (d *Dashboard) Delegates(ctx context.Context) ([]web.DelegateAttendance, error) {
 	ds, err := d.s.db.Delegates(ctx, "", false)
 	if err != nil {
 		return nil, err
@@ -188,7 +194,7 @@ func (d *dashboard) Delegates(ctx context.Context) ([]web.DelegateAttendance, er
 	return out, nil
 }
 
-func (d *dashboard) Sessions(ctx context.Context) ([]web.SessionInfo, error) {
+func (d *Dashboard) Sessions(ctx context.Context) ([]web.SessionInfo, error) {
 	c := d.s.config()
 	var out []web.SessionInfo
 	for _, ev := range c.m.Events() {
@@ -197,7 +203,7 @@ func (d *dashboard) Sessions(ctx context.Context) ([]web.SessionInfo, error) {
 	return out, nil
 }
 
-func (d *dashboard) Review(ctx context.Context) ([]web.ReviewItem, error) {
+func (d *Dashboard) Review(ctx context.Context) ([]web.ReviewItem, error) {
 	items, err := d.s.db.ReviewItems(ctx, false)
 	if err != nil {
 		return nil, err
@@ -214,7 +220,7 @@ func (d *dashboard) Review(ctx context.Context) ([]web.ReviewItem, error) {
 // carried to that mission; registering delegates by hand applies those typed.
 // Either way the mission gets its confirmation and the delegates their
 // calendar invitations, as for a reply the inbox understood.
-func (d *dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
+func (d *Dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 	c := d.s.config()
 	var ct *meeting.Contact
 	if a.Kind == web.ActionAssign || a.Kind == web.ActionRegister {
@@ -277,7 +283,7 @@ func (d *dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 	return err
 }
 
-func (d *dashboard) Outbox(ctx context.Context) ([]web.Batch, []web.Failure, error) {
+func (d *Dashboard) Outbox(ctx context.Context) ([]web.Batch, []web.Failure, error) {
 	stats, err := d.s.db.OutboxBatches(ctx, "")
 	if err != nil {
 		return nil, nil, err
@@ -299,7 +305,7 @@ func (d *dashboard) Outbox(ctx context.Context) ([]web.Batch, []web.Failure, err
 	return bs, fs, nil
 }
 
-func (d *dashboard) Registrations(ctx context.Context) ([]web.RegistrationRow, error) {
+func (d *Dashboard) Registrations(ctx context.Context) ([]web.RegistrationRow, error) {
 	c := d.s.config()
 	ds, err := d.s.db.Delegates(ctx, "", false)
 	if err != nil {
@@ -316,11 +322,11 @@ func (d *dashboard) Registrations(ctx context.Context) ([]web.RegistrationRow, e
 	return out, nil
 }
 
-func (d *dashboard) Calendar(ctx context.Context) ([]byte, error) {
+func (d *Dashboard) Calendar(ctx context.Context) ([]byte, error) {
 	return calendar.Publish(d.s.config().m, meeting.EN, d.s.now())
 }
 
-func (d *dashboard) Metrics(ctx context.Context) (web.Metrics, error) {
+func (d *Dashboard) Metrics(ctx context.Context) (web.Metrics, error) {
 	var m web.Metrics
 	batches, err := d.s.db.OutboxBatches(ctx, "")
 	if err != nil {

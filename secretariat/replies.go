@@ -1,4 +1,4 @@
-package main
+package secretariat
 
 import (
 	"context"
@@ -15,17 +15,17 @@ import (
 	"convene/templates"
 )
 
-// handleMessage is the inbox's handler: it applies what one message means,
+// Handle is the inbox's handler: it applies what one message means,
 // inside tx (the inbox commits it together with the message's checkpoint,
 // then moves the message). It returns where the message goes: Processed
 // when it was understood and applied, Review when a person must look; in
 // that case a review item says why. Nothing is ever half-applied: an error
 // rolls everything back and the message stays in the inbox.
-func (s *service) handleMessage(ctx context.Context, tx *store.Tx, f inbox.Fetched) (inbox.Disposition, error) {
+func (s *Service) Handle(ctx context.Context, tx *store.Tx, f inbox.Fetched) (inbox.Disposition, error) {
 	c := s.config()
 	p, ok := f.Prepared.(parsedMessage)
 	if !ok {
-		p = s.prepareMessage(f).(parsedMessage)
+		p = s.Prepare(f).(parsedMessage)
 	}
 	msg, err := p.msg, p.err
 	if err != nil {
@@ -65,16 +65,16 @@ type parsedMessage struct {
 	err error
 }
 
-// prepareMessage parses a fetched message; it has no effects, so the
+// Prepare parses a fetched message; it has no effects, so the
 // watcher runs it on several messages at once (inbox.Options.Prepare) ahead
-// of handleMessage.
-func (s *service) prepareMessage(f inbox.Fetched) any {
+// of Handle.
+func (s *Service) Prepare(f inbox.Fetched) any {
 	msg, err := inbox.ParseBytes(f.Raw, s.config().m.Sender.ReplyTo, inbox.Limits{})
 	return parsedMessage{msg, err}
 }
 
 // isOurs reports whether addr is the secretariat's own (a loop).
-func (s *service) isOurs(c *config, addr string) bool {
+func (s *Service) isOurs(c *config, addr string) bool {
 	addr = meeting.NormalizeEmail(addr)
 	base := func(a string) string {
 		local, domain, _ := strings.Cut(meeting.NormalizeEmail(a), "@")
@@ -85,7 +85,7 @@ func (s *service) isOurs(c *config, addr string) bool {
 }
 
 // review records a review item and sends the message to the review folder.
-func (s *service) review(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message, ct *meeting.Contact, reason string) (inbox.Disposition, error) {
+func (s *Service) review(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message, ct *meeting.Contact, reason string) (inbox.Disposition, error) {
 	detail, _ := json.Marshal(struct {
 		Delegates []meeting.Delegate  `json:"delegates,omitempty"`
 		Withdrawn []string            `json:"withdrawn,omitempty"`
@@ -111,7 +111,7 @@ func (s *service) review(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Me
 }
 
 // done logs a message that was understood and needs nothing more.
-func (s *service) done(tx *store.Tx, msg *inbox.Message, ct *meeting.Contact, summary string) (inbox.Disposition, error) {
+func (s *Service) done(tx *store.Tx, msg *inbox.Message, ct *meeting.Contact, summary string) (inbox.Disposition, error) {
 	name := ""
 	if ct != nil {
 		name = ct.Name
@@ -129,7 +129,7 @@ func clip(s string, n int) string {
 }
 
 // calendarReply records each delegate's answer for the session it names.
-func (s *service) calendarReply(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
+func (s *Service) calendarReply(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
 	var applied []string
 	for _, part := range msg.Calendar {
 		replies, err := calendar.ParseReplies(part)
@@ -194,7 +194,7 @@ func eventOfUID(m *meeting.Meeting, uid string) (string, bool) {
 // bounce records the failed addresses. A permanent failure of a mission's
 // address opens a review item: the State must still be reached, so staff find
 // its current address; the address is never silently dropped.
-func (s *service) bounce(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
+func (s *Service) bounce(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
 	b := msg.Bounce
 	if b == nil || len(b.Recipients) == 0 {
 		return s.review(tx, c, f, msg, nil, "bounce without a recipient to read")
@@ -226,7 +226,7 @@ func (s *service) bounce(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Me
 // registration applies a mission's reply: delegates added, replaced or
 // withdrawn, or the mission declining; then confirms it and sends the
 // delegates' calendar invitations and cancellations, all in tx.
-func (s *service) registration(ctx context.Context, tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
+func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
 	ct, reason := inbox.Identify(msg, c.cs, c.owners)
 	if ct == nil || reason != "" {
 		if reason == "" {
@@ -349,7 +349,7 @@ func (s *service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 }
 
 // emailOfName finds the address of contact's active delegate called name.
-func (s *service) emailOfName(tx *store.Tx, contact, name string) string {
+func (s *Service) emailOfName(tx *store.Tx, contact, name string) string {
 	ds, err := tx.Delegates(contact)
 	if err != nil {
 		return ""
@@ -367,7 +367,7 @@ func (s *service) emailOfName(tx *store.Tx, contact, name string) string {
 // unless the mission has had its automatic answers for the day (no mail
 // loops). It answers to the mission's addresses, never to the sender of an
 // automatic message.
-func (s *service) autoAnswer(tx *store.Tx, c *config, ct *meeting.Contact, msg *inbox.Message, tpl string, d templates.Data) error {
+func (s *Service) autoAnswer(tx *store.Tx, c *config, ct *meeting.Contact, msg *inbox.Message, tpl string, d templates.Data) error {
 	ok, err := tx.AllowAutoAnswer(ct.Name, s.maxAutoAnswers)
 	if err != nil || !ok {
 		if !ok {

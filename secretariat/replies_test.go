@@ -1,4 +1,4 @@
-package main
+package secretariat
 
 import (
 	"fmt"
@@ -28,7 +28,7 @@ func TestHandleMessage(t *testing.T) {
 		name   string
 		late   bool   // after the deadline
 		policy string // late policy
-		setup  func(t *testing.T, tx *store.Tx, s *service)
+		setup  func(t *testing.T, tx *store.Tx, s *Service)
 		msg    func(tok string) string
 		want   want
 	}{
@@ -58,7 +58,7 @@ func TestHandleMessage(t *testing.T) {
 		{"late, reviewed", true, meeting.LateReview, nil, func(tok string) string {
 			return "From: mission@arcadia-mfa.example\r\nTo: registrations@isu.example\r\nSubject: Registration [REF " + tok + "]\r\nMessage-ID: <a8@x>\r\n\r\nPlease register Ms. Jane Roe, First Secretary, jane.roe@arcadia-mfa.example\r\n"
 		}, want{inbox.Review, 0, "", "after the deadline", 0}},
-		{"late withdrawal applied", true, meeting.LateReview, func(t *testing.T, tx *store.Tx, s *service) {
+		{"late withdrawal applied", true, meeting.LateReview, func(t *testing.T, tx *store.Tx, s *Service) {
 			tx.RegisterDelegates(arcadia, []meeting.Delegate{{Name: "Ms. Jane Roe", Email: "jane.roe@arcadia-mfa.example"}}, store.Source{})
 			if n, err := s.planInvites(tx, s.config(), arcadia); err != nil || n == 0 {
 				t.Fatalf("planInvites = %d, %v", n, err)
@@ -89,7 +89,7 @@ func TestHandleMessage(t *testing.T) {
 			}
 			defer db.Close()
 			db.Now = func() time.Time { return now }
-			svc, err := newService(ctx, m, cs, db, slog.New(slog.DiscardHandler), db.Now)
+			svc, err := New(ctx, m, cs, db, slog.New(slog.DiscardHandler), db.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func TestHandleMessage(t *testing.T) {
 				if tt.setup != nil {
 					tt.setup(t, tx, svc)
 				}
-				got, err = svc.handleMessage(ctx, tx, inbox.Fetched{Mailbox: "INBOX", UID: 1, Raw: []byte(raw)})
+				got, err = svc.Handle(ctx, tx, inbox.Fetched{Mailbox: "INBOX", UID: 1, Raw: []byte(raw)})
 				return err
 			})
 			if err != nil {
@@ -168,7 +168,7 @@ func TestHandleCalendarAnswer(t *testing.T) {
 	} {
 		var got inbox.Disposition
 		db.Update(ctx, func(tx *store.Tx) (err error) {
-			got, err = svc.handleMessage(ctx, tx, inbox.Fetched{Raw: answer(tc.from, tc.attendee)})
+			got, err = svc.Handle(ctx, tx, inbox.Fetched{Raw: answer(tc.from, tc.attendee)})
 			return err
 		})
 		if got != tc.want {

@@ -1,4 +1,4 @@
-package main
+package secretariat
 
 import (
 	"testing"
@@ -19,7 +19,7 @@ func TestReviewAssign(t *testing.T) {
 			MessageID: "u1@webmail.example", Detail: `{"delegates":[{"name":"Peter L","title":"Manager","email":"p@webmail.example"},{"name":"No Address"}]}`})
 		return err
 	})
-	d := &dashboard{s: svc}
+	d := &Dashboard{s: svc}
 	if err := d.Resolve(ctx, web.ReviewAction{Item: id, Kind: web.ActionAssign, Mission: "Humanitarian Demining Foundation", By: "anna"}); err != nil {
 		t.Fatal(err)
 	}

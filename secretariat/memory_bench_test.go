@@ -1,4 +1,4 @@
-package main
+package secretariat
 
 import (
 	"fmt"
@@ -43,7 +43,7 @@ func BenchmarkInvitationMemory(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				svc, err := newService(b.Context(), m, cs, db, slog.New(slog.DiscardHandler), time.Now)
+				svc, err := New(b.Context(), m, cs, db, slog.New(slog.DiscardHandler), time.Now)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,6 +1,8 @@
-package main
+package secretariat
 
 import (
+	"context"
+
 	"convene/calendar"
 	"convene/meeting"
 	"convene/store"
@@ -42,4 +44,22 @@ func sentInvite(a calendar.Action, contact string) store.SentInvite {
 		Email: a.Delegate.Email, EventID: a.EventID, Contact: contact, UID: a.UID, Sequence: a.Sequence,
 		Hash: a.Hash, Method: a.Method(), Cancelled: a.Kind == calendar.KindCancel,
 	}
+}
+
+// PendingInvites lists the calendar invitations, updates and cancellations
+// the daemon owes the delegates now (what PlanInvites would enqueue), for
+// meeting m and contacts cs. db may be nil (no store yet: nothing owed).
+func PendingInvites(ctx context.Context, db *store.DB, m *meeting.Meeting, cs *meeting.Contacts) ([]calendar.Action, error) {
+	if db == nil {
+		return nil, nil
+	}
+	sent, err := db.SentInvites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	active, err := db.Delegates(ctx, "", false)
+	if err != nil {
+		return nil, err
+	}
+	return calendar.Plan(m, sentInvites(sent), wantedInvites(m, cs, active)), nil
 }
