@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net/textproto"
+	"strings"
 
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
@@ -78,6 +79,16 @@ func plainEnvelope(c store.OutboxClaim) bool {
 		}
 	}
 	return true
+}
+
+// envelopePath writes an address as an RFC 5321 path, in angle brackets. go-mail's
+// smtp.Client writes what it is given after "MAIL FROM:" and "RCPT TO:" as
+// it is (go-mail's own Client brackets the addresses before calling it).
+func envelopePath(addr string) string {
+	if strings.HasPrefix(addr, "<") && strings.HasSuffix(addr, ">") {
+		return addr
+	}
+	return "<" + addr + ">"
 }
 
 // pipelined sends MAIL, RCPT and DATA in one write (RFC 2920) and reads
@@ -172,11 +183,11 @@ func (s *Sender) transact(conn *smtp.Client, c store.OutboxClaim, raw []byte, be
 			return fail(err2)
 		}
 	} else {
-		if err := conn.Mail(c.From); err != nil {
+		if err := conn.Mail(envelopePath(c.From)); err != nil {
 			return fail(err)
 		}
 		for _, rc := range c.Recipients {
-			if err := conn.Rcpt(rc); err != nil {
+			if err := conn.Rcpt(envelopePath(rc)); err != nil {
 				return fail(err)
 			}
 		}
