@@ -2,14 +2,12 @@ package meeting
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/mail"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -33,48 +31,6 @@ const (
 	AuthXOAUTH2  = "xoauth2"
 	AuthNone     = "none"
 )
-
-// Secret says where a password or OAuth2 token comes from. Exactly one field
-// is set. A secret is never written in meeting.yaml itself.
-type Secret struct {
-	Env     string // name of an environment variable
-	File    string // path of a file holding it (trailing newline dropped)
-	Command string // a command whose standard output is the secret (run by sh -c)
-}
-
-// IsZero reports whether no source is set.
-func (s Secret) IsZero() bool { return s.Env == "" && s.File == "" && s.Command == "" }
-
-// Resolve reads the secret. It is called at each connection so that rotated
-// tokens (OAuth2) are picked up. Errors never include the secret.
-func (s Secret) Resolve(ctx context.Context) (string, error) {
-	switch {
-	case s.Env != "":
-		v, ok := os.LookupEnv(s.Env)
-		if !ok || v == "" {
-			return "", fmt.Errorf("secret: environment variable %s is not set", s.Env)
-		}
-		return v, nil
-	case s.File != "":
-		b, err := os.ReadFile(s.File)
-		if err != nil {
-			return "", fmt.Errorf("secret: %w", err)
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	case s.Command != "":
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		var stderr bytes.Buffer
-		cmd := exec.CommandContext(ctx, "sh", "-c", s.Command)
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return "", fmt.Errorf("secret: command failed: %w: %s", err, strings.TrimSpace(stderr.String()))
-		}
-		return strings.TrimRight(string(out), "\r\n"), nil
-	}
-	return "", errors.New("secret: no source configured")
-}
 
 // Server holds what SMTP and IMAP connections share.
 type Server struct {
