@@ -20,7 +20,7 @@ var ErrLocked = errors.New("store: in use by another process")
 // unlock releases it; the file is left in place.
 func (db *DB) Lock() (unlock func(), err error) {
 	path := db.Path + ".lock"
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("store: lock: %w", err)
 	}

@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -42,7 +44,15 @@ type DB struct {
 // Open opens (creating if needed) the store at path and applies pending
 // migrations. The file is in WAL mode with synchronous=FULL, so a committed
 // transaction survives a crash or kill -9.
+//
+// The store holds reply tokens, personal data and message bodies: a missing
+// folder is created 0700 and a new database file 0600, and SQLite gives its
+// -wal and -shm files the database file's mode. Existing files and folders
+// keep theirs.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
@@ -59,6 +69,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// createPrivate creates path's folder (0700) and an empty path (0600) when
+// they do not exist, before SQLite would create the file with 0644.
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // Close closes the database.

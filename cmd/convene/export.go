@@ -81,7 +81,9 @@ has only its header row.`,
 					}
 					return bw.Flush()
 				}
-				f, err := os.Create(*out)
+				// Personal data: readable by the owner only (an existing
+				// file keeps its mode).
+				f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 				if err != nil {
 					return err
 				}

@@ -79,6 +79,18 @@ func TestExportRegistrations(t *testing.T) {
 	if code != exitOK || err != nil || !bytes.HasPrefix(b, []byte("PK\x03\x04")) || !strings.Contains(errs, "wrote 2 registrations") {
 		t.Errorf("xlsx export: exit %d, %v, stderr %q", code, err, errs)
 	}
+	// Personal data: the file is readable by its owner only.
+	for _, format := range []string{"xlsx", "csv"} {
+		file := filepath.Join(t.TempDir(), "reg."+format)
+		if code, _, errs := runIn(t, "", "export", "registrations", "-c", cfg, "--format", format, "-o", file); code != exitOK {
+			t.Fatalf("%s export: exit %d: %s", format, code, errs)
+		}
+		if st, err := os.Stat(file); err != nil {
+			t.Error(err)
+		} else if st.Mode() != 0o600 {
+			t.Errorf("%s export: mode %v, want 0600", format, st.Mode())
+		}
+	}
 
 	for _, bad := range [][]string{{"export", "-c", cfg}, {"export", "delegates", "-c", cfg}, {"export", "registrations", "-c", cfg, "--format", "ods"}} {
 		if code, _, _ := runIn(t, "", bad...); code != exitUsage {
