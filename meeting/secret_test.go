@@ -97,6 +97,7 @@ func TestSecretCommandKilledWithChildren(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pidFile := filepath.Join(t.TempDir(), "pid")
 			s := meeting.Secret{Command: strings.ReplaceAll(tt.command, "PIDFILE", "'"+pidFile+"'")}
+			t.Cleanup(func() { killPID(pidFile) }) // when the test fails
 			// The timeout may pass before a loaded machine has even started
 			// the grandchild; then try again with a longer one.
 			for _, timeout := range []time.Duration{200 * time.Millisecond, 2 * time.Second, 10 * time.Second} {
@@ -111,7 +112,6 @@ func TestSecretCommandKilledWithChildren(t *testing.T) {
 					t.Logf("timeout %v passed before the grandchild started", timeout)
 					continue
 				}
-				t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
 				// Once the pipe is closed the grandchild may still be
 				// between closing its files and exiting: wait for its exit,
 				// which comes at once if it was killed.
@@ -146,6 +146,14 @@ func resolveGuarded(t *testing.T, s meeting.Secret, timeout time.Duration) error
 	case <-time.After(timeout + time.Minute):
 		t.Fatalf("Resolve has not returned a minute after its %v timeout", timeout)
 		return nil
+	}
+}
+
+// killPID kills the process whose pid is in file, if any.
+func killPID(file string) {
+	b, _ := os.ReadFile(file)
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+		syscall.Kill(pid, syscall.SIGKILL)
 	}
 }
 
@@ -199,12 +207,7 @@ func alive(pid int) bool {
 func TestSecretCommandLeavesPipeHolder(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	s := meeting.Secret{Command: "sleep 100000 & echo $! > '" + pidFile + "'; echo tok"}
-	t.Cleanup(func() {
-		b, _ := os.ReadFile(pidFile)
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
+	t.Cleanup(func() { killPID(pidFile) }) // when the test fails
 	err := resolveGuarded(t, s, time.Minute)
 	if err == nil || !strings.Contains(err.Error(), "left a process holding its output open") {
 		t.Fatalf("Resolve() = %v, want an error about the process left behind", err)
