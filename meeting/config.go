@@ -280,6 +280,10 @@ func loadMeeting(path string) (*Meeting, Problems) {
 	}
 	m := c.meeting(&y, filepath.Dir(path))
 	m.Path = path
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) == nil {
+		c.controlChars(&root, "")
+	}
 	return m, c.ps
 }
 
@@ -335,14 +339,6 @@ func (c *checker) address(s yStr, field string) string {
 	return a.Address
 }
 
-func (c *checker) noNewline(s yStr, field string) string {
-	if strings.ContainsAny(s.V, "\r\n") {
-		c.add(s.Line, field, "must be on one line")
-		return ""
-	}
-	return s.V
-}
-
 func resolvePath(dir, p string) string {
 	if p == "" || filepath.IsAbs(p) {
 		return p
@@ -370,7 +366,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	}
 	loc := m.Location
 
-	m.Platform.Name = c.noNewline(y.Platform.Name, "platform.name")
+	m.Platform.Name = y.Platform.Name.V
 	if y.Platform.URL.V != "" {
 		u, err := url.Parse(y.Platform.URL.V)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -381,7 +377,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	}
 	m.Platform.Notes = c.text(y.Platform.Notes, "platform.notes", false)
 
-	m.Sender.Name = c.noNewline(y.Sender.Name, "sender.name")
+	m.Sender.Name = y.Sender.Name.V
 	m.Sender.Address = c.address(y.Sender.Address, "sender.address")
 	m.Sender.ReplyTo = m.Sender.Address
 	if y.Sender.ReplyTo.V != "" {
@@ -396,7 +392,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	}
 	for i, s := range r.Reminders {
 		f := fmt.Sprintf("registration.reminders[%d]", i)
-		d := c.duration(s, f, 0)
+		d := c.bounded(s, f, 0, time.Minute, MaxDuration)
 		if d <= 0 {
 			if s.V == "" {
 				c.add(s.Line, f, "is empty")
@@ -421,12 +417,9 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	if y.Rehearsal != nil {
 		reh := &Rehearsal{
 			Start:    c.time(y.Rehearsal.Start, "rehearsal.start", loc),
-			Duration: c.duration(y.Rehearsal.Duration, "rehearsal.duration", 2*time.Hour),
+			Duration: c.bounded(y.Rehearsal.Duration, "rehearsal.duration", 2*time.Hour, time.Minute, 24*time.Hour),
 			Title:    c.text(y.Rehearsal.Title, "rehearsal.title", false),
 			Notice:   c.duration(y.Rehearsal.Notice, "rehearsal.notice", 3*24*time.Hour),
-		}
-		if reh.Duration <= 0 {
-			c.add(y.Rehearsal.Duration.Line, "rehearsal.duration", "must be positive")
 		}
 		m.Rehearsal = reh
 	}
@@ -517,7 +510,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	m.IMAP.Mailbox = orDefault(y.IMAP.Mailbox.V, "INBOX")
 	m.IMAP.Processed = orDefault(y.IMAP.Processed.V, "Processed")
 	m.IMAP.Review = orDefault(y.IMAP.Review.V, "Review")
-	m.IMAP.Poll = c.duration(y.IMAP.Poll, "imap.poll", time.Minute)
+	m.IMAP.Poll = c.bounded(y.IMAP.Poll, "imap.poll", time.Minute, 10*time.Second, 24*time.Hour)
 	for _, f := range []struct {
 		v    yInt
 		name string
@@ -537,9 +530,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	}
 	m.Templates = resolvePath(dir, y.Templates.V)
 	if m.Templates != "" {
-		if st, err := os.Stat(m.Templates); err != nil || !st.IsDir() {
-			c.add(y.Templates.Line, "templates", "%s is not a directory", m.Templates)
-		}
+		c.templatesDir(m.Templates, y.Templates.Line)
 	}
 	return m
 }
