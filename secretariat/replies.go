@@ -184,8 +184,10 @@ func eventOfUID(m *meeting.Meeting, uid string) (string, bool) {
 		}
 	}
 	prefix := strings.ToLower(m.ID + "-")
-	local, _, _ := strings.Cut(strings.ToLower(uid), "@")
-	if strings.HasPrefix(local, prefix) { // an event since removed from meeting.yaml
+	local, domain, _ := strings.Cut(strings.ToLower(uid), "@")
+	_, ours, _ := strings.Cut(calendar.UID(m, ""), "@")
+	// An event since removed from meeting.yaml, under our domain.
+	if strings.HasPrefix(local, prefix) && len(local) > len(prefix) && domain == ours {
 		return local[len(prefix):], true
 	}
 	return "", false
