@@ -43,6 +43,7 @@ func (c *checker) controlChars(n *yaml.Node, path string) {
 		for _, r := range n.Value {
 			switch {
 			case multi && (r == '\n' || r == '\t'):
+				continue
 			case !multi && (r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029'):
 				c.add(n.Line, path, "must be on one line (it holds a line break)")
 			case unicode.IsControl(r):
