@@ -2,10 +2,12 @@ package secretariat
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"convene/calendar"
+	"convene/mailer"
 	"convene/meeting"
 	"convene/store"
 )
@@ -20,7 +22,8 @@ func TestInvitePlanThroughStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	contact := cs.List[1] // a French-speaking mission
+	db.Now = func() time.Time { return time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC) } // registered before the rehearsal
+	contact := cs.List[1]                                                            // a French-speaking mission
 	d := meeting.Delegate{Name: "Jeanne Dupont", Email: "jeanne@borduria.example"}
 	err = db.Update(ctx, func(tx *store.Tx) error {
 		_, err := tx.RegisterDelegates(contact.Name, []meeting.Delegate{d}, store.Source{Actor: "test"})
@@ -83,12 +86,144 @@ func TestInvitePlanThroughStore(t *testing.T) {
 		t.Fatalf("after withdrawal: %v", acts)
 	}
 	for _, a := range acts {
-		if a.Kind != calendar.KindCancel || a.Sequence != 1 {
-			t.Errorf("after withdrawal: %v", a)
+		if a.Kind != calendar.KindCancel || a.Sequence != 1 || !a.Withdrawn || a.Lang != meeting.FR || a.Shown.Start.IsZero() {
+			t.Errorf("after withdrawal: %v (withdrawn %v, lang %s, shown %+v)", a, a.Withdrawn, a.Lang, a.Shown)
 		}
 	}
 	send(acts)
 	if acts := plan(); len(acts) != 0 {
 		t.Fatalf("after the cancels: %v", acts)
+	}
+}
+
+// TestInviteMessages follows one Spanish delegate through the service:
+// invited, a session moved (the update says what changed), a session
+// removed from meeting.yaml (a CANCEL with STATUS:CANCELLED, the last time
+// and title sent, and the title in the subject), then withdrawn (an
+// un-invitation without STATUS, in Spanish); and a delegate registered
+// after the rehearsal, who is not invited to it.
+func TestInviteMessages(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2020, 6, 5, 9, 0, 0, 0, time.UTC)
+	svc, m, db := exampleService(t, now)
+	cs := svc.Contacts()
+	freedonia := "Permanent Mission of Freedonia" // writes in Spanish
+	pedro := meeting.Delegate{Name: `Pedro "Perico" Gómez`, Email: "pedro@freedonia.example"}
+	register := func(contact string, d meeting.Delegate) {
+		t.Helper()
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.RegisterDelegates(contact, []meeting.Delegate{d}, store.Source{Actor: "test"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// send renders what is owed to email, records it, and returns the messages by event.
+	send := func(email string) map[string]mailer.Message {
+		t.Helper()
+		acts, err := PendingInvites(ctx, db, svc.Meeting(), cs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]mailer.Message{}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			for _, a := range acts {
+				if a.Delegate.Email != email {
+					continue
+				}
+				o, err := svc.inviteOutgoing(svc.config(), a, freedonia)
+				if err != nil {
+					return err
+				}
+				out[a.EventID] = o.Message
+				if err := tx.RecordInvite(sentInvite(a, freedonia)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	has := func(what string, b []byte, lines ...string) {
+		t.Helper()
+		unfolded := strings.ReplaceAll(string(b), "\r\n ", "")
+		for _, l := range lines {
+			if !strings.Contains(unfolded, "\r\n"+l+"\r\n") {
+				t.Errorf("%s: no line %q in\n%s", what, l, b)
+			}
+		}
+	}
+	register(freedonia, pedro)
+	first := send(pedro.Email)
+	if len(first) != len(m.Events()) {
+		t.Fatalf("first wave: %d messages, want %d", len(first), len(m.Events()))
+	}
+	a5, _ := m.Session("article-5")
+	req := first["article-5"]
+	if req.From.Email != calendar.Organizer(m) || req.ReplyTo.Email != m.Sender.Address {
+		t.Errorf("REQUEST from %v reply-to %v: want From the ORGANIZER %s", req.From, req.ReplyTo, calendar.Organizer(m))
+	}
+	has("request", req.Calendar.Data, `ATTENDEE;CN=Pedro 'Perico' Gómez;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:pedro@freedonia.example`)
+
+	// The ISU moves article-5 by an hour, then removes oap-panels-2.
+	moved := *m
+	moved.Sessions = nil
+	for _, s := range m.Sessions {
+		switch s.ID {
+		case "article-5":
+			s.Start, s.End = s.Start.Add(time.Hour), s.End.Add(time.Hour)
+		case "oap-panels-2":
+			continue
+		}
+		moved.Sessions = append(moved.Sessions, s)
+	}
+	if err := svc.SetConfig(ctx, &moved, cs); err != nil {
+		t.Fatal(err)
+	}
+	second := send(pedro.Email)
+	if len(second) != 2 {
+		t.Fatalf("after the changes: %d messages, want 2", len(second))
+	}
+	upd := second["article-5"]
+	if !strings.Contains(upd.Text, "15:30–17:00") || !strings.Contains(upd.Text, "16:30–18:00") {
+		t.Errorf("update does not show the old and the new time:\n%s", upd.Text)
+	}
+	gone := second["oap-panels-2"]
+	p2, _ := m.Session("oap-panels-2")
+	if gone.Calendar.Method != calendar.MethodCancel || !strings.Contains(gone.Subject, p2.Title.In(meeting.ES)) || strings.Contains(gone.Subject, "oap-panels-2") {
+		t.Errorf("removed session: %s %q", gone.Calendar.Method, gone.Subject)
+	}
+	has("removed session", gone.Calendar.Data, "STATUS:CANCELLED", "DTSTART;TZID=Europe/Zurich:20200701T130000", "SUMMARY:"+p2.Title.In(meeting.ES), "BEGIN:VTIMEZONE")
+
+	// Pedro withdraws: un-invitations, in Spanish, with the times last sent.
+	if err := db.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.WithdrawDelegates(freedonia, []string{pedro.Email}, store.Source{Actor: "test"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	third := send(pedro.Email)
+	if len(third) != len(moved.Events()) {
+		t.Fatalf("after the withdrawal: %d messages, want %d", len(third), len(moved.Events()))
+	}
+	un := third["article-5"]
+	has("un-invitation", un.Calendar.Data, "METHOD:CANCEL", "DTSTART;TZID=Europe/Zurich:20200701T163000", "SUMMARY:"+a5.Title.In(meeting.ES))
+	if strings.Contains(string(un.Calendar.Data), "STATUS:") {
+		t.Errorf("un-invitation carries a STATUS: it would cancel the session for everyone\n%s", un.Calendar.Data)
+	}
+	if !strings.HasPrefix(un.Subject, "Eliminada de su calendario: "+a5.Title.In(meeting.ES)) {
+		t.Errorf("un-invitation subject %q", un.Subject)
+	}
+
+	// Registered on 19 June, after the rehearsal of 16 June: not invited to it.
+	db.Now = func() time.Time { return time.Date(2020, 6, 19, 9, 0, 0, 0, time.UTC) }
+	late := meeting.Delegate{Name: "Lucía Late", Email: "lucia@freedonia.example"}
+	register(freedonia, late)
+	got := send(late.Email)
+	if _, ok := got[meeting.RehearsalID]; ok || len(got) != len(moved.Sessions) {
+		t.Errorf("late delegate sent %d messages (rehearsal %v), want the %d sessions only", len(got), ok, len(moved.Sessions))
 	}
 }
