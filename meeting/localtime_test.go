@@ -1,6 +1,8 @@
 package meeting
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +58,51 @@ func TestInstants(t *testing.T) {
 	got := Instants(time.Date(2026, 10, 25, 2, 30, 0, 0, time.UTC), zurich)
 	if !got[0].Equal(time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)) || !got[1].Equal(time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC)) {
 		t.Errorf("Instants(02:30 on fall back) = %v", got)
+	}
+}
+
+// TestCheckLocalTimeLine: convene check reports a session start that the
+// clocks skip or repeat with its FILE:LINE, and accepts it with an offset.
+func TestCheckLocalTimeLine(t *testing.T) {
+	tests := []struct {
+		name, from, to string
+		want           string // a problem containing this, "" for none
+	}{
+		{"missing hour", "start: 2020-06-30 13:00", "start: 2020-03-29 02:30", "meeting.yaml:41: sessions[0].start: \"2020-03-29 02:30\" does not exist in Europe/Zurich"},
+		{"repeated hour", "start: 2020-07-01 13:00", "start: 2020-10-25 02:30", "meeting.yaml:52: sessions[1].start: \"2020-10-25 02:30\" occurs twice in Europe/Zurich"},
+		{"repeated hour with its offset", "start: 2020-07-01 13:00", "start: 2020-10-25T02:30+01:00", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := WriteExample(dir); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "meeting.yaml")
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), tt.from) {
+				t.Fatalf("the example has no %q", tt.from)
+			}
+			b = []byte(strings.Replace(string(b), tt.from, tt.to, 1))
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err = LoadMeeting(path)
+			var lt []string
+			if ps, ok := err.(Problems); ok {
+				for _, p := range ps {
+					if strings.Contains(p.Msg, "Europe/Zurich") {
+						lt = append(lt, strings.TrimPrefix(p.String(), dir+string(filepath.Separator)))
+					}
+				}
+			}
+			got := strings.Join(lt, "\n")
+			if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+				t.Errorf("LoadMeeting problems about the zone:\n%s\nwant one with %q (all: %v)", got, tt.want, err)
+			}
+		})
 	}
 }
