@@ -9,6 +9,7 @@ import (
 	"convene/calendar"
 	"convene/mailer"
 	"convene/meeting"
+	"convene/schedule"
 	"convene/store"
 )
 
@@ -225,5 +226,59 @@ func TestInviteMessages(t *testing.T) {
 	got := send(late.Email)
 	if _, ok := got[meeting.RehearsalID]; ok || len(got) != len(moved.Sessions) {
 		t.Errorf("late delegate sent %d messages (rehearsal %v), want the %d sessions only", len(got), ok, len(moved.Sessions))
+	}
+}
+
+// TestRehearsalTextsOnlyToInvited: the rehearsal notice goes only to those
+// invited to the rehearsal, and only they are told, the day before, to use
+// what they used there.
+func TestRehearsalTextsOnlyToInvited(t *testing.T) {
+	ctx := t.Context()
+	svc, m, db := exampleService(t, time.Date(2020, 6, 5, 9, 0, 0, 0, time.UTC))
+	register := func(at time.Time, contact string, d meeting.Delegate) {
+		t.Helper()
+		db.Now = func() time.Time { return at }
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			if _, err := tx.RegisterDelegates(contact, []meeting.Delegate{d}, store.Source{Actor: "test"}); err != nil {
+				return err
+			}
+			_, err := svc.PlanInvites(tx, contact)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	early := meeting.Delegate{Name: "Early", Email: "early@arcadia-mfa.example"}
+	late := meeting.Delegate{Name: "Late", Email: "late@arcadia-mfa.example"}
+	reh, _ := m.Session(meeting.RehearsalID)
+	register(reh.Start.Add(-72*time.Hour), "Permanent Mission of Arcadia", early)
+	register(reh.End.Add(72*time.Hour), "Permanent Mission of Arcadia", late)
+
+	recipients := func(batch string) map[string]bool {
+		t.Helper()
+		es, err := db.OutboxEntries(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, e := range es {
+			for _, r := range e.Recipients {
+				out[r] = true
+			}
+		}
+		return out
+	}
+	if err := svc.rehearsalJob(ctx, schedule.Job{Key: "rehearsal-test", Kind: schedule.Rehearsal}); err != nil {
+		t.Fatal(err)
+	}
+	if got := recipients("rehearsal-test"); !got[early.Email] || got[late.Email] {
+		t.Errorf("rehearsal notice to %v: want %s and not %s", got, early.Email, late.Email)
+	}
+	if got := recipients(CalendarBatch); len(got) != 2 {
+		t.Errorf("calendar mail to %v", got)
+	}
+	invited, err := svc.invitedTo(ctx, meeting.RehearsalID)
+	if err != nil || !invited[early.Email] || invited[late.Email] {
+		t.Errorf("invitedTo(rehearsal) = %v, %v", invited, err)
 	}
 }

@@ -118,6 +118,7 @@ func TestGolden(t *testing.T) {
 				d.Previous = &prev
 			}},
 			variant{"invite-withdrawn." + string(lang), templates.Invite, lang, func(d *templates.Data) { d.Withdrawn = true }},
+			variant{"day-before-rehearsed." + string(lang), templates.DayBefore, lang, func(d *templates.Data) { d.Rehearsed = true }},
 		)
 	}
 	cases = append(cases, variant{"late-refuse.en", templates.Late, meeting.EN, func(d *templates.Data) {
