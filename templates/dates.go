@@ -122,14 +122,37 @@ func localSpan(lang meeting.Lang, a, b time.Time, meet, own *time.Location) stri
 		s = dayMonth(lang, la) + ", " + s
 	}
 	in := map[meeting.Lang]string{meeting.EN: " in ", meeting.FR: " à ", meeting.ES: " en "}[known(lang)]
-	return s + in + city(own)
+	return s + in + city(lang, own)
 }
 
-// city names a zone by its last element: America/New_York is "New York".
-func city(loc *time.Location) string {
+// city names a zone by its last element, America/New_York is "New York",
+// or by the name lang gives the city (cityNames).
+func city(lang meeting.Lang, loc *time.Location) string {
+	if n, ok := cityNames[loc.String()][known(lang)]; ok {
+		return n
+	}
 	name := loc.String()
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
 	return strings.ReplaceAll(name, "_", " ")
+}
+
+// cityNames are the zone cities whose name in a language is not the zone's
+// (accents the zone names leave out, or another name); French names that
+// would need "au" or "aux" after "à" are left out.
+var cityNames = map[string]map[meeting.Lang]string{
+	"America/Asuncion":    {meeting.EN: "Asunción", meeting.FR: "Asunción", meeting.ES: "Asunción"},
+	"America/Bogota":      {meeting.EN: "Bogotá", meeting.ES: "Bogotá"},
+	"America/Mexico_City": {meeting.FR: "Mexico", meeting.ES: "Ciudad de México"},
+	"America/New_York":    {meeting.ES: "Nueva York"},
+	"America/Panama":      {meeting.ES: "Panamá"},
+	"America/Sao_Paulo":   {meeting.EN: "São Paulo", meeting.FR: "São Paulo", meeting.ES: "São Paulo"},
+	"Africa/Addis_Ababa":  {meeting.FR: "Addis-Abeba", meeting.ES: "Adís Abeba"},
+	"Africa/Algiers":      {meeting.FR: "Alger", meeting.ES: "Argel"},
+	"Africa/Cairo":        {meeting.ES: "El Cairo"},
+	"Asia/Tokyo":          {meeting.ES: "Tokio"},
+	"Europe/Brussels":     {meeting.FR: "Bruxelles", meeting.ES: "Bruselas"},
+	"Europe/London":       {meeting.FR: "Londres", meeting.ES: "Londres"},
+	"Europe/Vienna":       {meeting.FR: "Vienne", meeting.ES: "Viena"},
 }

@@ -63,7 +63,10 @@ func TestLocalSpan(t *testing.T) {
 	}{
 		{meeting.EN, "America/New_York", a, b, "07:00–09:30 in New York"},
 		{meeting.FR, "America/New_York", a, b, "7 h 00–9 h 30 à New York"},
-		{meeting.ES, "America/Mexico_City", a, b, "06:00–08:30 en Mexico City"},
+		{meeting.ES, "America/Mexico_City", a, b, "06:00–08:30 en Ciudad de México"},
+		{meeting.EN, "America/Mexico_City", a, b, "06:00–08:30 in Mexico City"},
+		{meeting.ES, "America/Bogota", a, b, "06:00–08:30 en Bogotá"},
+		{meeting.FR, "America/Bogota", a, b, "6 h 00–8 h 30 à Bogota"},
 		{meeting.EN, "Europe/Paris", a, b, ""}, // same clock as Geneva
 		{meeting.EN, "Europe/Zurich", a, b, ""},
 		{meeting.EN, "Asia/Kabul", a, b, "15:30–18:00 in Kabul"},
