@@ -124,6 +124,13 @@ func TestLateDelegateNotInvitedToPast(t *testing.T) {
 			t.Errorf("delegate invited to the rehearsal before it gets %s", a)
 		}
 	}
+	// Withdrawn before the rehearsal, registered again after it: not invited again.
+	sent[0].Cancelled, sent[0].Sequence = true, 1
+	for _, a := range Plan(m, sent, Wanted(m, ana, meeting.EN, late)) {
+		if a.EventID == meeting.RehearsalID {
+			t.Errorf("delegate registered again after the rehearsal gets %s", a)
+		}
+	}
 	// Registered before the rehearsal ended: invited.
 	if acts := Plan(m, nil, Wanted(m, ana, meeting.EN, reh.Start)); len(acts) != len(m.Events()) {
 		t.Errorf("on-time delegate: %d actions, want %d", len(acts), len(m.Events()))

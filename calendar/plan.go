@@ -112,8 +112,8 @@ func (a Action) Method() string {
 //     repeating what was last sent; for a withdrawn delegate (the event goes
 //     on) it is an un-invitation, without STATUS:CANCELLED.
 //
-// A wanted (delegate, event) never sent whose event ended before the
-// delegate registered (Want.Since) is left out.
+// A wanted (delegate, event) never sent, or cancelled, whose event ended
+// before the delegate registered (Want.Since) is left out.
 //
 // Nothing is planned for an unchanged one. Wants for an event that is not
 // in the meeting or is cancelled count as not wanted. Actions are ordered by
@@ -142,8 +142,8 @@ func Plan(m *meeting.Meeting, sent []Sent, want []Want) []Action {
 			continue
 		}
 		s, sentBefore := last[k]
-		if !sentBefore && !w.Since.IsZero() && !ev.End.IsZero() && ev.End.Before(w.Since) {
-			continue // over before the delegate registered
+		if (!sentBefore || s.Cancelled) && !w.Since.IsZero() && !ev.End.IsZero() && ev.End.Before(w.Since) {
+			continue // over before the delegate registered (or registered again)
 		}
 		wanted[k] = true
 		d := w.Delegate
