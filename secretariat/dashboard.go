@@ -323,7 +323,7 @@ func (d *Dashboard) Registrations(ctx context.Context) ([]web.RegistrationRow, e
 }
 
 func (d *Dashboard) Calendar(ctx context.Context) ([]byte, error) {
-	seq, err := EventSequences(ctx, d.s.db)
+	seq, err := EventSequences(ctx, d.s.db, d.s.config().m)
 	if err != nil {
 		return nil, err
 	}

@@ -119,9 +119,12 @@ func previousSession(a calendar.Action) *meeting.Session {
 	return &meeting.Session{Start: p.Start, End: p.End, Title: meeting.Text{meeting.EN: p.Summary, meeting.FR: p.Summary, meeting.ES: p.Summary}}
 }
 
-// EventSequences is the current SEQUENCE of each event: the highest sent to
-// any delegate, for the PUBLISH feed. db may be nil (nothing sent: none).
-func EventSequences(ctx context.Context, db *store.DB) (map[string]int, error) {
+// EventSequences is the current SEQUENCE of each event of m, for the
+// PUBLISH feed: the highest REQUEST sent to any delegate, or, for an event
+// cancelled or gone from m, the highest object of any kind (its CANCEL).
+// An un-invitation does not count: the event did not change. db may be nil
+// (nothing sent: none).
+func EventSequences(ctx context.Context, db *store.DB, m *meeting.Meeting) (map[string]int, error) {
 	out := map[string]int{}
 	if db == nil {
 		return out, nil
@@ -131,7 +134,9 @@ func EventSequences(ctx context.Context, db *store.DB) (map[string]int, error) {
 		return nil, err
 	}
 	for _, r := range rows {
-		if r.Sequence > out[r.EventID] {
+		ev, ok := m.Session(r.EventID)
+		live := ok && ev.Status != meeting.StatusCancelled
+		if (r.Method == calendar.MethodRequest || !live) && r.Sequence > out[r.EventID] {
 			out[r.EventID] = r.Sequence
 		}
 	}

@@ -1,6 +1,7 @@
 package secretariat
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -280,5 +281,43 @@ func TestRehearsalTextsOnlyToInvited(t *testing.T) {
 	invited, err := svc.invitedTo(ctx, meeting.RehearsalID)
 	if err != nil || !invited[early.Email] || invited[late.Email] {
 		t.Errorf("invitedTo(rehearsal) = %v, %v", invited, err)
+	}
+}
+
+func TestEventSequences(t *testing.T) {
+	ctx := t.Context()
+	_, m, db := exampleService(t, time.Date(2020, 6, 5, 9, 0, 0, 0, time.UTC))
+	rows := []store.SentInvite{
+		{Email: "a@x.example", EventID: "article-5", UID: "u1", Sequence: 2, Method: "REQUEST"},                 // updated twice
+		{Email: "b@x.example", EventID: "article-5", UID: "u1", Sequence: 3, Method: "CANCEL", Cancelled: true}, // b withdrawn: not a change of the event
+		{Email: "a@x.example", EventID: "gone", UID: "u2", Sequence: 1, Method: "CANCEL", Cancelled: true},      // removed from the meeting
+		{Email: "a@x.example", EventID: "rehearsal", UID: "u3", Sequence: 0, Method: "REQUEST"},
+	}
+	if err := db.Update(ctx, func(tx *store.Tx) error {
+		for _, r := range rows {
+			if err := tx.RecordInvite(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := EventSequences(ctx, db, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Missing ids are 0.
+	if want := map[string]int{"article-5": 2, "gone": 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("EventSequences = %v, want %v", got, want)
+	}
+	feed, err := calendar.Publish(m, meeting.EN, time.Date(2020, 6, 5, 9, 0, 0, 0, time.UTC), got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n", "X-PUBLISHED-TTL:PT1H\r\n", "UID:ism-2020-article-5@isu.example\r\nDTSTAMP:20200605T090000Z\r\nSEQUENCE:2\r\n"} {
+		if !strings.Contains(string(feed), want) {
+			t.Errorf("feed lacks %q", want)
+		}
 	}
 }

@@ -54,7 +54,7 @@ doubling it. Written to standard output unless -o is given.`,
 				} else if !errors.Is(err, iofs.ErrNotExist) {
 					return err
 				}
-				seq, err := secretariat.EventSequences(ctx, db)
+				seq, err := secretariat.EventSequences(ctx, db, m)
 				if err != nil {
 					return err
 				}
