@@ -149,9 +149,8 @@ func Plan(m *meeting.Meeting, sent []Sent, want []Want) []Action {
 		d := w.Delegate
 		d.Email = k.email
 		a := Action{Delegate: d, Lang: w.Lang, EventID: w.EventID, Hash: Hash(m, ev, w.Lang), Shown: ShownOf(m, ev, w.Lang)}
-		ok = sentBefore
 		switch {
-		case !ok:
+		case !sentBefore:
 			a.Kind, a.UID, a.Sequence = KindRequest, UID(m, w.EventID), 0
 		case s.Cancelled:
 			a.Kind, a.UID, a.Sequence = KindRequest, s.UID, s.Sequence+1
