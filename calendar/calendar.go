@@ -61,6 +61,13 @@ type Invite struct {
 	Sequence int       // 0 for the first REQUEST, then one more for each update or cancel
 	Stamp    time.Time // DTSTAMP: when the object is generated
 	UID      string    // empty: UID(Meeting, Event.ID)
+
+	// For a CANCEL only. Shown is what the delegate was last sent (nil: the
+	// event as it is now, in Lang). Withdrawn makes the CANCEL un-invite the
+	// delegate alone: it then carries no STATUS:CANCELLED, which would
+	// cancel the event for everyone (RFC 5546 §3.2.5).
+	Shown     *Shown
+	Withdrawn bool
 }
 
 func (in Invite) uid() string {
@@ -87,8 +94,12 @@ func Request(in Invite) ([]byte, error) {
 
 // Cancel returns the METHOD:CANCEL object that removes the event from the
 // delegate's calendar: same UID, in.Sequence (higher than the last one sent),
-// STATUS:CANCELLED. in.Event may hold only an ID when the event is no longer
-// in meeting.yaml; the object then has no times and no title.
+// and the DTSTART, DTEND, SUMMARY and LOCATION of the version the delegate
+// was last sent (in.Shown, or in.Event as it is now in in.Lang), which
+// Outlook needs to find the entry (MS-OXCICAL). A cancelled or removed event
+// carries STATUS:CANCELLED; an un-invitation (in.Withdrawn) does not (RFC
+// 5546 §3.2.5). in.Event may hold only an ID when the event is no longer in
+// meeting.yaml and nothing was recorded of it; the object then has no times.
 func Cancel(in Invite) ([]byte, error) {
 	return build(in, MethodCancel)
 }
@@ -111,17 +122,24 @@ func build(in Invite, method string) ([]byte, error) {
 		return nil, fmt.Errorf("calendar: negative SEQUENCE %d", in.Sequence)
 	}
 	cal := newCalendar(method)
-	var evs []meeting.Session
-	if !in.Event.Start.IsZero() {
-		evs = append(evs, in.Event)
+	shown := ShownOf(m, in.Event, in.Lang)
+	if method == MethodCancel && in.Shown != nil {
+		shown = *in.Shown
 	}
-	if err := addTimezone(cal, m, evs); err != nil {
+	var evs []meeting.Session
+	if !shown.Start.IsZero() {
+		evs = append(evs, meeting.Session{Start: shown.Start, End: shown.End})
+	}
+	z, err := addTimezone(cal, m, evs)
+	if err != nil {
 		return nil, err
 	}
 	ev := cal.AddEvent(in.uid())
 	ev.SetDtStampTime(in.Stamp)
 	ev.SetSequence(in.Sequence)
-	if err := setEventProps(ev, m, in.Event, in.Lang, method == MethodCancel); err != nil {
+	if method == MethodCancel {
+		setCancelProps(ev, z, shown, !in.Withdrawn)
+	} else if err := setEventProps(ev, m, z, in.Event, in.Lang, false); err != nil {
 		return nil, err
 	}
 	if err := addOrganizer(ev, m); err != nil {
@@ -147,10 +165,16 @@ func build(in Invite, method string) ([]byte, error) {
 	return serialize(cal), nil
 }
 
+// FeedRefresh is how often a subscriber should fetch the PUBLISH feed again:
+// its REFRESH-INTERVAL (RFC 7986 §5.7) and X-PUBLISHED-TTL (Outlook, Apple).
+const FeedRefresh = "PT1H"
+
 // Publish returns a METHOD:PUBLISH calendar of every event of the meeting
 // (rehearsal and sessions, cancelled ones with STATUS:CANCELLED) in lang,
-// without attendees: for `convene ics` and a subscription feed.
-func Publish(m *meeting.Meeting, lang meeting.Lang, stamp time.Time) ([]byte, error) {
+// without attendees: for `convene ics` and a subscription feed. seq gives
+// each event's current SEQUENCE by event id (the highest sent to any
+// delegate; missing ids are 0), so that a subscriber sees an update as one.
+func Publish(m *meeting.Meeting, lang meeting.Lang, stamp time.Time, seq map[string]int) ([]byte, error) {
 	if m == nil {
 		return nil, errors.New("calendar: no meeting")
 	}
@@ -160,14 +184,19 @@ func Publish(m *meeting.Meeting, lang meeting.Lang, stamp time.Time) ([]byte, er
 		cal.SetXWRCalName(text(t))
 	}
 	cal.SetXWRTimezone(m.TimeZone)
+	cal.CalendarProperties = append(cal.CalendarProperties,
+		ics.CalendarProperty{BaseProperty: ics.BaseProperty{IANAToken: "REFRESH-INTERVAL", ICalParameters: map[string][]string{"VALUE": {"DURATION"}}, Value: FeedRefresh}},
+		ics.CalendarProperty{BaseProperty: ics.BaseProperty{IANAToken: "X-PUBLISHED-TTL", Value: FeedRefresh}})
 	evs := m.Events()
-	if err := addTimezone(cal, m, evs); err != nil {
+	z, err := addTimezone(cal, m, evs)
+	if err != nil {
 		return nil, err
 	}
 	for _, s := range evs {
 		ev := cal.AddEvent(UID(m, s.ID))
 		ev.SetDtStampTime(stamp)
-		if err := setEventProps(ev, m, s, lang, s.Status == meeting.StatusCancelled); err != nil {
+		ev.SetSequence(seq[s.ID])
+		if err := setEventProps(ev, m, z, s, lang, s.Status == meeting.StatusCancelled); err != nil {
 			return nil, err
 		}
 		if err := addOrganizer(ev, m); err != nil {
@@ -204,15 +233,25 @@ func zone(m *meeting.Meeting) (*time.Location, error) {
 	return loc, nil
 }
 
+// timeWriter writes the DATE-TIMEs of one object: as local times with the
+// TZID of the meeting's zone, or in UTC where a local time would be read
+// wrong (see utcOnly and ambiguous).
+type timeWriter struct {
+	loc  *time.Location
+	tzid string
+	utc  bool // every time in UTC: the zone has no VTIMEZONE in the object
+}
+
 // addTimezone adds the VTIMEZONE of the meeting's zone covering evs (none
-// when evs is empty).
-func addTimezone(cal *ics.Calendar, m *meeting.Meeting, evs []meeting.Session) error {
+// when evs is empty, or when the times are all written in UTC) and returns
+// how to write the times.
+func addTimezone(cal *ics.Calendar, m *meeting.Meeting, evs []meeting.Session) (timeWriter, error) {
 	if len(evs) == 0 {
-		return nil
+		return timeWriter{}, nil
 	}
 	loc, err := zone(m)
 	if err != nil {
-		return err
+		return timeWriter{}, err
 	}
 	from, to := evs[0].Start, evs[0].End
 	for _, e := range evs {
@@ -226,8 +265,30 @@ func addTimezone(cal *ics.Calendar, m *meeting.Meeting, evs []meeting.Session) e
 	if to.Before(from) {
 		to = from
 	}
-	cal.AddVTimezone(vtimezone(tzid(m, loc), loc, from, to))
-	return nil
+	w := timeWriter{loc: loc, tzid: tzid(m, loc)}
+	if utcOnly(loc, from, to) {
+		w.utc = true
+		return w, nil
+	}
+	cal.AddVTimezone(vtimezone(w.tzid, loc, from, to))
+	return w, nil
+}
+
+// utcOnly reports whether the VTIMEZONE of loc between from and to would
+// need one-off observances (no RRULE) next to others, as Africa/Casablanca's
+// Ramadan changes do: node-ical and vobject read such zones an hour off, so
+// the times are written in UTC instead.
+func utcOnly(loc *time.Location, from, to time.Time) bool {
+	trs := transitions(loc, from, to)
+	if len(trs) == 0 || (len(trs) == 1 && !hasNext(loc, to)) {
+		return false
+	}
+	for _, o := range observances(loc, trs) {
+		if o.rule == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func tzid(m *meeting.Meeting, loc *time.Location) string {
@@ -238,25 +299,16 @@ func tzid(m *meeting.Meeting, loc *time.Location) string {
 }
 
 // setEventProps writes the significant properties of ev: those Hash covers.
-func setEventProps(ev *ics.VEvent, m *meeting.Meeting, s meeting.Session, lang meeting.Lang, cancelled bool) error {
-	if !s.Start.IsZero() {
-		loc, err := zone(m)
-		if err != nil {
-			return err
-		}
-		id := tzid(m, loc)
-		setDateTime(ev, ics.ComponentPropertyDtStart, s.Start, loc, id)
-		if !s.End.IsZero() && !s.End.Before(s.Start) {
-			setDateTime(ev, ics.ComponentPropertyDtEnd, s.End, loc, id)
-		}
+func setEventProps(ev *ics.VEvent, m *meeting.Meeting, z timeWriter, s meeting.Session, lang meeting.Lang, cancelled bool) error {
+	if s.Start.IsZero() {
+		return errors.New("calendar: event " + s.ID + " has no start")
+	}
+	z.set(ev, ics.ComponentPropertyDtStart, s.Start)
+	if !s.End.IsZero() && !s.End.Before(s.Start) {
+		z.set(ev, ics.ComponentPropertyDtEnd, s.End)
 	}
 	if t := s.Title.In(lang); t != "" {
 		ev.SetSummary(text(t))
-	}
-	if s.Start.IsZero() {
-		// An event no longer in meeting.yaml: only what identifies it.
-		ev.SetStatus(ics.ObjectStatusCancelled)
-		return nil
 	}
 	if d := description(m, s, lang); d != "" {
 		ev.SetDescription(text(d))
@@ -276,37 +328,57 @@ func setEventProps(ev *ics.VEvent, m *meeting.Meeting, s meeting.Session, lang m
 	return nil
 }
 
-// setDateTime writes t as a local time with TZID (golang-ical's SetStartAt
-// only writes UTC). A local time that the zone's fall-back hour makes
-// ambiguous, where RFC 5545 would pick the first of the two, is written in
-// UTC instead.
-func setDateTime(ev *ics.VEvent, p ics.ComponentProperty, t time.Time, loc *time.Location, tzid string) {
-	l := t.In(loc)
-	if !ambiguous(l, loc) {
-		ev.SetProperty(p, l.Format(localLayout), ics.WithTZID(tzid))
-		return
+// setCancelProps writes what a CANCEL repeats of the version last sent, and
+// STATUS:CANCELLED when the whole event is cancelled.
+func setCancelProps(ev *ics.VEvent, z timeWriter, sh Shown, cancelled bool) {
+	if !sh.Start.IsZero() {
+		z.set(ev, ics.ComponentPropertyDtStart, sh.Start)
+		if !sh.End.IsZero() && !sh.End.Before(sh.Start) {
+			z.set(ev, ics.ComponentPropertyDtEnd, sh.End)
+		}
 	}
-	ev.SetProperty(p, t.UTC().Format(localLayout)+"Z")
+	if sh.Summary != "" {
+		ev.SetSummary(text(sh.Summary))
+	}
+	if sh.Location != "" {
+		ev.SetLocation(text(sh.Location))
+	}
+	if cancelled {
+		ev.SetStatus(ics.ObjectStatusCancelled)
+	}
 }
 
-// ambiguous reports whether the wall-clock time of l occurs twice in loc and
-// l is the second occurrence.
-func ambiguous(l time.Time, loc *time.Location) bool {
-	start, _ := l.ZoneBounds()
-	if start.IsZero() {
-		return false
+// set writes t as a local time with TZID (golang-ical's SetStartAt only
+// writes UTC), or in UTC when the object has no VTIMEZONE or the local time
+// occurs twice in the zone: RFC 5545 says to take the first occurrence, but
+// ical.js, node-ical, python-icalendar and go-ical read the second.
+func (z timeWriter) set(ev *ics.VEvent, p ics.ComponentProperty, t time.Time) {
+	l := t.In(z.loc)
+	if z.utc || ambiguous(l, z.loc) {
+		ev.SetProperty(p, t.UTC().Format(localLayout)+"Z")
+		return
 	}
-	_, before := start.Add(-time.Second).In(loc).Zone()
-	_, after := l.Zone()
-	gap := time.Duration(before-after) * time.Second
-	return gap > 0 && l.Sub(start) < gap
+	ev.SetProperty(p, l.Format(localLayout), ics.WithTZID(z.tzid))
+}
+
+// ambiguous reports whether the wall-clock time of l occurs twice in loc
+// (either occurrence) because the clocks go back.
+func ambiguous(l time.Time, loc *time.Location) bool {
+	return len(meeting.Instants(l, loc)) > 1
+}
+
+// Organizer is the ORGANIZER's address: the secretariat's reply mailbox
+// (Sender.ReplyTo, else Sender.Address), where clients send their answers.
+// The mail that carries an object should come From it.
+func Organizer(m *meeting.Meeting) string {
+	if m.Sender.ReplyTo != "" {
+		return m.Sender.ReplyTo
+	}
+	return m.Sender.Address
 }
 
 func addOrganizer(ev *ics.VEvent, m *meeting.Meeting) error {
-	addr := m.Sender.ReplyTo
-	if addr == "" {
-		addr = m.Sender.Address
-	}
+	addr := Organizer(m)
 	if err := checkAddress(addr); err != nil {
 		return fmt.Errorf("calendar: organizer: %w", err)
 	}

@@ -34,12 +34,28 @@ func Hash(m *meeting.Meeting, ev meeting.Session, lang meeting.Lang) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// Shown is what a delegate's calendar shows of an event: the times, title
+// and location of the last REQUEST sent, in the language it was written in.
+// A CANCEL repeats it, even once the event has left meeting.yaml.
+type Shown struct {
+	Lang       meeting.Lang
+	Start, End time.Time
+	Summary    string
+	Location   string
+}
+
+// ShownOf is what a REQUEST for ev in lang shows.
+func ShownOf(m *meeting.Meeting, ev meeting.Session, lang meeting.Lang) Shown {
+	return Shown{Lang: lang, Start: ev.Start, End: ev.End, Summary: text(ev.Title.In(lang)), Location: text(location(m))}
+}
+
 // Sent is the last object sent for a (delegate, event).
 type Sent struct {
 	Email, EventID, UID string
 	Sequence            int
 	Hash                string
-	Cancelled           bool // the last object was a CANCEL
+	Cancelled           bool  // the last object was a CANCEL
+	Shown               Shown // zero when not recorded (before it was); Shown.Lang may still be set
 }
 
 // Want is an active delegate and a confirmed event that should be in the
@@ -48,6 +64,9 @@ type Want struct {
 	Delegate meeting.Delegate
 	Lang     meeting.Lang
 	EventID  string
+	// Since is when the delegate was registered (zero: unknown). A delegate
+	// never invited to an event that had ended by then is not invited now.
+	Since time.Time
 }
 
 // Kinds of Action.
@@ -61,11 +80,18 @@ const (
 type Action struct {
 	Kind     string // KindRequest, KindUpdate or KindCancel
 	Delegate meeting.Delegate
-	Lang     meeting.Lang // empty for a cancel to a delegate no longer wanted
+	Lang     meeting.Lang // the delegate's; for a cancel, that of the version last sent (English if unknown)
 	EventID  string
 	UID      string // the UID sent before, or UID(m, EventID) for a new one
 	Sequence int
 	Hash     string // Hash of the event as sent; empty for a cancel of a removed event
+	// Shown is what the object shows: for a request or an update the event
+	// now, for a cancel the version last sent. Previous is, for an update,
+	// the version it replaces (zero when not recorded).
+	Shown, Previous Shown
+	// Withdrawn marks a cancel that un-invites the delegate from an event
+	// that goes on: no STATUS:CANCELLED (RFC 5546 §3.2.5).
+	Withdrawn bool
 }
 
 // Method returns the iTIP method of the object the action sends.
@@ -82,7 +108,12 @@ func (a Action) Method() string {
 //   - one whose last object was a cancel: a request with SEQUENCE+1;
 //   - one whose Hash changed: an update with SEQUENCE+1 and the same UID;
 //   - one sent and not wanted any more (event removed from meeting.yaml or
-//     cancelled, delegate withdrawn): a cancel with SEQUENCE+1, once.
+//     cancelled, delegate withdrawn): a cancel with SEQUENCE+1, once,
+//     repeating what was last sent; for a withdrawn delegate (the event goes
+//     on) it is an un-invitation, without STATUS:CANCELLED.
+//
+// A wanted (delegate, event) never sent, or cancelled, whose event ended
+// before the delegate registered (Want.Since) is left out.
 //
 // Nothing is planned for an unchanged one. Wants for an event that is not
 // in the meeting or is cancelled count as not wanted. Actions are ordered by
@@ -110,18 +141,21 @@ func Plan(m *meeting.Meeting, sent []Sent, want []Want) []Action {
 		if !ok || ev.Status == meeting.StatusCancelled || wanted[k] {
 			continue
 		}
+		s, sentBefore := last[k]
+		if (!sentBefore || s.Cancelled) && !w.Since.IsZero() && !ev.End.IsZero() && ev.End.Before(w.Since) {
+			continue // over before the delegate registered (or registered again)
+		}
 		wanted[k] = true
 		d := w.Delegate
 		d.Email = k.email
-		a := Action{Delegate: d, Lang: w.Lang, EventID: w.EventID, Hash: Hash(m, ev, w.Lang)}
-		s, ok := last[k]
+		a := Action{Delegate: d, Lang: w.Lang, EventID: w.EventID, Hash: Hash(m, ev, w.Lang), Shown: ShownOf(m, ev, w.Lang)}
 		switch {
-		case !ok:
+		case !sentBefore:
 			a.Kind, a.UID, a.Sequence = KindRequest, UID(m, w.EventID), 0
 		case s.Cancelled:
 			a.Kind, a.UID, a.Sequence = KindRequest, s.UID, s.Sequence+1
 		case s.Hash != a.Hash:
-			a.Kind, a.UID, a.Sequence = KindUpdate, s.UID, s.Sequence+1
+			a.Kind, a.UID, a.Sequence, a.Previous = KindUpdate, s.UID, s.Sequence+1, s.Shown
 		default:
 			continue
 		}
@@ -134,13 +168,22 @@ func Plan(m *meeting.Meeting, sent []Sent, want []Want) []Action {
 		if wanted[k] || s.Cancelled {
 			continue
 		}
-		a := Action{Kind: KindCancel, Delegate: meeting.Delegate{Email: k.email}, EventID: s.EventID, UID: s.UID, Sequence: s.Sequence + 1}
+		lang := s.Shown.Lang
+		if !lang.Valid() {
+			lang = meeting.EN
+		}
+		a := Action{Kind: KindCancel, Delegate: meeting.Delegate{Email: k.email}, Lang: lang, EventID: s.EventID, UID: s.UID, Sequence: s.Sequence + 1, Shown: s.Shown}
 		if a.UID == "" {
 			a.UID = UID(m, s.EventID)
 		}
 		if ev, ok := events[s.EventID]; ok {
-			a.Hash = Hash(m, ev, "")
+			a.Hash = Hash(m, ev, lang)
+			a.Withdrawn = ev.Status != meeting.StatusCancelled
+			if a.Shown.Start.IsZero() { // not recorded: the event as it is now
+				a.Shown = ShownOf(m, ev, lang)
+			}
 		}
+		a.Shown.Lang = lang
 		out = append(out, a)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -167,7 +210,12 @@ func (a Action) Invite(m *meeting.Meeting, stamp time.Time) Invite {
 	if !ok {
 		ev = meeting.Session{ID: a.EventID}
 	}
-	return Invite{Meeting: m, Event: ev, Delegate: a.Delegate, Lang: a.Lang, Sequence: a.Sequence, Stamp: stamp, UID: a.UID}
+	in := Invite{Meeting: m, Event: ev, Delegate: a.Delegate, Lang: a.Lang, Sequence: a.Sequence, Stamp: stamp, UID: a.UID}
+	if a.Kind == KindCancel {
+		sh := a.Shown
+		in.Shown, in.Withdrawn = &sh, a.Withdrawn
+	}
+	return in
 }
 
 // Render returns the object that carries the action: a REQUEST for a
@@ -180,13 +228,15 @@ func Render(m *meeting.Meeting, a Action, stamp time.Time) ([]byte, error) {
 	return Request(in)
 }
 
-// Wanted returns what delegate d, writing in lang, should have in the
-// calendar: every event of m (rehearsal and sessions) that is not cancelled.
-func Wanted(m *meeting.Meeting, d meeting.Delegate, lang meeting.Lang) []Want {
+// Wanted returns what delegate d, writing in lang and registered at since
+// (zero: unknown), should have in the calendar: every event of m (rehearsal
+// and sessions) that is not cancelled. Plan leaves out those that ended
+// before since.
+func Wanted(m *meeting.Meeting, d meeting.Delegate, lang meeting.Lang, since time.Time) []Want {
 	var out []Want
 	for _, ev := range m.Events() {
 		if ev.Status != meeting.StatusCancelled {
-			out = append(out, Want{Delegate: d, Lang: lang, EventID: ev.ID})
+			out = append(out, Want{Delegate: d, Lang: lang, EventID: ev.ID, Since: since})
 		}
 	}
 	return out
@@ -194,5 +244,9 @@ func Wanted(m *meeting.Meeting, d meeting.Delegate, lang meeting.Lang) []Want {
 
 // String describes the action in one line, for `convene plan`.
 func (a Action) String() string {
-	return fmt.Sprintf("%-7s %s %s SEQUENCE %d", a.Kind, a.Delegate.Email, a.EventID, a.Sequence)
+	kind := a.Kind
+	if a.Withdrawn {
+		kind = "uninvite"
+	}
+	return fmt.Sprintf("%-7s %s %s SEQUENCE %d", kind, a.Delegate.Email, a.EventID, a.Sequence)
 }

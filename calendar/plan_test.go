@@ -229,7 +229,7 @@ func TestWanted(t *testing.T) {
 	m := exampleMeeting(t)
 	m.Sessions[0].Status = meeting.StatusCancelled
 	var ids []string
-	for _, w := range Wanted(m, ana, meeting.FR) {
+	for _, w := range Wanted(m, ana, meeting.FR, time.Time{}) {
 		if w.Delegate != ana || w.Lang != meeting.FR {
 			t.Errorf("Wanted gave %+v", w)
 		}

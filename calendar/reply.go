@@ -21,6 +21,10 @@ type Reply struct {
 	Partstat  string // upper case: ACCEPTED, DECLINED, TENTATIVE, DELEGATED, NEEDS-ACTION or an X- value
 	Organizer string // lower case without mailto:; empty when the client left it out (outlook.com)
 	Comment   string // COMMENT, Google's X-RESPONSE-COMMENT or Apple's private comment
+	// Stamp is the DTSTAMP: when the attendee answered (RFC 5546 §2.1.5
+	// orders answers of the same SEQUENCE by it); zero when missing or
+	// unreadable.
+	Stamp time.Time
 	// ProposedStart is the start a COUNTER, or an iOS REPLY with
 	// TO-ALL-PROPOSED-NEW-TIME, proposes; zero otherwise or when its time
 	// zone could not be resolved.
@@ -130,6 +134,9 @@ func repliesOf(cal *ics.Calendar, method string) []Reply {
 		}
 		if p := prop(ev.Properties, "ORGANIZER"); p != nil {
 			base.Organizer = calAddress(p.Value)
+		}
+		if p := prop(ev.Properties, "DTSTAMP"); p != nil {
+			base.Stamp = parseDateTime(p.Value, param(p, "TZID"), zones)
 		}
 		for _, name := range []string{"COMMENT", "X-CALENDARSERVER-PRIVATE-COMMENT"} {
 			if p := prop(ev.Properties, name); p != nil && base.Comment == "" {

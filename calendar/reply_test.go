@@ -40,8 +40,8 @@ END:VCALENDAR
 		},
 		{
 			name: "google: LF only, folded, raw quote in X-RESPONSE-COMMENT",
-			in:   []byte("BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:u1\nORGANIZER;CN=Sec:mailto:rsvp@isu.example\nATTENDEE;PARTSTAT=ACCEPTED;CN=Ana;X-RESPONSE-COMMENT=\"I'll be \"there\" early\";X-NUM-GUESTS=0:mai\n lto:ana@x.example\nEND:VEVENT\nEND:VCALENDAR\n"),
-			want: []Reply{{Method: MethodReply, UID: "u1", Attendee: "ana@x.example", CN: "Ana", Partstat: "ACCEPTED", Organizer: "rsvp@isu.example", Comment: `I'll be there early`}},
+			in:   []byte("BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:u1\nDTSTAMP:20200620T071500Z\nORGANIZER;CN=Sec:mailto:rsvp@isu.example\nATTENDEE;PARTSTAT=ACCEPTED;CN=Ana;X-RESPONSE-COMMENT=\"I'll be \"there\" early\";X-NUM-GUESTS=0:mai\n lto:ana@x.example\nEND:VEVENT\nEND:VCALENDAR\n"),
+			want: []Reply{{Method: MethodReply, UID: "u1", Attendee: "ana@x.example", CN: "Ana", Partstat: "ACCEPTED", Organizer: "rsvp@isu.example", Comment: `I'll be there early`, Stamp: time.Date(2020, 6, 20, 7, 15, 0, 0, time.UTC)}},
 		},
 		{
 			name: "counter with a Windows TZID resolved through its VTIMEZONE",
@@ -123,7 +123,7 @@ func TestReplyToOurRequest(t *testing.T) {
 		t.Fatalf("ParseReplies = %+v, %v", rs, err)
 	}
 	want := Reply{Method: MethodReply, UID: "ism-2020-article-5@isu.example", Sequence: 3, Attendee: "ana.perez@mission.example",
-		CN: delegate.Name, Partstat: "ACCEPTED", Organizer: "registrations@isu.example"}
+		CN: strings.ReplaceAll(delegate.Name, `"`, "'"), Partstat: "ACCEPTED", Organizer: "registrations@isu.example", Stamp: stamp}
 	if rs[0] != want {
 		t.Errorf("got %+v\nwant %+v", rs[0], want)
 	}

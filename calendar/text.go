@@ -7,22 +7,21 @@ import (
 )
 
 // paramValue writes a parameter value (RFC 5545 §3.2): parameters have no
-// backslash escaping, so a value with ':' ';' or ',' is put in double quotes,
-// and the characters a quoted string cannot hold are caret-encoded as RFC
-// 6868 says (" as ^', newline as ^n, ^ as ^^). Other control characters are
-// dropped.
+// backslash escaping, so a value with ':' ';' or ',' is put in double
+// quotes. The characters a quoted string cannot hold are replaced rather
+// than caret-encoded (RFC 6868), since most parsers show ^' and ^n as they
+// are: a double quote becomes an apostrophe, a line break a space. Other
+// control characters are dropped.
 func paramValue(s string) string {
 	var b strings.Builder
 	quote := false
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	for _, r := range s {
 		switch {
-		case r == '^':
-			b.WriteString("^^")
 		case r == '"':
-			b.WriteString("^'")
+			b.WriteRune('\'')
 		case r == '\n' || r == '\r':
-			b.WriteString("^n")
+			b.WriteRune(' ')
 		case r == '\t':
 			b.WriteRune(r)
 		case r < 0x20 || r == 0x7f:

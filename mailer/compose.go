@@ -53,10 +53,16 @@ type Message struct {
 	Date                  time.Time
 
 	// Automated adds Auto-Submitted: auto-generated and
-	// X-Auto-Response-Suppress: All, so out-of-office replies stay away
-	// (circulars, reminders, confirmations).
+	// X-Auto-Response-Suppress: OOF, AutoReply, so out-of-office replies stay
+	// away (circulars, reminders, confirmations); never All, which would
+	// also suppress Exchange's delivery and non-delivery reports.
 	Automated bool
 }
+
+// AutoResponseSuppress is the X-Auto-Response-Suppress of automated mail
+// (MS-OXCMAIL §2.2.3.2.20): out-of-office and other automatic replies, not
+// DR/NDR, since convene relies on bounces.
+const AutoResponseSuppress = "OOF, AutoReply"
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
@@ -182,7 +188,7 @@ func Compose(m Message) (*gomail.Msg, error) {
 	}
 	if m.Automated {
 		msg.SetGenHeader("Auto-Submitted", "auto-generated")
-		msg.SetGenHeader("X-Auto-Response-Suppress", "All")
+		msg.SetGenHeader("X-Auto-Response-Suppress", AutoResponseSuppress)
 	}
 
 	switch {

@@ -156,8 +156,11 @@ func checkStructure(t *testing.T, m mailer.Message, raw []byte) {
 	if got := msg.Header.Get("Message-Id"); got != "<"+m.MessageID+">" {
 		t.Errorf("Message-ID %q", got)
 	}
-	if auto := msg.Header.Get("Auto-Submitted"); (auto == "auto-generated") != m.Automated || (msg.Header.Get("X-Auto-Response-Suppress") == "All") != m.Automated {
+	if auto := msg.Header.Get("Auto-Submitted"); (auto == "auto-generated") != m.Automated || (msg.Header.Get("X-Auto-Response-Suppress") == "OOF, AutoReply") != m.Automated {
 		t.Errorf("Automated %v but Auto-Submitted %q", m.Automated, auto)
+	}
+	if s := msg.Header.Get("X-Auto-Response-Suppress"); strings.Contains(s, "All") || strings.Contains(s, "DR") {
+		t.Errorf("X-Auto-Response-Suppress: %s suppresses delivery reports", s)
 	}
 	if m.InReplyTo != "" && msg.Header.Get("In-Reply-To") != m.InReplyTo {
 		t.Errorf("In-Reply-To %q", msg.Header.Get("In-Reply-To"))

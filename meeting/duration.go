@@ -94,7 +94,9 @@ var offsetLayouts = []string{
 }
 
 // ParseTime parses a time as written in meeting.yaml. Without an offset it is
-// in loc. A date alone means the start of that day in loc.
+// in loc, and must exist in loc exactly once: a local time that the clocks
+// skip or repeat is an error asking for an offset. A date alone means the
+// start of that day in loc.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range offsetLayouts {
@@ -104,7 +106,7 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	}
 	for _, l := range append(timeLayouts, "2006-01-02") {
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return t, nil
+			return t, checkLocal(s, t, loc)
 		}
 	}
 	return time.Time{}, fmt.Errorf("bad time %q: want YYYY-MM-DD HH:MM (in the meeting's zone) or with an offset, e.g. 2020-06-30T13:00+02:00", s)

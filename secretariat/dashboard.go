@@ -323,7 +323,11 @@ func (d *Dashboard) Registrations(ctx context.Context) ([]web.RegistrationRow, e
 }
 
 func (d *Dashboard) Calendar(ctx context.Context) ([]byte, error) {
-	return calendar.Publish(d.s.config().m, meeting.EN, d.s.now())
+	seq, err := EventSequences(ctx, d.s.db, d.s.config().m)
+	if err != nil {
+		return nil, err
+	}
+	return calendar.Publish(d.s.config().m, meeting.EN, d.s.now(), seq)
 }
 
 func (d *Dashboard) Metrics(ctx context.Context) (web.Metrics, error) {

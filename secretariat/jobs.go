@@ -130,30 +130,75 @@ func (s *Service) deadlineJob(ctx context.Context, job schedule.Job) error {
 
 // delegateJob sends template tpl to every active delegate.
 func (s *Service) delegateJob(ctx context.Context, job schedule.Job, tpl string, data templates.Data) error {
+	return s.delegateJobFunc(ctx, job, tpl, func(store.Delegate) (templates.Data, bool) { return data, true })
+}
+
+// delegateJobFunc sends template tpl to every active delegate for whom
+// each says yes, with the data it gives.
+func (s *Service) delegateJobFunc(ctx context.Context, job schedule.Job, tpl string, each func(store.Delegate) (templates.Data, bool)) error {
 	c := s.config()
-	ds, err := s.db.Delegates(ctx, "", false)
+	all, err := s.db.Delegates(ctx, "", false)
 	if err != nil {
 		return err
+	}
+	var ds []store.Delegate
+	var data []templates.Data
+	for _, d := range all {
+		if x, ok := each(d); ok {
+			ds, data = append(ds, d), append(data, x)
+		}
 	}
 	return s.enqueue(ctx, job, tpl, len(ds), func(i int) (mailer.Outgoing, error) {
 		d := ds[i]
 		ct, _ := c.cs.ByName(d.Contact)
-		msg, err := s.delegateMessage(c, tpl, ct, d.Delegate, data)
+		msg, err := s.delegateMessage(c, tpl, ct, d.Delegate, data[i])
 		return mailer.Outgoing{Key: d.Contact + "/" + d.Email, Contact: d.Contact, Message: msg}, err
 	})
 }
 
+// invitedTo is the set of delegates (by address) whose calendar holds
+// eventID: invited and not cancelled since.
+func (s *Service) invitedTo(ctx context.Context, eventID string) (map[string]bool, error) {
+	rows, err := s.db.SentInvites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, r := range rows {
+		if r.EventID == eventID && !r.Cancelled {
+			out[r.Email] = true
+		}
+	}
+	return out, nil
+}
+
+// rehearsalJob sends the rehearsal notice to the delegates invited to the
+// rehearsal (not those registered after it).
 func (s *Service) rehearsalJob(ctx context.Context, job schedule.Job) error {
 	if err := s.sessionInvitesJob(ctx, job); err != nil {
 		return err
 	}
 	c := s.config()
 	ev, _ := c.m.Session(meeting.RehearsalID)
-	return s.delegateJob(ctx, job, templates.Rehearsal, templates.Data{Session: &ev})
+	invited, err := s.invitedTo(ctx, meeting.RehearsalID)
+	if err != nil {
+		return err
+	}
+	return s.delegateJobFunc(ctx, job, templates.Rehearsal, func(d store.Delegate) (templates.Data, bool) {
+		return templates.Data{Session: &ev}, invited[meeting.NormalizeEmail(d.Email)]
+	})
 }
 
+// dayBeforeJob sends the day-before note; only those invited to the
+// rehearsal are told to use what they used there.
 func (s *Service) dayBeforeJob(ctx context.Context, job schedule.Job) error {
-	return s.delegateJob(ctx, job, templates.DayBefore, templates.Data{})
+	invited, err := s.invitedTo(ctx, meeting.RehearsalID)
+	if err != nil {
+		return err
+	}
+	return s.delegateJobFunc(ctx, job, templates.DayBefore, func(d store.Delegate) (templates.Data, bool) {
+		return templates.Data{Rehearsed: invited[meeting.NormalizeEmail(d.Email)]}, true
+	})
 }
 
 // sessionInvitesJob is the catch-up wave: whatever calendar invitation,

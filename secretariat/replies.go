@@ -158,7 +158,7 @@ func (s *Service) calendarReply(tx *store.Tx, c *config, f inbox.Fetched, msg *i
 			if msg.From != "" && !strings.EqualFold(msg.From, r.Attendee) {
 				return s.review(tx, c, f, msg, ct, fmt.Sprintf("calendar answer for %s sent from another address (%s)", r.Attendee, msg.From))
 			}
-			if _, err := tx.SetAttendance(store.Attendance{Email: r.Attendee, EventID: eventID, Partstat: r.Partstat, Sequence: r.Sequence, Comment: r.Comment}); err != nil {
+			if _, err := tx.SetAttendance(store.Attendance{Email: r.Attendee, EventID: eventID, Partstat: r.Partstat, Sequence: r.Sequence, Comment: r.Comment, At: r.Stamp}); err != nil {
 				return 0, err
 			}
 			applied = append(applied, fmt.Sprintf("%s %s %s", r.Attendee, strings.ToLower(r.Partstat), eventID))

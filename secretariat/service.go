@@ -162,15 +162,14 @@ const CalendarBatch = "calendar"
 
 // inviteOutgoing renders one calendar action as a message: the cover note in
 // the delegate's language and the iCalendar object inline (text/calendar)
-// and as invite.ics.
+// and as invite.ics. It comes From the ORGANIZER's address, as Google's and
+// Microsoft's invitations do, with Reply-To the sender's, for people.
 func (s *Service) inviteOutgoing(c *config, a calendar.Action, contact string) (mailer.Outgoing, error) {
 	ct, _ := c.cs.ByName(contact)
-	ev, ok := c.m.Session(a.EventID)
-	if !ok {
-		ev = meeting.Session{ID: a.EventID, Title: meeting.Text{meeting.EN: a.EventID}, Status: meeting.StatusCancelled}
-	}
+	ev := shownSession(c.m, a)
 	msg, err := s.delegateMessage(c, templates.Invite, ct, a.Delegate, templates.Data{
-		Session: &ev, Update: a.Kind == calendar.KindUpdate, Cancelled: a.Kind == calendar.KindCancel,
+		Session: &ev, Update: a.Kind == calendar.KindUpdate, Previous: previousSession(a),
+		Cancelled: a.Kind == calendar.KindCancel && !a.Withdrawn, Withdrawn: a.Withdrawn,
 	})
 	if err != nil {
 		return mailer.Outgoing{}, err
@@ -180,7 +179,12 @@ func (s *Service) inviteOutgoing(c *config, a calendar.Action, contact string) (
 		return mailer.Outgoing{}, fmt.Errorf("calendar %s: %w", a, err)
 	}
 	msg.Calendar = &mailer.Calendar{Method: a.Method(), Data: ics}
-	msg.ReplyTo = mailer.Address{} // calendar clients answer the ORGANIZER; people answer the sender
+	// Calendar clients answer the ORGANIZER; From says the same (IMIP.md §2).
+	msg.From = mailer.Address{Name: c.m.Sender.Name, Email: calendar.Organizer(c.m)}
+	msg.ReplyTo = mailer.Address{}
+	if !strings.EqualFold(c.m.Sender.Address, msg.From.Email) {
+		msg.ReplyTo = c.from() // people answer the sender, as before
+	}
 	key := fmt.Sprintf("%s/%s/%d/%s", a.Delegate.Email, a.EventID, a.Sequence, strings.ToLower(a.Method()))
 	return mailer.Outgoing{Key: key, Contact: contact, Message: msg}, nil
 }
@@ -214,7 +218,7 @@ func (s *Service) planInvites(tx *store.Tx, c *config, contact string) (int, err
 			owner[r.Email] = r.Contact
 		}
 	}
-	actions := calendar.Plan(c.m, sentInvites(sent), wantedInvites(c.m, c.cs, active))
+	actions := calendar.Plan(c.m, sentInvitesIn(sent, c.cs), wantedInvites(c.m, c.cs, active))
 	if len(actions) == 0 {
 		return 0, nil
 	}

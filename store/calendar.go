@@ -21,10 +21,20 @@ type SentInvite struct {
 	Method    string // REQUEST or CANCEL
 	Cancelled bool
 	SentAt    time.Time
+
+	// What the delegate's calendar shows: the times, title and location of
+	// the last REQUEST, in Lang (all zero in rows recorded before they were).
+	Lang       string
+	Start, End time.Time
+	Summary    string
+	Location   string
 }
 
 // RecordInvite records that inv was sent, replacing what was recorded for
-// the same (delegate, event) unless that has a higher SEQUENCE.
+// the same (delegate, event) unless that has a higher SEQUENCE. A REQUEST
+// with a higher SEQUENCE than the delegate's recorded answer (an update)
+// resets that answer to NEEDS-ACTION at the new SEQUENCE: the answer was to
+// another time (it stays in the history).
 func (tx *Tx) RecordInvite(inv SentInvite) error {
 	cancelled := 0
 	if inv.Cancelled {
@@ -34,15 +44,27 @@ func (tx *Tx) RecordInvite(inv SentInvite) error {
 	if at.IsZero() {
 		at = tx.Now()
 	}
-	_, err := tx.ExecContext(tx.ctx, `INSERT INTO invites (email, event_id, contact, uid, sequence, hash, method, cancelled, sent_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+	email := meeting.NormalizeEmail(inv.Email)
+	_, err := tx.ExecContext(tx.ctx, `INSERT INTO invites (email, event_id, contact, uid, sequence, hash, method, cancelled, sent_at,
+			lang, start_at, end_at, summary, location)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (email, event_id) DO UPDATE SET contact = excluded.contact, uid = excluded.uid,
 			sequence = excluded.sequence, hash = excluded.hash, method = excluded.method,
-			cancelled = excluded.cancelled, sent_at = excluded.sent_at
+			cancelled = excluded.cancelled, sent_at = excluded.sent_at,
+			lang = excluded.lang, start_at = excluded.start_at, end_at = excluded.end_at,
+			summary = excluded.summary, location = excluded.location
 		WHERE excluded.sequence >= invites.sequence`,
-		meeting.NormalizeEmail(inv.Email), inv.EventID, inv.Contact, inv.UID, inv.Sequence, inv.Hash, inv.Method, cancelled, ms(at))
+		email, inv.EventID, inv.Contact, inv.UID, inv.Sequence, inv.Hash, inv.Method, cancelled, ms(at),
+		inv.Lang, ms(inv.Start), ms(inv.End), inv.Summary, inv.Location)
 	if err != nil {
 		return fmt.Errorf("store: record invite %s/%s: %w", inv.Email, inv.EventID, err)
+	}
+	if inv.Method == "REQUEST" {
+		_, err = tx.ExecContext(tx.ctx, `UPDATE attendance SET partstat = 'NEEDS-ACTION', sequence = $3, comment = '', at = $4
+			WHERE email = $1 AND event_id = $2 AND sequence < $3`, email, inv.EventID, inv.Sequence, ms(at))
+		if err != nil {
+			return fmt.Errorf("store: reset attendance %s/%s: %w", inv.Email, inv.EventID, err)
+		}
 	}
 	return nil
 }
@@ -59,7 +81,8 @@ func (tx *Tx) SentInvites(contact string) ([]SentInvite, error) {
 }
 
 func sentInvites(ctx context.Context, q querier, contact string) ([]SentInvite, error) {
-	rows, err := q.QueryContext(ctx, `SELECT email, event_id, contact, uid, sequence, hash, method, cancelled, sent_at
+	rows, err := q.QueryContext(ctx, `SELECT email, event_id, contact, uid, sequence, hash, method, cancelled, sent_at,
+			lang, start_at, end_at, summary, location
 		FROM invites WHERE ($1 = '' OR contact = $1) ORDER BY email, event_id`, contact)
 	if err != nil {
 		return nil, err
@@ -69,11 +92,12 @@ func sentInvites(ctx context.Context, q querier, contact string) ([]SentInvite, 
 	for rows.Next() {
 		var s SentInvite
 		var cancelled int
-		var at int64
-		if err := rows.Scan(&s.Email, &s.EventID, &s.Contact, &s.UID, &s.Sequence, &s.Hash, &s.Method, &cancelled, &at); err != nil {
+		var at, start, end int64
+		if err := rows.Scan(&s.Email, &s.EventID, &s.Contact, &s.UID, &s.Sequence, &s.Hash, &s.Method, &cancelled, &at,
+			&s.Lang, &start, &end, &s.Summary, &s.Location); err != nil {
 			return nil, err
 		}
-		s.Cancelled, s.SentAt = cancelled != 0, fromMS(at)
+		s.Cancelled, s.SentAt, s.Start, s.End = cancelled != 0, fromMS(at), fromMS(start), fromMS(end)
 		out = append(out, s)
 	}
 	return out, rows.Err()
@@ -89,21 +113,27 @@ type Attendance struct {
 	At       time.Time // the REPLY's DTSTAMP, or when it was read
 }
 
-// SetAttendance records a's answer. A REPLY with a lower SEQUENCE than the
-// one recorded, or the same SEQUENCE and an older time, is stale (RFC 5546
-// §2.1.5) and ignored; applied says whether a was recorded.
+// SetAttendance records a's answer, whose time (At) is the REPLY's DTSTAMP
+// (when it was read, if zero). A REPLY with a lower SEQUENCE than the one
+// recorded (an answer to a time since changed: RecordInvite raised the
+// SEQUENCE when it sent the update), or the same SEQUENCE and an older time
+// than another answer, is stale (RFC 5546 §2.1.5) and does not count;
+// applied says whether a counts. Every answer is kept in the history.
 func (tx *Tx) SetAttendance(a Attendance) (applied bool, err error) {
+	now := tx.Now()
 	at := a.At
 	if at.IsZero() {
-		at = tx.Now()
+		at = now
 	}
+	email := meeting.NormalizeEmail(a.Email)
 	res, err := tx.ExecContext(tx.ctx, `INSERT INTO attendance (email, event_id, partstat, sequence, comment, at)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (email, event_id) DO UPDATE SET partstat = excluded.partstat, sequence = excluded.sequence,
 			comment = excluded.comment, at = excluded.at
 		WHERE excluded.sequence > attendance.sequence
-			OR (excluded.sequence = attendance.sequence AND excluded.at >= attendance.at)`,
-		meeting.NormalizeEmail(a.Email), a.EventID, a.Partstat, a.Sequence, a.Comment, ms(at))
+			OR (excluded.sequence = attendance.sequence
+				AND (attendance.partstat = 'NEEDS-ACTION' OR excluded.at >= attendance.at))`,
+		email, a.EventID, a.Partstat, a.Sequence, a.Comment, ms(at))
 	if err != nil {
 		return false, fmt.Errorf("store: attendance %s/%s: %w", a.Email, a.EventID, err)
 	}
@@ -111,7 +141,45 @@ func (tx *Tx) SetAttendance(a Attendance) (applied bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	counted := 0
+	if n > 0 {
+		counted = 1
+	}
+	if _, err := tx.ExecContext(tx.ctx, `INSERT INTO attendance_history (email, event_id, partstat, sequence, comment, at, counted, read_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, email, a.EventID, a.Partstat, a.Sequence, a.Comment, ms(at), counted, ms(now)); err != nil {
+		return false, fmt.Errorf("store: attendance history %s/%s: %w", a.Email, a.EventID, err)
+	}
 	return n > 0, nil
+}
+
+// AttendanceHistory returns every answer read for (email, event), counted
+// or not, oldest first; Counted says whether it became the answer.
+func (db *DB) AttendanceHistory(ctx context.Context, email, eventID string) ([]AnswerRead, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT partstat, sequence, comment, at, counted, read_at FROM attendance_history
+		WHERE email = $1 AND event_id = $2 ORDER BY read_at, at`, meeting.NormalizeEmail(email), eventID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AnswerRead
+	for rows.Next() {
+		r := AnswerRead{Attendance: Attendance{Email: meeting.NormalizeEmail(email), EventID: eventID}}
+		var at, read int64
+		var counted int
+		if err := rows.Scan(&r.Partstat, &r.Sequence, &r.Comment, &at, &counted, &read); err != nil {
+			return nil, err
+		}
+		r.At, r.ReadAt, r.Counted = fromMS(at), fromMS(read), counted != 0
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// AnswerRead is one answer in the history of attendance.
+type AnswerRead struct {
+	Attendance
+	Counted bool
+	ReadAt  time.Time
 }
 
 // Attendance returns every recorded answer, by address and event.

@@ -21,7 +21,10 @@ type Data struct {
 	Delegate  *meeting.Delegate  // the delegate addressed (invite, day-before, rehearsal)
 	Session   *meeting.Session   // the session of a calendar cover note
 	Update    bool               // invite: the invitation changed
+	Previous  *meeting.Session   // invite, update: the version replaced (times, title), nil if unknown
 	Cancelled bool               // invite: the session is cancelled
+	Withdrawn bool               // invite: the delegate no longer attends (the session goes on)
+	Rehearsed bool               // day-before: the delegate was invited to the rehearsal
 	Reason    string             // clarification: what is unclear
 	Body      string             // circular: the staff-written body, Markdown or plain text
 	Subject   string             // circular: the subject; else a first body line "Subject: ..."; else the meeting title

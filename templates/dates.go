@@ -81,18 +81,29 @@ func when(lang meeting.Lang, t time.Time, loc *time.Location) string {
 }
 
 // span writes a range in loc and in UTC:
-// "Tuesday 30 June 2020, 13:00–15:30 CEST (11:00–13:30 UTC)".
+// "Tuesday 30 June 2020, 13:00–15:30 CEST (11:00–13:30 UTC)"; a range that
+// crosses midnight shows both dates.
 func span(lang meeting.Lang, a, b time.Time, loc *time.Location) string {
 	la, lb, ua, ub := a.In(loc), b.In(loc), a.UTC(), b.UTC()
-	s := longDate(lang, la) + ", " + clock(lang, la) + "–" + clock(lang, lb) + " " + la.Format("MST") + " ("
+	s := longDate(lang, la) + ", " + clockRange(lang, la, lb) + " " + la.Format("MST") + " ("
 	if !sameDay(la, ua) {
 		s += longDate(lang, ua) + ", "
 	}
-	return s + clock(lang, ua) + "–" + clock(lang, ub) + " UTC)"
+	return s + clockRange(lang, ua, ub) + " UTC)"
+}
+
+// clockRange writes "13:00–15:30", or, when b is on a later day than a (an
+// end at midnight exactly is not), "23:00 – Wednesday 1 July, 01:30".
+func clockRange(lang meeting.Lang, a, b time.Time) string {
+	if sameDay(a, b.Add(-time.Nanosecond)) || !b.After(a) {
+		return clock(lang, a) + "–" + clock(lang, b)
+	}
+	return clock(lang, a) + " – " + dayMonth(lang, b) + ", " + clock(lang, b)
 }
 
 // localSpan writes a range in the mission's zone, "09:00–11:30 in New York",
-// with the day when it differs from the day in the meeting's zone. It is
+// with the day when it differs from the day in the meeting's zone, and both
+// days when the range crosses midnight there. It is
 // empty when the mission's zone shows the same clock as the meeting's.
 func localSpan(lang meeting.Lang, a, b time.Time, meet, own *time.Location) string {
 	if own == nil || meet == nil {
@@ -106,19 +117,42 @@ func localSpan(lang meeting.Lang, a, b time.Time, meet, own *time.Location) stri
 		return ""
 	}
 	la, lb := a.In(own), b.In(own)
-	s := clock(lang, la) + "–" + clock(lang, lb)
-	if !sameDay(la, a.In(meet)) {
+	s := clockRange(lang, la, lb)
+	if !sameDay(la, a.In(meet)) || !sameDay(la, lb.Add(-time.Nanosecond)) {
 		s = dayMonth(lang, la) + ", " + s
 	}
 	in := map[meeting.Lang]string{meeting.EN: " in ", meeting.FR: " à ", meeting.ES: " en "}[known(lang)]
-	return s + in + city(own)
+	return s + in + city(lang, own)
 }
 
-// city names a zone by its last element: America/New_York is "New York".
-func city(loc *time.Location) string {
+// city names a zone by its last element, America/New_York is "New York",
+// or by the name lang gives the city (cityNames).
+func city(lang meeting.Lang, loc *time.Location) string {
+	if n, ok := cityNames[loc.String()][known(lang)]; ok {
+		return n
+	}
 	name := loc.String()
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
 	return strings.ReplaceAll(name, "_", " ")
+}
+
+// cityNames are the zone cities whose name in a language is not the zone's
+// (accents the zone names leave out, or another name); French names that
+// would need "au" or "aux" after "à" are left out.
+var cityNames = map[string]map[meeting.Lang]string{
+	"America/Asuncion":    {meeting.EN: "Asunción", meeting.FR: "Asunción", meeting.ES: "Asunción"},
+	"America/Bogota":      {meeting.EN: "Bogotá", meeting.ES: "Bogotá"},
+	"America/Mexico_City": {meeting.FR: "Mexico", meeting.ES: "Ciudad de México"},
+	"America/New_York":    {meeting.ES: "Nueva York"},
+	"America/Panama":      {meeting.ES: "Panamá"},
+	"America/Sao_Paulo":   {meeting.EN: "São Paulo", meeting.FR: "São Paulo", meeting.ES: "São Paulo"},
+	"Africa/Addis_Ababa":  {meeting.FR: "Addis-Abeba", meeting.ES: "Adís Abeba"},
+	"Africa/Algiers":      {meeting.FR: "Alger", meeting.ES: "Argel"},
+	"Africa/Cairo":        {meeting.ES: "El Cairo"},
+	"Asia/Tokyo":          {meeting.ES: "Tokio"},
+	"Europe/Brussels":     {meeting.FR: "Bruxelles", meeting.ES: "Bruselas"},
+	"Europe/London":       {meeting.FR: "Londres", meeting.ES: "Londres"},
+	"Europe/Vienna":       {meeting.FR: "Vienne", meeting.ES: "Viena"},
 }

@@ -22,6 +22,7 @@ func TestDates(t *testing.T) {
 	b := time.Date(2020, 6, 30, 15, 30, 0, 0, zurich)
 	first := time.Date(2020, 7, 1, 9, 5, 0, 0, zurich)
 	early := time.Date(2020, 7, 1, 8, 0, 0, 0, tokyo) // 23:00 UTC the day before
+	late := func(loc *time.Location) time.Time { return time.Date(2020, 6, 30, 23, 0, 0, 0, loc) }
 	tests := []struct {
 		name string
 		got  string
@@ -37,6 +38,8 @@ func TestDates(t *testing.T) {
 		{"UTC on the day before", when(meeting.EN, early, tokyo), "Wednesday 1 July 2020, 08:00 JST (Tuesday 30 June 2020, 23:00 UTC)"},
 		{"span UTC day before es", span(meeting.ES, early, early.Add(time.Hour), tokyo),
 			"miércoles 1 de julio de 2020, 08:00–09:00 JST (martes 30 de junio de 2020, 23:00–00:00 UTC)"},
+		{"span across midnight", span(meeting.EN, late(zurich), late(zurich).Add(3*time.Hour), zurich),
+			"Tuesday 30 June 2020, 23:00 – Wednesday 1 July, 02:00 CEST (21:00–00:00 UTC)"},
 		{"winter time", when(meeting.EN, time.Date(2020, 12, 1, 10, 0, 0, 0, zurich), zurich), "Tuesday 1 December 2020, 10:00 CET (09:00 UTC)"},
 		{"unknown language is English", longDate("de", a), "Tuesday 30 June 2020"},
 	}
@@ -60,13 +63,21 @@ func TestLocalSpan(t *testing.T) {
 	}{
 		{meeting.EN, "America/New_York", a, b, "07:00–09:30 in New York"},
 		{meeting.FR, "America/New_York", a, b, "7 h 00–9 h 30 à New York"},
-		{meeting.ES, "America/Mexico_City", a, b, "06:00–08:30 en Mexico City"},
+		{meeting.ES, "America/Mexico_City", a, b, "06:00–08:30 en Ciudad de México"},
+		{meeting.EN, "America/Mexico_City", a, b, "06:00–08:30 in Mexico City"},
+		{meeting.ES, "America/Bogota", a, b, "06:00–08:30 en Bogotá"},
+		{meeting.FR, "America/Bogota", a, b, "6 h 00–8 h 30 à Bogota"},
 		{meeting.EN, "Europe/Paris", a, b, ""}, // same clock as Geneva
 		{meeting.EN, "Europe/Zurich", a, b, ""},
 		{meeting.EN, "Asia/Kabul", a, b, "15:30–18:00 in Kabul"},
 		{meeting.EN, "Asia/Bangkok", late, late.Add(time.Hour), "Wednesday 1 July, 01:00–02:00 in Bangkok"},
 		{meeting.FR, "Asia/Bangkok", late, late.Add(time.Hour), "mercredi 1er juillet, 1 h 00–2 h 00 à Bangkok"},
 		{meeting.ES, "Asia/Bangkok", late, late.Add(time.Hour), "miércoles 1 de julio, 01:00–02:00 en Bangkok"},
+		// Crossing midnight in the mission's zone: both dates.
+		{meeting.EN, "Pacific/Auckland", a, b, "Tuesday 30 June, 23:00 – Wednesday 1 July, 01:30 in Auckland"},
+		{meeting.FR, "Pacific/Auckland", a, b, "mardi 30 juin, 23 h 00 – mercredi 1er juillet, 1 h 30 à Auckland"},
+		{meeting.EN, "Asia/Tokyo", late.Add(-4 * time.Hour), late, "Tuesday 30 June, 23:00 – Wednesday 1 July, 03:00 in Tokyo"},
+		{meeting.EN, "Asia/Tokyo", late.Add(-5 * time.Hour), late.Add(-3 * time.Hour), "22:00–00:00 in Tokyo"}, // ends at midnight
 	}
 	for _, tc := range tests {
 		got := localSpan(tc.lang, tc.a, tc.b, zurich, mustLoc(t, tc.zone))

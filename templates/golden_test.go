@@ -111,7 +111,14 @@ func TestGolden(t *testing.T) {
 	for _, lang := range meeting.Langs {
 		cases = append(cases,
 			variant{"invite-cancelled." + string(lang), templates.Invite, lang, func(d *templates.Data) { d.Cancelled = true }},
-			variant{"invite-update." + string(lang), templates.Invite, lang, func(d *templates.Data) { d.Update = true }},
+			variant{"invite-update." + string(lang), templates.Invite, lang, func(d *templates.Data) {
+				d.Update = true
+				prev := *d.Session // moved by an hour and a half
+				prev.Start, prev.End = prev.Start.Add(-90*time.Minute), prev.End.Add(-90*time.Minute)
+				d.Previous = &prev
+			}},
+			variant{"invite-withdrawn." + string(lang), templates.Invite, lang, func(d *templates.Data) { d.Withdrawn = true }},
+			variant{"day-before-rehearsed." + string(lang), templates.DayBefore, lang, func(d *templates.Data) { d.Rehearsed = true }},
 		)
 	}
 	cases = append(cases, variant{"late-refuse.en", templates.Late, meeting.EN, func(d *templates.Data) {

@@ -265,7 +265,8 @@ func (s *simulator) received(r demo.Received) {
 		if len(parts) == 4 && parts[3] == "request" {
 			var seq int
 			fmt.Sscan(parts[2], &seq)
-			if answer := demo.CalendarAnswer(parts[0], parts[1]); answer != "" && seq == 0 {
+			// Calendars answer an update too: it reset their earlier answer.
+			if answer := demo.CalendarAnswer(parts[0], parts[1]); answer != "" {
 				name := parts[0]
 				if ds, err := s.db.Delegates(context.Background(), ref.Contact, false); err == nil {
 					name = secretariat.NameOf(ds, parts[0])

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"convene/meeting"
 	"convene/store"
@@ -109,6 +110,7 @@ func TestPlanCalendarAndBounces(t *testing.T) {
 	}
 
 	db := openStore(t, m)
+	db.Now = func() time.Time { return m.Registration.Deadline } // registered before the meeting: invited to every event
 	registerExample(t, db)
 	err := db.Update(t.Context(), func(tx *store.Tx) error {
 		if err := tx.RecordBounce(store.Bounce{Email: "mission.syldavie@syldavia.example", Contact: "Permanent Mission of Syldavia", Permanent: true, Status: "5.1.1"}); err != nil {

@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	iofs "io/fs"
 	"os"
 	"time"
 
 	"convene/calendar"
 	"convene/meeting"
+	"convene/secretariat"
+	"convene/store"
 )
 
 func init() {
@@ -40,7 +44,21 @@ doubling it. Written to standard output unless -o is given.`,
 				if err != nil {
 					return err
 				}
-				b, err := calendar.Publish(m, l, time.Now().UTC().Truncate(time.Second))
+				// Each event's current SEQUENCE, from the store when there is one.
+				var db *store.DB
+				if _, err := os.Stat(m.Store); err == nil {
+					if db, err = store.Open(ctx, m.Store); err != nil {
+						return err
+					}
+					defer db.Close()
+				} else if !errors.Is(err, iofs.ErrNotExist) {
+					return err
+				}
+				seq, err := secretariat.EventSequences(ctx, db, m)
+				if err != nil {
+					return err
+				}
+				b, err := calendar.Publish(m, l, time.Now().UTC().Truncate(time.Second), seq)
 				if err != nil {
 					return err
 				}
