@@ -127,7 +127,7 @@ func (s *Service) missionMessage(c *config, name string, ct *meeting.Contact, to
 		From:    c.from(),
 		ReplyTo: mailer.Address{Name: c.m.Sender.Name, Email: d.ReplyTo},
 		Subject: content.Subject, Text: content.Text, HTML: content.HTML,
-		Date: s.now(), Automated: true,
+		Date: s.now(), Automated: true, ReturnPath: c.m.Sender.ReplyTo,
 	}
 	for _, e := range to {
 		msg.To = append(msg.To, mailer.Address{Name: ct.Name, Email: e})
@@ -151,7 +151,7 @@ func (s *Service) delegateMessage(c *config, name string, ct *meeting.Contact, d
 		To:      []mailer.Address{{Name: del.Name, Email: del.Email}},
 		ReplyTo: mailer.Address{Name: c.m.Sender.Name, Email: c.m.Sender.ReplyTo},
 		Subject: content.Subject, Text: content.Text, HTML: content.HTML,
-		Date: s.now(), Automated: true,
+		Date: s.now(), Automated: true, ReturnPath: c.m.Sender.ReplyTo,
 	}, nil
 }
 
