@@ -43,8 +43,6 @@ type Service struct {
 	log  *slog.Logger
 	now  func() time.Time
 	wake func() // tells the outbox there is new mail; may be nil
-
-	maxAutoAnswers int // automatic answers per sender per day
 }
 
 // New loads the templates and records the contacts (giving new ones
@@ -54,7 +52,7 @@ func New(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts, db *stor
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, tpl: tpl, log: log, now: now, maxAutoAnswers: 5}
+	s := &Service{db: db, tpl: tpl, log: log, now: now}
 	if err := s.SetConfig(ctx, m, cs); err != nil {
 		return nil, err
 	}
