@@ -146,7 +146,7 @@ func TestHostileMail(t *testing.T) {
 			return [][]byte{h.registration("trick@evil.example", `"x" mission@arcadia-mfa.example <attacker@evil.example>`, "registrations@isu.example", "Registration",
 				"dmarc=pass header.from=evil.example; dkim=pass header.d=evil.example",
 				"Please register Mr. Eve Mallory, Adviser, eve@evil.example\n")}
-		}, want: want{review: 1, reasons: []string{"no DMARC or aligned DKIM pass|unknown sender attacker@evil.example|one address"}, confirmations: 0}},
+		}, want: want{review: 1, reasons: []string{"no DMARC or aligned DKIM pass|unknown sender|one address"}, confirmations: 0}},
 
 		{name: "an aligned pass without a token is applied", msgs: func(h *hostile) [][]byte {
 			return [][]byte{h.registration("aligned@arcadia-mfa.example", arcadiaAddr, "registrations@isu.example", "Registration",
