@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 
@@ -19,6 +20,50 @@ type dsnRecipient struct {
 // "Returned mail", Exchange NDR text). A report whose recipients were all
 // delivered is not a bounce: note then says what it is.
 func detectBounce(m *Message, env *enmime.Envelope, text, replyTo string) (b *Bounce, note string) {
+	b, note = readBounce(m, env, text, replyTo)
+	if b != nil {
+		b.MessageIDs = returnedIDs(env.Root, text)
+	}
+	return b, note
+}
+
+// returnedMessageIDRE finds a Message-ID field in the text of a bounce (the
+// copy of the returned message, or its pasted headers).
+var returnedMessageIDRE = regexp.MustCompile(`(?im)^[ \t>]*message-id:[ \t]*<([^<>\s]{1,250})>`)
+
+// returnedIDs lists the Message-IDs of the message a bounce returns: from
+// its returned headers or copy (text/rfc822-headers, message/rfc822 and
+// their RFC 6533 forms), else from the copy pasted in the text.
+func returnedIDs(root *enmime.Part, text string) []string {
+	var ids []string
+	var walk func(p *enmime.Part)
+	walk = func(p *enmime.Part) {
+		for ; p != nil && len(ids) < 10; p = p.NextSibling {
+			switch strings.ToLower(p.ContentType) {
+			case "text/rfc822-headers", "message/rfc822-headers", "message/rfc822", "message/global", "message/global-headers":
+				for _, v := range HeaderValues(bytes.TrimLeft(p.Content, " \t\r\n"), "Message-ID") {
+					if id := firstID(v); id != "" {
+						ids = appendUnique(ids, id)
+					}
+				}
+			}
+			walk(p.FirstChild)
+		}
+	}
+	walk(root)
+	if len(ids) == 0 {
+		if len(text) > 256<<10 {
+			text = text[:256<<10]
+		}
+		for _, m := range returnedMessageIDRE.FindAllStringSubmatch(text, 10) {
+			ids = appendUnique(ids, m[1])
+		}
+	}
+	return ids
+}
+
+// readBounce is detectBounce without the returned Message-IDs.
+func readBounce(m *Message, env *enmime.Envelope, text, replyTo string) (b *Bounce, note string) {
 	explained, expl := false, ""
 	explanation := func() string { // bounceExplanation(text), read once when needed
 		if !explained {

@@ -80,6 +80,8 @@ type Message struct {
 
 	Body string // the new text, after quote and signature stripping
 
+	Auth Auth `json:"-"` // what the trusted receiving server said of the sender (ReadAuth); set by the caller
+
 	NeedsReview  bool
 	ReviewReason string
 	Problems     []string // non-fatal parse problems
@@ -91,6 +93,7 @@ type Bounce struct {
 	Permanent  bool     // a hard bounce (5.x.x); false for delays and 4.x.x
 	Status     string   // the first recipient's status code, e.g. 5.1.1
 	Diagnostic string   // the first recipient's diagnostic, e.g. "smtp; 550 no such user"
+	MessageIDs []string `json:",omitempty"` // Message-IDs of the returned message (its headers or copy), without <>
 }
 
 // AutoReply is what an automatic reply says.

@@ -108,7 +108,8 @@ func TestParseTestdata(t *testing.T) {
 		{
 			file: "bounce-postfix-dsn.eml", kind: inbox.KindBounce, from: "mailer-daemon@mx.isu.example",
 			bounce: &inbox.Bounce{Recipients: []string{"old.contact@arcadia-mfa.example"}, Permanent: true, Status: "5.1.1",
-				Diagnostic: "smtp; 550 5.1.1 <old.contact@arcadia-mfa.example>: Recipient address rejected: User unknown in virtual mailbox table"},
+				Diagnostic: "smtp; 550 5.1.1 <old.contact@arcadia-mfa.example>: Recipient address rejected: User unknown in virtual mailbox table",
+				MessageIDs: []string{"invitation-k7qmzt4x@isu.example"}},
 		},
 		{
 			file: "bounce-exchange-ndr.eml", kind: inbox.KindBounce, token: "b4n6xq2w", from: "postmaster@belavie.example",

@@ -52,6 +52,13 @@ type Message struct {
 	InReplyTo, References string // with <>, as they appear in the header
 	Date                  time.Time
 
+	// ReturnPath, when set, is the mailbox that receives bounces (the
+	// reply_to mailbox that convene reads): the envelope sender becomes its
+	// plus-address with the message's VERP tag (see EnvelopeSender), so a
+	// delivery report names the message it refers to even without headers.
+	// Empty: the envelope sender is From.
+	ReturnPath string
+
 	// Automated adds Auto-Submitted: auto-generated and
 	// X-Auto-Response-Suppress: OOF, AutoReply, so out-of-office replies stay
 	// away (circulars, reminders, confirmations); never All, which would

@@ -79,7 +79,7 @@ func outgoing(b Batch, msgs []Outgoing) (iter.Seq2[store.OutboxMessage, error], 
 			for i, a := range m.To {
 				rcpts[i] = a.Email
 			}
-			if !yield(store.OutboxMessage{Key: b.ID + "/" + o.Key, Contact: o.Contact, From: m.From.Email,
+			if !yield(store.OutboxMessage{Key: b.ID + "/" + o.Key, Contact: o.Contact, From: EnvelopeSender(m.ReturnPath, m.MessageID, m.From.Email),
 				Recipients: rcpts, MessageID: m.MessageID, Raw: raw}, nil) {
 				return
 			}

@@ -64,6 +64,10 @@ type IMAP struct {
 	Processed string        // default Processed
 	Review    string        // default Review
 	Poll      time.Duration // poll interval when IDLE is missing; default 1m
+
+	// TrustedAuthservID is the authserv-id of the receiving server whose
+	// Authentication-Results headers are believed (RFC 8601); empty: none.
+	TrustedAuthservID string
 }
 
 // Load reads meeting.yaml at path and the contacts file it names, checks
@@ -180,6 +184,7 @@ type yServer struct {
 	Processed yStr `yaml:"processed"`
 	Review    yStr `yaml:"review"`
 	Poll      yStr `yaml:"poll"`
+	Trusted   yStr `yaml:"trusted_authserv_id"`
 
 	line int
 }
@@ -227,6 +232,7 @@ type yMeeting struct {
 	Dashboard yStr       `yaml:"dashboard"`
 	Contacts  yStr       `yaml:"contacts"`
 	Templates yStr       `yaml:"templates"`
+	Limits    yLimits    `yaml:"limits"`
 }
 
 var (
@@ -500,7 +506,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	for _, f := range []struct {
 		v    yStr
 		name string
-	}{{y.SMTP.Mailbox, "mailbox"}, {y.SMTP.Processed, "processed"}, {y.SMTP.Review, "review"}, {y.SMTP.Poll, "poll"}} {
+	}{{y.SMTP.Mailbox, "mailbox"}, {y.SMTP.Processed, "processed"}, {y.SMTP.Review, "review"}, {y.SMTP.Poll, "poll"}, {y.SMTP.Trusted, "trusted_authserv_id"}} {
 		if f.v.Line > 0 {
 			c.add(f.v.Line, "smtp."+f.name, "belongs under imap, not smtp")
 		}
@@ -511,6 +517,8 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	m.IMAP.Processed = orDefault(y.IMAP.Processed.V, "Processed")
 	m.IMAP.Review = orDefault(y.IMAP.Review.V, "Review")
 	m.IMAP.Poll = c.bounded(y.IMAP.Poll, "imap.poll", time.Minute, 10*time.Second, 24*time.Hour)
+	m.IMAP.TrustedAuthservID = strings.ToLower(y.IMAP.Trusted.V)
+	m.Limits = c.limits(y.Limits)
 	for _, f := range []struct {
 		v    yInt
 		name string

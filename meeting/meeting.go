@@ -85,6 +85,7 @@ type Meeting struct {
 	Dashboard string // listen address of the dashboard, e.g. 127.0.0.1:8025
 	Contacts  string // path of contacts.csv, absolute
 	Templates string // optional directory of template overrides, absolute
+	Limits    Limits // caps on what one inbound message may cause
 
 	Path string // the meeting.yaml this was loaded from
 }

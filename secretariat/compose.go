@@ -43,7 +43,7 @@ func NewReadOnly(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts, 
 	for name, tok := range tokens {
 		owners[tok] = name
 	}
-	s := &Service{db: db, tpl: tpl, log: log, now: time.Now, maxAutoAnswers: 5}
+	s := &Service{db: db, tpl: tpl, log: log, now: time.Now}
 	s.cfg.Store(&config{m: m, cs: cs, tokens: tokens, owners: owners})
 	return s, placeholder, nil
 }

@@ -272,6 +272,12 @@ func (d *Dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 				return err
 			}
 		}
+		if a.Kind == web.ActionDismiss {
+			// not acted on: what the item recorded before the decision goes (a bounce)
+			if _, err := tx.UndoReview(a.Item); err != nil {
+				return err
+			}
+		}
 		return tx.ResolveReview(a.Item, a.By, a.String())
 	})
 	if errors.Is(err, store.ErrNotFound) {

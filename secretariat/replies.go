@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"convene/calendar"
@@ -49,7 +50,7 @@ func (s *Service) Handle(ctx context.Context, tx *store.Tx, f inbox.Fetched) (in
 		}
 		return s.done(tx, msg, ct, "auto-reply recorded, not answered")
 	case inbox.KindRegistration:
-		return s.registration(ctx, tx, c, f, msg)
+		return s.registrationWithinCaps(ctx, tx, c, f, msg)
 	}
 	reason := msg.ReviewReason
 	if reason == "" {
@@ -69,7 +70,11 @@ type parsedMessage struct {
 // watcher runs it on several messages at once (inbox.Options.Prepare) ahead
 // of Handle.
 func (s *Service) Prepare(f inbox.Fetched) any {
-	msg, err := inbox.ParseBytes(f.Raw, s.config().m.Sender.ReplyTo, inbox.Limits{})
+	c := s.config()
+	msg, err := inbox.ParseBytes(f.Raw, c.m.Sender.ReplyTo, inbox.Limits{})
+	if err == nil {
+		msg.Auth = inbox.ReadAuth(f.Raw, c.m.IMAP.TrustedAuthservID, msg.From)
+	}
 	return parsedMessage{msg, err}
 }
 
@@ -86,6 +91,12 @@ func (s *Service) isOurs(c *config, addr string) bool {
 
 // review records a review item and sends the message to the review folder.
 func (s *Service) review(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message, ct *meeting.Contact, reason string) (inbox.Disposition, error) {
+	_, err := s.reviewItem(tx, c, msg, ct, reason)
+	return inbox.Review, err
+}
+
+// reviewItem is review that returns the item's id.
+func (s *Service) reviewItem(tx *store.Tx, c *config, msg *inbox.Message, ct *meeting.Contact, reason string) (int64, error) {
 	detail, _ := json.Marshal(struct {
 		Delegates []meeting.Delegate  `json:"delegates,omitempty"`
 		Withdrawn []string            `json:"withdrawn,omitempty"`
@@ -98,7 +109,7 @@ func (s *Service) review(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Me
 	if ct != nil {
 		name = ct.Name
 	}
-	_, err := tx.AddReview(store.ReviewItem{
+	id, err := tx.AddReview(store.ReviewItem{
 		Kind: string(msg.Kind), Reason: reason, Summary: clip(msg.Subject, 200), From: msg.From, Contact: name,
 		MessageID: msg.MessageID, Mailbox: c.m.IMAP.Review, Detail: string(detail),
 	})
@@ -106,7 +117,7 @@ func (s *Service) review(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Me
 		return 0, err
 	}
 	s.log.Info("message needs review", "message_id", msg.MessageID, "kind", msg.Kind, "reason", reason)
-	return inbox.Review, tx.LogInbound(store.Inbound{MessageID: msg.MessageID, Kind: string(msg.Kind), Contact: name, From: msg.From,
+	return id, tx.LogInbound(store.Inbound{MessageID: msg.MessageID, Kind: string(msg.Kind), Contact: name, From: msg.From,
 		Summary: reason, Disposition: "review"})
 }
 
@@ -155,8 +166,8 @@ func (s *Service) calendarReply(tx *store.Tx, c *config, f inbox.Fetched, msg *i
 				return 0, err
 			}
 			ct, _ := c.cs.ByName(contact)
-			if msg.From != "" && !strings.EqualFold(msg.From, r.Attendee) {
-				return s.review(tx, c, f, msg, ct, fmt.Sprintf("calendar answer for %s sent from another address (%s)", r.Attendee, msg.From))
+			if reason := calendarSender(c, msg, r.Attendee); reason != "" {
+				return s.review(tx, c, f, msg, ct, reason)
 			}
 			if _, err := tx.SetAttendance(store.Attendance{Email: r.Attendee, EventID: eventID, Partstat: r.Partstat, Sequence: r.Sequence, Comment: r.Comment, At: r.Stamp}); err != nil {
 				return 0, err
@@ -193,51 +204,133 @@ func eventOfUID(m *meeting.Meeting, uid string) (string, bool) {
 	return "", false
 }
 
-// bounce records the failed addresses. A permanent failure of a mission's
-// address opens a review item: the State must still be reached, so staff find
-// its current address; the address is never silently dropped.
+// bounce records the failed addresses of a delivery report that refers to
+// a message convene sent (bounces.go: its VERP tag, or a returned
+// Message-ID), and only those addresses that message went to. A report tied
+// to nothing we sent changes nothing: it goes to review. A delay is recorded
+// and shown, never reviewed. A permanent failure of a mission's address opens
+// a review item: the State must still be reached, so staff find its current
+// address; the address is never silently dropped. Dismissing that item
+// removes what it recorded.
 func (s *Service) bounce(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
 	b := msg.Bounce
 	if b == nil || len(b.Recipients) == 0 {
 		return s.review(tx, c, f, msg, nil, "bounce without a recipient to read")
 	}
+	if !b.Permanent {
+		for _, rcpt := range b.Recipients {
+			if err := tx.RecordBounce(store.Bounce{Email: rcpt, Contact: s.ownerOf(tx, c, rcpt), Status: b.Status, Diagnostic: b.Diagnostic, MessageID: msg.MessageID}); err != nil {
+				return 0, err
+			}
+		}
+		return s.done(tx, msg, nil, "delivery delayed to "+strings.Join(b.Recipients, ", "))
+	}
+	sent, how, err := boundMessage(tx, c, msg, f.Raw)
+	if err != nil {
+		return 0, err
+	}
+	if sent == nil {
+		return s.review(tx, c, f, msg, nil, fmt.Sprintf("a delivery report for %s that is not tied to a message convene sent (no VERP tag, no Message-ID of ours): nothing changed until a person decides", clip(strings.Join(b.Recipients, ", "), 300)))
+	}
+	var foreign []string
+	for _, rcpt := range b.Recipients {
+		if !slices.Contains(sent.Recipients, meeting.NormalizeEmail(rcpt)) {
+			foreign = append(foreign, rcpt)
+		}
+	}
+	if len(foreign) > 0 {
+		return s.review(tx, c, f, msg, nil, fmt.Sprintf("a delivery report for %s, which message %s (%s) was not sent to: nothing changed until a person decides", clip(strings.Join(foreign, ", "), 300), sent.MessageID, how))
+	}
 	var mission *meeting.Contact
 	for _, rcpt := range b.Recipients {
-		owner := ""
 		if ct, ok := c.cs.ByEmail(rcpt); ok {
-			owner = ct.Name
-			if b.Permanent {
-				mission = ct
-			}
-		} else if name, err := tx.DelegateContact(rcpt); err == nil {
-			owner = name
+			mission = ct
 		}
-		if err := tx.RecordBounce(store.Bounce{Email: rcpt, Contact: owner, Permanent: b.Permanent, Status: b.Status, Diagnostic: b.Diagnostic, MessageID: msg.MessageID}); err != nil {
+	}
+	var reviewID int64
+	switch {
+	case mission != nil:
+		reviewID, err = s.reviewItem(tx, c, msg, mission, fmt.Sprintf("mail to %s bounced permanently (%s): find the mission's current address", strings.Join(b.Recipients, ", "), b.Status))
+	default:
+		reviewID, err = s.reviewItem(tx, c, msg, nil, fmt.Sprintf("mail to %s bounced permanently (%s)", strings.Join(b.Recipients, ", "), b.Status))
+	}
+	if err != nil {
+		return 0, err
+	}
+	for _, rcpt := range b.Recipients {
+		if err := tx.RecordBounce(store.Bounce{Email: rcpt, Contact: s.ownerOf(tx, c, rcpt), Permanent: true, Status: b.Status, Diagnostic: b.Diagnostic,
+			MessageID: msg.MessageID, ReviewID: reviewID}); err != nil {
 			return 0, err
 		}
 	}
-	if mission != nil {
-		return s.review(tx, c, f, msg, mission, fmt.Sprintf("mail to %s bounced permanently (%s): find the mission's current address", strings.Join(b.Recipients, ", "), b.Status))
+	return inbox.Review, nil
+}
+
+// ownerOf is the contact an address belongs to: a contact's own, or one of
+// its delegates' ("" if neither).
+func (s *Service) ownerOf(tx *store.Tx, c *config, addr string) string {
+	if ct, ok := c.cs.ByEmail(addr); ok {
+		return ct.Name
 	}
-	if b.Permanent {
-		return s.review(tx, c, f, msg, nil, fmt.Sprintf("mail to %s bounced permanently (%s)", strings.Join(b.Recipients, ", "), b.Status))
+	if name, err := tx.DelegateContact(addr); err == nil {
+		return name
 	}
-	return s.done(tx, msg, nil, "delivery delayed to "+strings.Join(b.Recipients, ", "))
+	return ""
+}
+
+// boundMessage finds the message of ours a delivery report refers to: by the
+// VERP tag of the address it came back to, else by a Message-ID it returns
+// (or names in In-Reply-To or References). It returns nil when there is none,
+// and how it was found.
+func boundMessage(tx *store.Tx, c *config, msg *inbox.Message, raw []byte) (*store.SentMessage, string, error) {
+	find := func(id string) (*store.SentMessage, error) {
+		m, err := tx.SentByMessageID(id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &m, nil
+	}
+	domain := ""
+	if _, d, ok := strings.Cut(c.m.Sender.Address, "@"); ok {
+		domain = d
+	}
+	for _, tag := range verpTags(c, msg, raw) {
+		if m, err := find(mailer.MessageIDOfTag(tag, domain)); m != nil || err != nil {
+			return m, "VERP tag " + tag, err
+		}
+	}
+	ids := append([]string(nil), msg.Bounce.MessageIDs...)
+	if msg.InReplyTo != "" {
+		ids = append(ids, msg.InReplyTo)
+	}
+	ids = append(ids, msg.References...)
+	for i, id := range ids {
+		if i >= 20 {
+			break
+		}
+		if m, err := find(id); m != nil || err != nil {
+			return m, "returned Message-ID", err
+		}
+	}
+	return nil, "", nil
 }
 
 // registration applies a mission's reply: delegates added, replaced or
 // withdrawn, or the mission declining; then confirms it and sends the
 // delegates' calendar invitations and cancellations, all in tx.
 func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message) (inbox.Disposition, error) {
-	ct, reason := inbox.Identify(msg, c.cs, c.owners)
+	ct, reason := identify(c, msg) // the token, or an authenticated From (policy.go)
 	if ct == nil || reason != "" {
-		if reason == "" {
-			reason = "sender not in the contact list"
-		}
 		return s.review(tx, c, f, msg, ct, reason)
 	}
 	if msg.NeedsReview {
 		return s.review(tx, c, f, msg, ct, msg.ReviewReason)
+	}
+	if reason := replyCap(c, msg); reason != "" { // caps.go; the others in registrationWithinCaps
+		return s.review(tx, c, f, msg, ct, reason)
 	}
 	src := store.Source{MessageID: msg.MessageID, Actor: "inbox"}
 	// The late policy is about new delegates; a withdrawal or a decline after
@@ -370,7 +463,7 @@ func (s *Service) emailOfName(tx *store.Tx, contact, name string) string {
 // loops). It answers to the mission's addresses, never to the sender of an
 // automatic message.
 func (s *Service) autoAnswer(tx *store.Tx, c *config, ct *meeting.Contact, msg *inbox.Message, tpl string, d templates.Data) error {
-	ok, err := tx.AllowAutoAnswer(ct.Name, s.maxAutoAnswers)
+	ok, err := tx.AllowAutoAnswer(ct.Name, c.limits().AnswersPerDay)
 	if err != nil || !ok {
 		if !ok {
 			s.log.Warn("automatic answers capped for the day", "contact", ct.Name, "template", tpl)

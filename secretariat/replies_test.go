@@ -66,11 +66,11 @@ func TestHandleMessage(t *testing.T) {
 		}, func(tok string) string {
 			return "From: mission@arcadia-mfa.example\r\nTo: registrations@isu.example\r\nSubject: Registration [REF " + tok + "]\r\nMessage-ID: <a9@x>\r\n\r\nMs. Jane Roe (jane.roe@arcadia-mfa.example) will no longer attend.\r\n"
 		}, want{inbox.Processed, 0, "answer-confirmation,calendar", "", 5}},
-		{"hard bounce of the mission's address", false, "", nil, func(string) string {
+		{"hard bounce of the mission's address, tied to nothing we sent", false, "", nil, func(string) string {
 			return "From: MAILER-DAEMON@mx.arcadia-mfa.example\r\nTo: isu@isu.example\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <a10@x>\r\n" +
 				"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nUser unknown\r\n--b\r\n" +
 				"Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.arcadia-mfa.example\r\n\r\nFinal-Recipient: rfc822; mission@arcadia-mfa.example\r\nAction: failed\r\nStatus: 5.1.1\r\n--b--\r\n"
-		}, want{inbox.Review, 0, "", "find the mission's current address", 0}},
+		}, want{inbox.Review, 0, "", "not tied to a message convene sent", 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

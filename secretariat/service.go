@@ -43,8 +43,6 @@ type Service struct {
 	log  *slog.Logger
 	now  func() time.Time
 	wake func() // tells the outbox there is new mail; may be nil
-
-	maxAutoAnswers int // automatic answers per sender per day
 }
 
 // New loads the templates and records the contacts (giving new ones
@@ -54,7 +52,7 @@ func New(ctx context.Context, m *meeting.Meeting, cs *meeting.Contacts, db *stor
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, tpl: tpl, log: log, now: now, maxAutoAnswers: 5}
+	s := &Service{db: db, tpl: tpl, log: log, now: now}
 	if err := s.SetConfig(ctx, m, cs); err != nil {
 		return nil, err
 	}
@@ -127,7 +125,7 @@ func (s *Service) missionMessage(c *config, name string, ct *meeting.Contact, to
 		From:    c.from(),
 		ReplyTo: mailer.Address{Name: c.m.Sender.Name, Email: d.ReplyTo},
 		Subject: content.Subject, Text: content.Text, HTML: content.HTML,
-		Date: s.now(), Automated: true,
+		Date: s.now(), Automated: true, ReturnPath: c.m.Sender.ReplyTo,
 	}
 	for _, e := range to {
 		msg.To = append(msg.To, mailer.Address{Name: ct.Name, Email: e})
@@ -151,7 +149,7 @@ func (s *Service) delegateMessage(c *config, name string, ct *meeting.Contact, d
 		To:      []mailer.Address{{Name: del.Name, Email: del.Email}},
 		ReplyTo: mailer.Address{Name: c.m.Sender.Name, Email: c.m.Sender.ReplyTo},
 		Subject: content.Subject, Text: content.Text, HTML: content.HTML,
-		Date: s.now(), Automated: true,
+		Date: s.now(), Automated: true, ReturnPath: c.m.Sender.ReplyTo,
 	}, nil
 }
 

@@ -12,6 +12,7 @@ type Bounce struct {
 	Permanent          bool
 	Status, Diagnostic string
 	MessageID          string
+	ReviewID           int64 // the review item whose dismissal removes it; 0: none
 }
 
 // RecordBounce records a delivery failure.
@@ -20,8 +21,8 @@ func (tx *Tx) RecordBounce(b Bounce) error {
 	if b.Permanent {
 		perm = 1
 	}
-	_, err := tx.ExecContext(tx.ctx, `INSERT INTO bounces (email, contact, permanent, status, diagnostic, message_id, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, meeting.NormalizeEmail(b.Email), b.Contact, perm, b.Status, b.Diagnostic, b.MessageID, ms(tx.Now()))
+	_, err := tx.ExecContext(tx.ctx, `INSERT INTO bounces (email, contact, permanent, status, diagnostic, message_id, at, review_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, meeting.NormalizeEmail(b.Email), b.Contact, perm, b.Status, b.Diagnostic, b.MessageID, ms(tx.Now()), b.ReviewID)
 	return err
 }
 

@@ -33,13 +33,17 @@ func TestKillDuringInbox(t *testing.T) {
 	const n = 500
 	srv := testmail.StartIMAP(t, nil)
 	host, port, _ := strings.Cut(srv.Addr, ":")
-	cfg := exampleConfig(t, fmt.Sprintf("smtp:\n  host: 127.0.0.1\n  port: 1\n  security: none\n  auth: none\nimap:\n  host: %s\n  port: %s\n  security: none\n  username: %s\n  auth: password\n  secret: {env: CRASH_IMAP_SECRET}\n",
+	// The replies carry no token: their sender is vouched for by the
+	// receiving server (trusted_authserv_id), and the mission may have n
+	// delegates.
+	cfg := exampleConfig(t, fmt.Sprintf("smtp:\n  host: 127.0.0.1\n  port: 1\n  security: none\n  auth: none\nimap:\n  host: %s\n  port: %s\n  security: none\n  username: %s\n  auth: password\n  secret: {env: CRASH_IMAP_SECRET}\n  trusted_authserv_id: mx.isu.example\nlimits: {delegates_per_mission: 1000}\n",
 		host, port, srv.Username))
 	dir := filepath.Dir(cfg)
 
 	var raws [][]byte
 	for i := range n {
-		raws = append(raws, []byte(strings.ReplaceAll(fmt.Sprintf(`From: Protocol <mission@arcadia-mfa.example>
+		raws = append(raws, []byte(strings.ReplaceAll(fmt.Sprintf(`Authentication-Results: mx.isu.example; dmarc=pass header.from=arcadia-mfa.example
+From: Protocol <mission@arcadia-mfa.example>
 To: registrations@isu.example
 Subject: Registration %d
 Message-ID: <reg-%d@arcadia-mfa.example>

@@ -21,7 +21,7 @@ func TestStoreFull(t *testing.T) {
 	srv := testmail.StartIMAP(t, nil)
 	host, port, _ := strings.Cut(srv.Addr, ":")
 	t.Setenv("FULL_IMAP_SECRET", srv.Password)
-	_, m, cs := exampleMeeting(t, fmt.Sprintf("imap: {host: %s, port: %s, security: none, username: %s, auth: password, secret: {env: FULL_IMAP_SECRET}}\n", host, port, srv.Username))
+	_, m, cs := exampleMeeting(t, fmt.Sprintf("imap: {host: %s, port: %s, security: none, username: %s, auth: password, secret: {env: FULL_IMAP_SECRET}, trusted_authserv_id: mx.isu.example}\n", host, port, srv.Username))
 	db, err := store.Open(ctx, m.Store)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +37,7 @@ func TestStoreFull(t *testing.T) {
 	var raws [][]byte
 	body := strings.Repeat("We look forward to the meetings. ", 200)
 	for i := range n {
-		raws = append(raws, []byte(strings.ReplaceAll(fmt.Sprintf("From: mission@arcadia-mfa.example\nTo: registrations@isu.example\nSubject: Registration\nMessage-ID: <full-%d@arcadia-mfa.example>\n\nPlease register Mr. Delegate Full%d, Adviser, f%d@arcadia-mfa.example\n\n%s\n", i, i, i, body), "\n", "\r\n")))
+		raws = append(raws, []byte(strings.ReplaceAll(fmt.Sprintf("Authentication-Results: mx.isu.example; dmarc=pass header.from=arcadia-mfa.example\nFrom: mission@arcadia-mfa.example\nTo: registrations@isu.example\nSubject: Registration\nMessage-ID: <full-%d@arcadia-mfa.example>\n\nPlease register Mr. Delegate Full%d, Adviser, f%d@arcadia-mfa.example\n\n%s\n", i, i, i, body), "\n", "\r\n")))
 	}
 	testmail.AppendMessages(t, srv.Addr, srv.Username, srv.Password, "INBOX", raws...)
 
