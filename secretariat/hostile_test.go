@@ -137,6 +137,12 @@ func TestHostileMail(t *testing.T) {
 				"Please register Mr. Eve Mallory, Adviser, eve@evil.example\n")}
 		}, want: want{review: 1, reasons: []string{"fails DMARC"}, confirmations: 0}},
 
+		{name: "a valid token, but the From domain fails DMARC", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.registration("leaked@evil.example", arcadiaAddr, h.tokenAddr(arcadiaName), "RE: Invitation",
+				"dmarc=fail (p=reject) header.from=arcadia-mfa.example",
+				"Please register Mr. Eve Mallory, Adviser, eve@evil.example\n")}
+		}, want: want{review: 1, reasons: []string{"token, but the From domain"}, confirmations: 0}},
+
 		{name: "From alone, the server says nothing", msgs: func(h *hostile) [][]byte {
 			return [][]byte{h.registration("bare@evil.example", arcadiaAddr, "registrations@isu.example", "Registration", "",
 				"Please register Mr. Eve Mallory, Adviser, eve@evil.example\n")}

@@ -17,7 +17,8 @@ import (
 // typed; such a reply is applied only when the receiving server that
 // imap.trusted_authserv_id names vouches for the From domain in its
 // Authentication-Results (dmarc=pass, or dkim=pass aligned with the From
-// domain), and never when the From domain fails DMARC. Without a trusted
+// domain), and never when the From domain fails DMARC (not even with a
+// token: a leaked token is not the mission). Without a trusted
 // server configured, nothing vouches: a reply without a token goes to review.
 
 // identify decides which mission sent a registration reply and whether that
@@ -39,12 +40,19 @@ func identify(c *config, msg *inbox.Message) (*meeting.Contact, string) {
 // senderProof says why msg, identified as ct's, may not be acted on: "" when
 // its token is ct's, or when the trusted server vouches for its From domain.
 func senderProof(c *config, msg *inbox.Message, ct *meeting.Contact) string {
+	a := msg.Auth
+	trusted := c.m.IMAP.TrustedAuthservID != ""
 	if msg.Token != "" && c.owners[msg.Token] == ct.Name {
+		// The token proves the mission was sent our mail; a From domain that
+		// the trusted server says fails DMARC is still a sign of forgery (a
+		// token can be leaked by a forward): a person decides.
+		if trusted && a.DMARCFail() {
+			return fmt.Sprintf("sender authentication: the reply carries %s's token, but the From domain of %s fails DMARC (per %s)", ct.Name, msg.From, c.m.IMAP.TrustedAuthservID)
+		}
 		return ""
 	}
-	a := msg.Auth
 	switch {
-	case c.m.IMAP.TrustedAuthservID == "":
+	case !trusted:
 		return fmt.Sprintf("sender authentication: no reply token, and %s is only the From address (no receiving server is trusted to check it: imap.trusted_authserv_id is not set)", msg.From)
 	case !a.Checked:
 		return fmt.Sprintf("sender authentication: no reply token, and %s did not report on %s (no Authentication-Results of its own)", c.m.IMAP.TrustedAuthservID, msg.From)
