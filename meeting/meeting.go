@@ -86,6 +86,8 @@ type Meeting struct {
 	Contacts  string // path of contacts.csv, absolute
 	Templates string // optional directory of template overrides, absolute
 
+	DashboardOptions DashboardOptions // TLS, public host names, trusted proxy
+
 	Path string // the meeting.yaml this was loaded from
 }
 

@@ -165,9 +165,19 @@ func newHandler(t testing.TB, src web.Source, opts web.Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	}
+	if opts.Hosts == nil {
+		opts.Hosts = []string{"example.com"} // httptest.NewRequest's Host
+	}
 	h, err := web.New(src, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return h
+}
+
+// resolvedCopy returns the Resolve calls so far (safe while a server runs).
+func (f *fakeSource) resolvedCopy() []web.ReviewAction {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]web.ReviewAction(nil), f.resolved...)
 }

@@ -72,7 +72,6 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad review item id", http.StatusBadRequest)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
@@ -128,7 +127,7 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("review resolved", "item", id, "action", string(a.Kind), "by", a.By)
 	if by != "" {
-		http.SetCookie(w, &http.Cookie{Name: operatorCookie, Value: url.QueryEscape(by), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, &http.Cookie{Name: operatorCookie, Value: url.QueryEscape(by), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
 	}
 	v := url.Values{"done": {strconv.FormatInt(id, 10)}, "action": {string(a.Kind)}}
 	http.Redirect(w, r, "/review?"+v.Encode(), http.StatusSeeOther)

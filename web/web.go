@@ -28,7 +28,24 @@ type Options struct {
 	Token string
 	// User names the operator in review actions when the form leaves the
 	// name empty. Default "staff".
-	User   string
+	User string
+	// Hosts are the names (or host:port) the dashboard is reached under
+	// besides loopback and Addr's host, e.g. a reverse proxy's public name.
+	// A request with any other Host header is refused (421), so that DNS
+	// rebinding cannot reach the dashboard.
+	Hosts []string
+	// TLS says the server is served over TLS (its cookies are Secure).
+	TLS bool
+	// TrustProxy believes a reverse proxy's X-Forwarded-Proto: https (the
+	// cookies are then Secure). Set it only behind a proxy that sets it.
+	TrustProxy bool
+	// MaxBody caps each request body; default DefaultMaxBody.
+	MaxBody int64
+	// ReviewPageSize is how many review items a page shows; default 50.
+	ReviewPageSize int
+	// The server's timeouts (NewServer); zero means the Default… values.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -73,6 +90,12 @@ func New(src Source, opts Options) (http.Handler, error) {
 	if opts.User == "" {
 		opts.User = "staff"
 	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.ReviewPageSize <= 0 {
+		opts.ReviewPageSize = 50
+	}
 	s := &server{src: src, opts: opts, log: opts.Logger.With("component", "web"), pages: map[string]*template.Template{}}
 	for _, p := range []string{pageOverview, pageMissions, pageDelegates, pageReview, pageOutbox, pageError} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p)
@@ -104,7 +127,8 @@ func New(src Source, opts Options) (http.Handler, error) {
 	if opts.Token != "" {
 		h = s.requireToken(h)
 	}
-	return headers(h), nil
+	h = s.limitBody(h)
+	return headers(s.hostGuard(h)), nil
 }
 
 // headers sets the security headers of every response: nothing is loaded
