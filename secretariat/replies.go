@@ -86,21 +86,24 @@ func (s *Service) isOurs(c *config, addr string) bool {
 
 // review records a review item and sends the message to the review folder.
 func (s *Service) review(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message, ct *meeting.Contact, reason string) (inbox.Disposition, error) {
-	detail, _ := json.Marshal(struct {
-		Delegates []meeting.Delegate  `json:"delegates,omitempty"`
-		Withdrawn []string            `json:"withdrawn,omitempty"`
-		Replaced  []inbox.Replacement `json:"replaced,omitempty"`
-		Declined  bool                `json:"declined,omitempty"`
-		Body      string              `json:"body,omitempty"`
-		Problems  []string            `json:"problems,omitempty"`
-	}{msg.Delegates, msg.Withdrawn, msg.Replaced, msg.Declined, clip(msg.Body, 4000), msg.Problems})
+	// The desk shows the message from the item alone (reviewDetail): its
+	// text and attachments, and the message as received for download.
+	raw := f.Raw
+	if len(raw) > reviewRawLimit {
+		raw = raw[:reviewRawLimit]
+	}
+	detail, _ := json.Marshal(reviewDetail{
+		Delegates: msg.Delegates, Withdrawn: msg.Withdrawn, Replaced: msg.Replaced, Declined: msg.Declined,
+		Body: clip(msg.Body, reviewTextLimit), Problems: msg.Problems,
+		Date: msg.Date, Attachments: listAttachments(raw), RawSize: len(f.Raw),
+	})
 	name := ""
 	if ct != nil {
 		name = ct.Name
 	}
 	_, err := tx.AddReview(store.ReviewItem{
 		Kind: string(msg.Kind), Reason: reason, Summary: clip(msg.Subject, 200), From: msg.From, Contact: name,
-		MessageID: msg.MessageID, Mailbox: c.m.IMAP.Review, Detail: string(detail),
+		MessageID: msg.MessageID, Mailbox: c.m.IMAP.Review, Detail: string(detail), Raw: raw,
 	})
 	if err != nil {
 		return 0, err

@@ -39,7 +39,8 @@ type fakeSource struct {
 	resolved   []web.ReviewAction
 	resolveErr error
 	filters    []web.MissionFilter
-	failWith   error // returned by Overview when set
+	failWith   error            // returned by Overview when set
+	items      []web.ReviewItem // the review queue; nil: the canned one
 }
 
 func (f *fakeSource) Overview(ctx context.Context) (web.Overview, error) {
@@ -108,11 +109,31 @@ func (f *fakeSource) Sessions(ctx context.Context) ([]web.SessionInfo, error) {
 	}, nil
 }
 
-func (f *fakeSource) Review(ctx context.Context) ([]web.ReviewItem, error) {
-	return []web.ReviewItem{
-		{ID: 3, Kind: "other", Reason: "unknown sender", Summary: "Dear ISU, please register our delegation: <b>two people</b>", From: "attache@unknown.example", Created: at("2020-06-03 14:12")},
-		{ID: 7, Kind: "auto-reply", Reason: "out of office names a new contact", Summary: "I am away; contact jane@borduria.example", From: "geneve@borduria.example", Contact: "Permanent Mission of Borduria", Created: at("2020-06-04 09:30")},
-	}, nil
+func (f *fakeSource) Review(ctx context.Context, offset, limit int) ([]web.ReviewItem, int, error) {
+	items := f.items
+	if items == nil {
+		items = []web.ReviewItem{
+			{ID: 3, Kind: "other", Reason: "unknown sender", Summary: "Dear ISU, please register our delegation: <b>two people</b>", From: "attache@unknown.example", Created: at("2020-06-03 14:12"),
+				Date: at("2020-06-03 14:10"), Text: "Please register:\nAda Lovelace, Ambassador, ada@unknown.example\n<script>alert(1)</script>",
+				Attachments: []web.Attachment{{Name: "delegation.pdf", Type: "application/pdf", Size: 48213}},
+				Problems:    []string{"no reply token", "sender not in the contact list"},
+				Delegates:   []meeting.Delegate{{Name: "Ada Lovelace", Title: "Ambassador", Email: "ada@unknown.example"}, {Name: "Blaise Pascal", Email: "blaise@unknown.example"}},
+				HasMessage:  true},
+			{ID: 7, Kind: "auto-reply", Reason: "out of office names a new contact", Summary: "I am away; contact jane@borduria.example", From: "geneve@borduria.example", Contact: "Permanent Mission of Borduria", Created: at("2020-06-04 09:30")},
+		}
+	}
+	total := len(items)
+	if offset > total {
+		offset = total
+	}
+	return items[offset:min(total, offset+limit)], total, nil
+}
+
+func (f *fakeSource) ReviewMessage(ctx context.Context, id int64) ([]byte, error) {
+	if id != 3 {
+		return nil, web.ErrNotFound
+	}
+	return []byte("From: attache@unknown.example\r\nSubject: x\r\n\r\n<script>alert(1)</script>\r\n"), nil
 }
 
 func (f *fakeSource) Resolve(ctx context.Context, a web.ReviewAction) error {

@@ -23,8 +23,12 @@ type Source interface {
 	Missions(ctx context.Context, f MissionFilter) ([]Mission, error)
 	Delegates(ctx context.Context) ([]DelegateAttendance, error)
 	Sessions(ctx context.Context) ([]SessionInfo, error)
-	// Review returns the open review items, oldest first.
-	Review(ctx context.Context) ([]ReviewItem, error)
+	// Review returns at most limit open review items from offset, oldest
+	// first, and how many are open in all.
+	Review(ctx context.Context, offset, limit int) ([]ReviewItem, int, error)
+	// ReviewMessage returns the message of a review item as it was received
+	// (RFC 5322, possibly cut at the store's limit), or ErrNotFound.
+	ReviewMessage(ctx context.Context, id int64) ([]byte, error)
 	// Resolve applies a staff decision to a review item and closes it, in one
 	// transaction. It returns ErrNotFound when the item is unknown or already
 	// closed, and an InputError when the action cannot apply (an unknown
@@ -66,6 +70,7 @@ type Counts struct {
 	Registered int // missions with at least one delegate
 	Delegates  int
 	Declined   int
+	InReview   int // missions whose reply waits in review
 	NoReply    int
 	Bounced    int
 	ReviewOpen int
@@ -115,6 +120,7 @@ type MissionState string
 // The mission states.
 const (
 	StateInvited    MissionState = "invited"
+	StateInReview   MissionState = "in-review" // a reply waits in review
 	StateRegistered MissionState = "registered"
 	StateDeclined   MissionState = "declined"
 	StateNoReply    MissionState = "no-reply"
@@ -133,6 +139,7 @@ type Mission struct {
 	Category    meeting.Category
 	Language    meeting.Lang
 	State       MissionState
+	Since       time.Time // when it entered State; zero if unknown
 	Delegates   int
 	LastMessage time.Time // zero if none
 	LastSummary string
@@ -166,6 +173,23 @@ type ReviewItem struct {
 	From    string
 	Contact string // the matched contact, if any
 	Created time.Time
+
+	// The message as received, for the desk. Text is shown as text, never
+	// as HTML (an HTML message's text is what the reader extracted).
+	Date        time.Time // its Date header; zero if none
+	Text        string    // the new text, quotes and signature removed
+	Attachments []Attachment
+	Problems    []string           // what the reader noted
+	Delegates   []meeting.Delegate // the reader's (partial) reading, pre-filled for registering
+	Withdrawn   []string           // withdrawals the reader found
+	HasMessage  bool               // the message is kept and can be downloaded
+}
+
+// Attachment is a part of a message that is not its text.
+type Attachment struct {
+	Name string
+	Type string // media type, e.g. application/pdf
+	Size int    // bytes, decoded
 }
 
 // ActionKind is what staff decided about a review item.

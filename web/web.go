@@ -9,7 +9,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+
+	"convene/meeting"
 )
 
 //go:embed templates/*.html static/*
@@ -115,6 +118,8 @@ func New(src Source, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /delegates", s.delegates)
 	mux.HandleFunc("GET /review", s.review)
 	mux.HandleFunc("POST /review/{id}", s.resolve)
+	mux.HandleFunc("POST /review/dismiss", s.dismissMany)
+	mux.HandleFunc("GET /review/{id}/message.eml", s.reviewMessage)
 	mux.HandleFunc("GET /outbox", s.outbox)
 	mux.HandleFunc("GET /export/registrations.csv", s.exportCSV)
 	mux.HandleFunc("GET /export/registrations.xlsx", s.exportXLSX)
@@ -193,4 +198,32 @@ var funcs = template.FuncMap{
 		return t.Format("2006-01-02")
 	},
 	"iso": func(t time.Time) string { return t.Format(time.RFC3339) },
+	"add": func(a, b int) int { return a + b },
+	"stateLabel": func(s MissionState) string {
+		if s == StateInReview {
+			return "reply in review"
+		}
+		return string(s)
+	},
+	"size": func(n int) string {
+		switch {
+		case n < 1000:
+			return fmt.Sprintf("%d B", n)
+		case n < 1000*1000:
+			return fmt.Sprintf("%.0f KB", float64(n)/1000)
+		}
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	},
+	// delegateLines writes delegates as the register form reads them.
+	"delegateLines": func(ds []meeting.Delegate) string {
+		var b strings.Builder
+		for _, d := range ds {
+			if d.Title != "" {
+				fmt.Fprintf(&b, "%s, %s, %s\n", d.Name, d.Title, d.Email)
+			} else {
+				fmt.Fprintf(&b, "%s, %s\n", d.Name, d.Email)
+			}
+		}
+		return b.String()
+	},
 }
