@@ -107,8 +107,8 @@ func (d *Dashboard) Overview(ctx context.Context) (web.Overview, error) {
 		total += perDay[day]
 		o.Registrations = append(o.Registrations, web.DayCount{Day: day, Count: total})
 	}
-	if h, err := d.s.db.InboxHealth(ctx); err == nil {
-		o.Inbox = web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage)}
+	if o.Inbox, err = d.Health(ctx); err != nil {
+		return o, err
 	}
 	return o, nil
 }
@@ -376,7 +376,17 @@ func (d *Dashboard) Metrics(ctx context.Context) (web.Metrics, error) {
 		}
 	}
 	if h, err := d.s.db.InboxHealth(ctx); err == nil {
-		m.InboxLastContact = h.LastContact
+		m.InboxLastContact, m.InboxStatus = h.LastContact, h.Status
 	}
 	return m, nil
+}
+
+// Health is the inbox's health as the watcher records it.
+func (d *Dashboard) Health(ctx context.Context) (web.InboxHealth, error) {
+	h, err := d.s.db.InboxHealth(ctx)
+	if err != nil {
+		return web.InboxHealth{}, err
+	}
+	return web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage),
+		Status: h.Status, StatusSince: d.local(h.StatusSince), Detail: h.StatusDetail}, nil
 }

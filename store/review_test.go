@@ -98,3 +98,41 @@ func TestReviewDesk(t *testing.T) {
 		t.Errorf("after one move: pending %+v", moves)
 	}
 }
+
+func TestInboxStatus(t *testing.T) {
+	ctx := t.Context()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2020, 5, 28, 10, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	steps := []struct {
+		status  string
+		changed bool
+		since   time.Time // of the state after the step
+	}{
+		{store.InboxOK, true, now},
+		{store.InboxOK, false, now},
+		{store.InboxAuthFailed, true, now.Add(2 * time.Hour)},
+		{store.InboxAuthFailed, false, now.Add(2 * time.Hour)},
+		{store.InboxAuthFailed, false, now.Add(2 * time.Hour)},
+		{store.InboxOK, true, now.Add(4 * time.Hour)},
+	}
+	start := now
+	for i, st := range steps {
+		now = start.Add(time.Duration(i) * time.Hour)
+		if i == 5 {
+			now = start.Add(4 * time.Hour)
+		}
+		changed, err := db.SetInboxStatus(ctx, "INBOX", st.status, "NO [AUTHENTICATIONFAILED] Authentication failed.")
+		if err != nil || changed != st.changed {
+			t.Errorf("step %d: SetInboxStatus(%s) = %v, %v; want %v", i, st.status, changed, err, st.changed)
+		}
+		h, err := db.InboxHealth(ctx)
+		if err != nil || h.Status != st.status || !h.StatusSince.Equal(st.since) {
+			t.Errorf("step %d: InboxHealth = %+v, %v; want %s since %v", i, h, err, st.status, st.since)
+		}
+	}
+}

@@ -41,7 +41,10 @@ type fakeSource struct {
 	filters    []web.MissionFilter
 	failWith   error            // returned by Overview when set
 	items      []web.ReviewItem // the review queue; nil: the canned one
+	health     web.InboxHealth
 }
+
+func (f *fakeSource) Health(ctx context.Context) (web.InboxHealth, error) { return f.health, nil }
 
 func (f *fakeSource) Overview(ctx context.Context) (web.Overview, error) {
 	if f.failWith != nil {
@@ -173,7 +176,7 @@ func (f *fakeSource) Metrics(ctx context.Context) (web.Metrics, error) {
 	return web.Metrics{
 		MessagesSent: 118, MessagesFailed: 2,
 		InboxByKind: map[string]int64{"registration": 21, "bounce": 3, "auto-reply": 4, `we"ird\kind`: 1},
-		ReviewQueue: 4, JobLag: 90 * time.Second, InboxLastContact: at("2020-06-05 09:58"),
+		ReviewQueue: 4, JobLag: 90 * time.Second, InboxLastContact: at("2020-06-05 09:58"), InboxStatus: web.InboxAuthFailed,
 	}, nil
 }
 

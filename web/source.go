@@ -39,6 +39,8 @@ type Source interface {
 	// Calendar returns the meeting as an iCalendar (METHOD:PUBLISH) object.
 	Calendar(ctx context.Context) ([]byte, error)
 	Metrics(ctx context.Context) (Metrics, error)
+	// Health returns the inbox's health, read on every page for its banner.
+	Health(ctx context.Context) (InboxHealth, error)
 }
 
 // ErrNotFound is returned by Source.Resolve for an unknown or closed item.
@@ -110,9 +112,22 @@ type DayCount struct {
 
 // InboxHealth tells whether the inbox is being read.
 type InboxHealth struct {
-	LastContact time.Time // last successful connection to the IMAP server
+	LastContact time.Time // last successful exchange with the IMAP server (IDLE included)
 	LastMessage time.Time // newest message processed
+	// Status is the watcher's state: InboxOK, InboxAuthFailed or
+	// InboxUnreachable ("" before its first connection), since StatusSince;
+	// Detail is the server's answer.
+	Status      string
+	StatusSince time.Time
+	Detail      string
 }
+
+// The inbox watcher's states (InboxHealth.Status).
+const (
+	InboxOK          = "ok"
+	InboxAuthFailed  = "auth-failed"
+	InboxUnreachable = "unreachable"
+)
 
 // MissionState is where a contact stands.
 type MissionState string
@@ -259,6 +274,7 @@ type Metrics struct {
 	// JobLag is how late the most overdue pending job is (zero if none).
 	JobLag           time.Duration
 	InboxLastContact time.Time // zero if never
+	InboxStatus      string    // InboxHealth.Status
 }
 
 // String describes the action for the review item's resolution and the

@@ -46,6 +46,9 @@ type Options struct {
 	MaxBody int64
 	// ReviewPageSize is how many review items a page shows; default 50.
 	ReviewPageSize int
+	// UnreachableAfter is how long the inbox may be unreachable before the
+	// red banner shows; default 10m. A refused login shows at once.
+	UnreachableAfter time.Duration
 	// The server's timeouts (NewServer); zero means the Default… values.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 
@@ -95,6 +98,9 @@ func New(src Source, opts Options) (http.Handler, error) {
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.UnreachableAfter <= 0 {
+		opts.UnreachableAfter = 10 * time.Minute
 	}
 	if opts.ReviewPageSize <= 0 {
 		opts.ReviewPageSize = 50
@@ -152,7 +158,15 @@ func headers(h http.Handler) http.Handler {
 // a clean 500.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
 	var buf bytes.Buffer
-	if err := s.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+	t, err := s.pages[page].Clone()
+	if err != nil {
+		s.log.Error("render", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	alert := s.banner(r)
+	t.Funcs(template.FuncMap{"banner": func() string { return alert }})
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -184,7 +198,30 @@ type errorPage struct {
 	Message string
 }
 
+// banner is the red line every page shows when the inbox is not being
+// read: the server refuses the login, or has been unreachable for longer
+// than Options.UnreachableAfter. "" when all is well (or unknown).
+func (s *server) banner(r *http.Request) string {
+	h, err := s.src.Health(r.Context())
+	if err != nil {
+		s.log.Warn("inbox health", "err", err)
+		return ""
+	}
+	since := ""
+	if !h.StatusSince.IsZero() {
+		since = " since " + h.StatusSince.Format("2006-01-02 15:04 MST")
+	}
+	switch {
+	case h.Status == InboxAuthFailed:
+		return "The IMAP server refuses convene's login" + since + ": replies are not being read. Check the IMAP secret. Server's answer: " + h.Detail
+	case h.Status == InboxUnreachable && s.opts.Now().Sub(h.StatusSince) >= s.opts.UnreachableAfter:
+		return "The IMAP server has been unreachable" + since + ": replies are not being read. Last error: " + h.Detail
+	}
+	return ""
+}
+
 var funcs = template.FuncMap{
+	"banner": func() string { return "" },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
