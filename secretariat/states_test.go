@@ -111,6 +111,20 @@ func TestReminderAudience(t *testing.T) {
 		t.Errorf("digest: %d without an answer, dashboard %d + %d bounced; %v", dg.NoAnswer, ov.Counts.NoReply, ov.Counts.Bounced, err)
 	}
 
+	// The missions' pages say the same, with history and addresses.
+	page, err := d.Mission(ctx, registered)
+	if err != nil || page.State != web.StateRegistered || len(page.People) != 1 || len(page.History) != 1 ||
+		page.History[0].What != "registered A B <ab@syldavia.example>" || page.History[0].By != "inbox" {
+		t.Errorf("Mission(%s) = %+v, %v", registered, page, err)
+	}
+	page, err = d.Mission(ctx, bounced)
+	if err != nil || page.State != web.StateBounced || len(page.Addresses) != 2 || page.Addresses[0].BouncedAt.IsZero() {
+		t.Errorf("Mission(%s) = %+v, %v", bounced, page, err)
+	}
+	if _, err := d.Mission(ctx, "Nobody"); err != web.ErrNotFound {
+		t.Errorf("Mission(Nobody) = %v, want web.ErrNotFound", err)
+	}
+
 	// Dismissing the item: the mission is silent again, and reminded.
 	if err := d.Resolve(ctx, web.ReviewAction{Item: item, Kind: web.ActionDismiss, By: "anna", At: now}); err != nil {
 		t.Fatal(err)

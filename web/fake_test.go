@@ -44,6 +44,29 @@ type fakeSource struct {
 	health     web.InboxHealth
 }
 
+func (f *fakeSource) Mission(ctx context.Context, name string) (web.MissionDetail, error) {
+	if name != "Permanent Mission of Arcadia" {
+		return web.MissionDetail{}, web.ErrNotFound
+	}
+	return web.MissionDetail{
+		Mission:   web.Mission{Name: name, Category: meeting.StateParty, Language: meeting.EN, State: web.StateRegistered, Since: at("2020-06-01 11:02"), Delegates: 1},
+		Country:   "Arcadia",
+		Addresses: []web.Address{{Email: "mission@arcadia-mfa.example"}, {Email: "old@arcadia-mfa.example", BouncedAt: at("2020-05-26 09:03")}},
+		History: []web.HistoryEntry{
+			{At: at("2020-06-01 11:02"), What: "registered Ada Lovelace <ada@arcadia-mfa.example>, <script>x</script>", By: "inbox"},
+			{At: at("2020-06-03 10:00"), What: "withdrew bob@arcadia-mfa.example", By: "anna"},
+		},
+		People: []web.Person{
+			{Name: "Ada Lovelace", Title: "Ambassador", Email: "ada@arcadia-mfa.example", Since: at("2020-06-01 11:02")},
+			{Name: "Bob", Email: "bob@arcadia-mfa.example", Withdrawn: true, Since: at("2020-06-03 10:00")},
+		},
+		Messages: []web.MessageEntry{
+			{At: at("2020-05-26 09:01"), Kind: "invitation", Summary: "to mission@arcadia-mfa.example", State: "sent"},
+			{At: at("2020-06-01 11:02"), In: true, Kind: "registration", Summary: "Registration form: 2 delegates", State: "processed"},
+		},
+	}, nil
+}
+
 func (f *fakeSource) Health(ctx context.Context) (web.InboxHealth, error) { return f.health, nil }
 
 func (f *fakeSource) Overview(ctx context.Context) (web.Overview, error) {

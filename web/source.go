@@ -39,6 +39,8 @@ type Source interface {
 	// Calendar returns the meeting as an iCalendar (METHOD:PUBLISH) object.
 	Calendar(ctx context.Context) ([]byte, error)
 	Metrics(ctx context.Context) (Metrics, error)
+	// Mission returns one mission's page, or ErrNotFound.
+	Mission(ctx context.Context, name string) (MissionDetail, error)
 	// Health returns the inbox's health, read on every page for its banner.
 	Health(ctx context.Context) (InboxHealth, error)
 }
@@ -158,6 +160,48 @@ type Mission struct {
 	Delegates   int
 	LastMessage time.Time // zero if none
 	LastSummary string
+}
+
+// MissionDetail is everything about one mission: its contact, state, the
+// history of its registration, its delegates and every message in and out.
+type MissionDetail struct {
+	Mission
+	Salutation, Country string
+	Addresses           []Address
+	History             []HistoryEntry // oldest first
+	People              []Person       // delegates, withdrawn ones too
+	Messages            []MessageEntry // in and out, oldest first
+}
+
+// Address is one address of a mission and whether it bounced permanently.
+type Address struct {
+	Email     string
+	BouncedAt time.Time // zero if it did not
+}
+
+// HistoryEntry is a change of a mission's registration.
+type HistoryEntry struct {
+	At        time.Time
+	What      string // "registered Ada Lovelace, …", "withdrew x@y", "declined"
+	By        string // "inbox", or the staff member
+	MessageID string // the message that carried it, if any
+}
+
+// Person is a delegate of a mission, active or withdrawn.
+type Person struct {
+	Name, Title, Email string
+	Withdrawn          bool
+	Since              time.Time // registered, or withdrawn
+}
+
+// MessageEntry is a message to or from a mission.
+type MessageEntry struct {
+	At      time.Time
+	In      bool   // from the mission
+	Kind    string // in: registration, bounce…; out: the template (invitation, reminder…)
+	Summary string // in: what was made of it; out: the recipients
+	State   string // in: processed or review; out: queued, sent, failed…
+	Detail  string // out: the server's reply for a failure
 }
 
 // DelegateAttendance is a registered delegate and their answer per session.

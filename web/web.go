@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -67,6 +68,7 @@ type server struct {
 const (
 	pageOverview  = "overview.html"
 	pageMissions  = "missions.html"
+	pageMission   = "mission.html"
 	pageDelegates = "delegates.html"
 	pageReview    = "review.html"
 	pageOutbox    = "outbox.html"
@@ -106,7 +108,7 @@ func New(src Source, opts Options) (http.Handler, error) {
 		opts.ReviewPageSize = 50
 	}
 	s := &server{src: src, opts: opts, log: opts.Logger.With("component", "web"), pages: map[string]*template.Template{}}
-	for _, p := range []string{pageOverview, pageMissions, pageDelegates, pageReview, pageOutbox, pageError} {
+	for _, p := range []string{pageOverview, pageMissions, pageMission, pageDelegates, pageReview, pageOutbox, pageError} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", p, err)
@@ -121,6 +123,7 @@ func New(src Source, opts Options) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.overview)
 	mux.HandleFunc("GET /missions", s.missions)
+	mux.HandleFunc("GET /missions/{name}", s.mission)
 	mux.HandleFunc("GET /delegates", s.delegates)
 	mux.HandleFunc("GET /review", s.review)
 	mux.HandleFunc("POST /review/{id}", s.resolve)
@@ -234,8 +237,11 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02")
 	},
-	"iso": func(t time.Time) string { return t.Format(time.RFC3339) },
-	"add": func(a, b int) int { return a + b },
+	"iso":      func(t time.Time) string { return t.Format(time.RFC3339) },
+	"add":      func(a, b int) int { return a + b },
+	"sortKeys": func() []string { return []string{"name", "state", "delegates", "last"} },
+	// missionURL is the address of a mission's page.
+	"missionURL": func(name string) string { return "/missions/" + url.PathEscape(name) },
 	"stateLabel": func(s MissionState) string {
 		if s == StateInReview {
 			return "reply in review"
