@@ -63,3 +63,8 @@ func (w *Watcher) moveResolved(ctx context.Context, cn *conn) error {
 	}
 	return merr
 }
+
+// Wake asks a running watcher (Run) for a pass now, for instance after a
+// review item was resolved, so that its message moves without waiting for
+// new mail. It never blocks; safe for concurrent use.
+func (w *Watcher) Wake() { w.notify() }

@@ -20,7 +20,14 @@ import (
 type Dashboard struct {
 	s    *Service
 	jobs func(ctx context.Context) ([]schedule.JobState, error) // the timeline and its states
+	// afterResolve, when set, is called after a review item is resolved
+	// (the daemon wakes the inbox watcher, which moves its message).
+	afterResolve func()
 }
+
+// AfterResolve sets f to be called after each resolved review item, outside
+// the transaction; it must not block.
+func (d *Dashboard) AfterResolve(f func()) { d.afterResolve = f }
 
 var _ web.Source = (*Dashboard)(nil)
 
@@ -298,6 +305,9 @@ func (d *Dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 	}
 	if err == nil {
 		d.s.notify()
+		if d.afterResolve != nil {
+			d.afterResolve()
+		}
 	}
 	return err
 }

@@ -145,7 +145,11 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	}
 	do := m.DashboardOptions
 	tlsOn := do.TLSCert != ""
-	srv, err := web.NewServer(secretariat.NewDashboard(d.svc, d.runner.States), web.Options{
+	dash := secretariat.NewDashboard(d.svc, d.runner.States)
+	if d.watcher != nil {
+		dash.AfterResolve(d.watcher.Wake) // the resolved item's message leaves Review now
+	}
+	srv, err := web.NewServer(dash, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
 		Logger: d.log.With("component", "web"), Now: d.opts.clock.Now,
 	})
