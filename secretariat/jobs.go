@@ -243,8 +243,19 @@ func (s *Service) digestData(ctx context.Context, c *config, since time.Time) (*
 		d.Outbox.Failed += b.Counts[store.OutboxFailed]
 		d.Outbox.Queued += b.Counts[store.OutboxQueued] + b.Counts[store.OutboxRetry] + b.Counts[store.OutboxSending]
 	}
-	if h, err := s.db.InboxHealth(ctx); err == nil {
-		d.Inbox.LastPoll = h.LastContact
+	h, err := s.db.InboxHealth(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.Inbox.LastPoll = h.LastContact // IDLE counts: the server was reached
+	switch h.Status {
+	case store.InboxAuthFailed:
+		d.Inbox.LastError = "the IMAP server refuses the login since " + h.StatusSince.In(c.m.Location).Format("2 Jan 15:04") + ": " + h.StatusDetail
+	case store.InboxUnreachable:
+		d.Inbox.LastError = "the IMAP server is unreachable since " + h.StatusSince.In(c.m.Location).Format("2 Jan 15:04") + ": " + h.StatusDetail
+	}
+	if d.Inbox.Processed, err = s.db.InboundSince(ctx, since); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -137,3 +137,29 @@ func TestReminderAudience(t *testing.T) {
 		t.Errorf("moves pending after resolving = %+v, want item %d to %s", moves, item, m.IMAP.Processed)
 	}
 }
+
+// The digest says how many replies were handled and whether the inbox is
+// being read.
+func TestDigestInbox(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2020, 6, 5, 6, 0, 0, 0, time.UTC)
+	svc, _, db := exampleService(t, now)
+	db.Update(ctx, func(tx *store.Tx) error {
+		for _, id := range []string{"a@x", "b@x"} {
+			if err := tx.LogInbound(store.Inbound{MessageID: id, Kind: "registration", Disposition: "processed"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if _, err := db.SetInboxStatus(ctx, "INBOX", store.InboxAuthFailed, "NO [AUTHENTICATIONFAILED] Authentication failed."); err != nil {
+		t.Fatal(err)
+	}
+	d, err := svc.digestData(ctx, svc.config(), now.Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Inbox.Processed != 2 || d.Inbox.LastError != "the IMAP server refuses the login since 5 Jun 08:00: NO [AUTHENTICATIONFAILED] Authentication failed." {
+		t.Errorf("digest inbox = %+v", d.Inbox)
+	}
+}

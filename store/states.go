@@ -79,3 +79,10 @@ func (db *DB) OutboxFor(ctx context.Context, contact string) ([]ContactMail, err
 	}
 	return out, rows.Err()
 }
+
+// InboundSince counts the messages the inbox handled at or after since.
+func (db *DB) InboundSince(ctx context.Context, since time.Time) (int, error) {
+	var n int
+	err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM inbound WHERE at >= $1`, ms(since)).Scan(&n)
+	return n, err
+}
