@@ -112,7 +112,7 @@ func (w *Watcher) wait(ctx context.Context, cn *conn) error {
 		return err
 	}
 	// The server answered: that is contact, even if no mail comes.
-	if err := w.db.InboxContact(ctx, w.opts.Mailbox); err != nil {
+	if err := w.db.InboxContact(ctx, w.opts.Mailbox); err != nil && ctx.Err() == nil {
 		w.log.Warn("recording the inbox's contact", "err", err)
 	}
 	t := time.NewTimer(w.opts.IdleRestart)

@@ -22,8 +22,9 @@ const (
 	// reviewRawLimit is how much of the message as received is stored with
 	// the item, for download; a longer message is stored cut.
 	reviewRawLimit = 256 << 10
-	// reviewTextLimit is how much of its new text is stored for the desk.
-	reviewTextLimit = 32 << 10
+	// reviewTextLimit is how much of its new text is stored for the desk
+	// (50 items a page stay under a megabyte).
+	reviewTextLimit = 16 << 10
 	// Attachments are listed from at most this many parts, this deep.
 	reviewMaxParts = 100
 	reviewMaxDepth = 4
