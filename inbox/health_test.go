@@ -6,6 +6,9 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
 
 	"convene/inbox"
 	"convene/internal/testmail"
@@ -103,5 +106,61 @@ func TestAuthFailureHealth(t *testing.T) {
 	h, _ = db.InboxHealth(t.Context())
 	if h.Status != store.InboxOK {
 		t.Errorf("after the fix: status %q, want ok", h.Status)
+	}
+}
+
+// TestIdleRecordsContact: a watcher that only IDLEs (no mail comes) keeps
+// the inbox's last contact current: an hour later on the store's clock, the
+// last contact is that hour.
+func TestIdleRecordsContact(t *testing.T) {
+	srv := testmail.StartIMAP(t, &testmail.IMAPOptions{Caps: []imap.Cap{imap.CapMove, imap.CapUIDPlus, imap.CapIdle}})
+	db := openDB(t)
+	t0 := time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := t0
+	read := make(chan time.Time, 1)
+	db.Now = func() time.Time {
+		mu.Lock()
+		c := clock
+		mu.Unlock()
+		select {
+		case read <- c:
+		default:
+		}
+		return c
+	}
+	o := serverOptions(t, srv.Addr, srv.Username, srv.Password)
+	o.IdleRestart = 20 * time.Millisecond
+	w, err := inbox.NewWatcher(db, o, func(context.Context, *store.Tx, inbox.Fetched) (inbox.Disposition, error) {
+		return inbox.Processed, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	later := t0.Add(time.Hour)
+	mu.Lock()
+	clock = later
+	mu.Unlock()
+	for {
+		h, err := db.InboxHealth(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.LastContact.Equal(later) {
+			break
+		}
+		select { // the next read of the clock, by the watcher
+		case <-read:
+		case <-t.Context().Done():
+			t.Fatalf("last contact stays %v, want %v", h.LastContact, later)
+		}
+	}
+	if h, _ := db.InboxHealth(t.Context()); !h.LastMessage.IsZero() || h.Status != store.InboxOK {
+		t.Errorf("InboxHealth = %+v; want no message, status ok", h)
 	}
 }
