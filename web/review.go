@@ -23,6 +23,7 @@ type reviewPage struct {
 	Pages    int
 	First    int      // 1-based index of the first item shown
 	Missions []string // names, for the forms' suggestions
+	Sessions int      // calendar invitations each registered delegate gets
 	Operator string
 	Done     string // what the last action did
 	// A refused action, shown on its item with what was typed.
@@ -70,6 +71,12 @@ func (s *server) renderReview(w http.ResponseWriter, r *http.Request, status int
 		s.fail(w, r, "the missions", err)
 		return
 	}
+	sessions, err := s.src.Sessions(r.Context())
+	if err != nil {
+		s.fail(w, r, "the sessions", err)
+		return
+	}
+	p.Sessions = len(sessions)
 	p.page = page{Title: "Review", Nav: "review"}
 	p.Items, p.Total = items, total
 	p.Pages = max(1, (total+size-1)/size)

@@ -35,7 +35,7 @@ func TestReviewDeskShowsMessage(t *testing.T) {
 		"Dear ISU,", "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
 		"list&lt;script&gt;.csv", "text/csv · 1 KB", "<i>unnamed</i>", "image/png · 2.4 MB",
 		"&lt;b&gt;bad&lt;/b&gt;", "Ada &lt;Lovelace&gt;, Ambassador, ada@arcadia.example\n</textarea>",
-		`href="/review/5/message.eml"`, "Registration &lt;i&gt;Arcadia&lt;/i&gt;",
+		`href="/review/5/message.eml"`, "Registration &lt;i&gt;Arcadia&lt;/i&gt;", "each new delegate 2 calendar invitations",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("review page lacks %q", want)
