@@ -355,15 +355,15 @@ func (w *Watcher) login(c *imapclient.Client, secret string) (*conn, error) {
 	switch s.Auth {
 	case meeting.AuthXOAUTH2:
 		if err := c.Authenticate(newXOAUTH2Client(s.Username, secret)); err != nil {
-			return nil, fmt.Errorf("inbox: AUTHENTICATE XOAUTH2 as %s: %w", s.Username, err)
+			return nil, authError{fmt.Errorf("inbox: AUTHENTICATE XOAUTH2 as %s: %w", s.Username, err)}
 		}
 	case meeting.AuthPassword:
 		if c.Caps().Has(imap.AuthCap(sasl.Plain)) {
 			if err := c.Authenticate(sasl.NewPlainClient("", s.Username, secret)); err != nil {
-				return nil, fmt.Errorf("inbox: AUTHENTICATE PLAIN as %s: %w", s.Username, err)
+				return nil, authError{fmt.Errorf("inbox: AUTHENTICATE PLAIN as %s: %w", s.Username, err)}
 			}
 		} else if err := c.Login(s.Username, secret).Wait(); err != nil {
-			return nil, fmt.Errorf("inbox: LOGIN as %s: %w", s.Username, err)
+			return nil, authError{fmt.Errorf("inbox: LOGIN as %s: %w", s.Username, err)}
 		}
 	}
 	// No check of c.State() here: imapclient (beta.8) signals a command's
@@ -410,4 +410,17 @@ func (w *Watcher) notify() {
 	case w.wake <- struct{}{}:
 	default:
 	}
+}
+
+// authError marks a refused login (a wrong password or token): the health
+// shows it apart from an unreachable server.
+type authError struct{ err error }
+
+func (e authError) Error() string { return e.err.Error() }
+func (e authError) Unwrap() error { return e.err }
+
+// IsAuthFailure reports whether err is the server refusing the credentials.
+func IsAuthFailure(err error) bool {
+	var a authError
+	return errors.As(err, &a)
 }

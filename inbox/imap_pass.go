@@ -113,6 +113,9 @@ func (w *Watcher) pass(ctx context.Context, cn *conn) (Stats, error) {
 			return fail(err)
 		}
 	}
+	if err := w.moveResolved(ctx, cn); err != nil {
+		return fail(err)
+	}
 	return st, nil
 }
 

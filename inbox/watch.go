@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"time"
+
+	"convene/store"
 )
 
 // Run watches the mailbox until ctx is done, then returns nil. It connects,
@@ -28,7 +30,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 			delay = w.opts.Backoff
 		}
 		wait := jitter(delay)
-		w.log.Warn("IMAP connection lost; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		if ok {
+			w.log.Warn("IMAP connection lost; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		} else {
+			w.setStatus(ctx, err, wait)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -56,6 +62,7 @@ func (w *Watcher) session(ctx context.Context) (ok bool, err error) {
 	stop := context.AfterFunc(ctx, func() { cn.c.Close() })
 	defer stop()
 	w.log.Info("connected", "idle", cn.idle, "move", cn.move, "uidplus", cn.uidPlus)
+	w.setStatus(ctx, nil, 0)
 	for {
 		select {
 		case <-w.wake: // what it announced, the pass will see
@@ -104,6 +111,10 @@ func (w *Watcher) wait(ctx context.Context, cn *conn) error {
 	if err != nil {
 		return err
 	}
+	// The server answered: that is contact, even if no mail comes.
+	if err := w.db.InboxContact(ctx, w.opts.Mailbox); err != nil && ctx.Err() == nil {
+		w.log.Warn("recording the inbox's contact", "err", err)
+	}
 	t := time.NewTimer(w.opts.IdleRestart)
 	defer t.Stop()
 	select {
@@ -119,4 +130,33 @@ func (w *Watcher) wait(ctx context.Context, cn *conn) error {
 		return err
 	}
 	return ctx.Err()
+}
+
+// setStatus records the watcher's state (err nil: connected) and logs once
+// per change: at ERROR when the server refuses the credentials or cannot be
+// reached, at INFO when it is back; a repeat of the same failure is logged
+// at DEBUG only.
+func (w *Watcher) setStatus(ctx context.Context, err error, retry time.Duration) {
+	status, detail := store.InboxOK, ""
+	if err != nil {
+		status, detail = store.InboxUnreachable, err.Error()
+		if IsAuthFailure(err) {
+			status = store.InboxAuthFailed
+		}
+	}
+	changed, serr := w.db.SetInboxStatus(context.WithoutCancel(ctx), w.opts.Mailbox, status, detail)
+	if serr != nil {
+		w.log.Warn("recording the inbox's state", "err", serr)
+		changed = true // better logged twice than not at all
+	}
+	switch {
+	case !changed && err != nil:
+		w.log.Debug("IMAP still failing; reconnecting", "status", status, "err", err, "in", retry.Round(time.Millisecond))
+	case status == store.InboxAuthFailed:
+		w.log.Error("IMAP server refuses the credentials; replies are not being read", "err", err, "retry_in", retry.Round(time.Millisecond))
+	case err != nil:
+		w.log.Error("IMAP server unreachable; replies are not being read", "err", err, "retry_in", retry.Round(time.Millisecond))
+	case changed:
+		w.log.Info("IMAP server reached", "status", status)
+	}
 }

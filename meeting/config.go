@@ -229,7 +229,7 @@ type yMeeting struct {
 	SMTP      yServer    `yaml:"smtp"`
 	IMAP      yServer    `yaml:"imap"`
 	Store     yStr       `yaml:"store"`
-	Dashboard yStr       `yaml:"dashboard"`
+	Dashboard yDashboard `yaml:"dashboard"`
 	Contacts  yStr       `yaml:"contacts"`
 	Templates yStr       `yaml:"templates"`
 	Limits    yLimits    `yaml:"limits"`
@@ -529,10 +529,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	}
 
 	m.Store = resolvePath(dir, orDefault(y.Store.V, "convene.db"))
-	m.Dashboard = orDefault(y.Dashboard.V, "127.0.0.1:8025")
-	if _, _, err := net.SplitHostPort(m.Dashboard); err != nil {
-		c.add(y.Dashboard.Line, "dashboard", "want host:port, e.g. 127.0.0.1:8025")
-	}
+	m.Dashboard, m.DashboardOptions = c.dashboard(dir, y.Dashboard)
 	if c.required(y.Contacts, "contacts") {
 		m.Contacts = resolvePath(dir, y.Contacts.V)
 	}

@@ -20,7 +20,14 @@ import (
 type Dashboard struct {
 	s    *Service
 	jobs func(ctx context.Context) ([]schedule.JobState, error) // the timeline and its states
+	// afterResolve, when set, is called after a review item is resolved
+	// (the daemon wakes the inbox watcher, which moves its message).
+	afterResolve func()
 }
+
+// AfterResolve sets f to be called after each resolved review item, outside
+// the transaction; it must not block.
+func (d *Dashboard) AfterResolve(f func()) { d.afterResolve = f }
 
 var _ web.Source = (*Dashboard)(nil)
 
@@ -54,15 +61,15 @@ func (d *Dashboard) Overview(ctx context.Context) (web.Overview, error) {
 			o.Counts.Declined++
 		case web.StateBounced:
 			o.Counts.Bounced++
+		case web.StateInReview:
+			o.Counts.InReview++
 		default:
 			o.Counts.NoReply++
 		}
 	}
-	items, err := d.s.db.ReviewItems(ctx, false)
-	if err != nil {
+	if o.Counts.ReviewOpen, err = d.s.db.ReviewOpenCount(ctx); err != nil {
 		return o, err
 	}
-	o.Counts.ReviewOpen = len(items)
 	batches, err := d.s.db.OutboxBatches(ctx, "")
 	if err != nil {
 		return o, err
@@ -107,15 +114,17 @@ func (d *Dashboard) Overview(ctx context.Context) (web.Overview, error) {
 		total += perDay[day]
 		o.Registrations = append(o.Registrations, web.DayCount{Day: day, Count: total})
 	}
-	if h, err := d.s.db.InboxHealth(ctx); err == nil {
-		o.Inbox = web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage)}
+	if o.Inbox, err = d.Health(ctx); err != nil {
+		return o, err
 	}
 	return o, nil
 }
 
+// Missions lists the invited contacts with their state (missionStates,
+// the definition the reminders use too).
 func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mission, error) {
 	c := d.s.config()
-	regs, err := d.s.db.Registrations(ctx)
+	states, err := d.s.missionStates(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -127,10 +136,6 @@ func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 	for _, x := range ds {
 		count[x.Contact]++
 	}
-	bounced, err := d.s.db.HardBounced(ctx)
-	if err != nil {
-		return nil, err
-	}
 	last, err := d.s.db.LastInbound(ctx)
 	if err != nil {
 		return nil, err
@@ -140,24 +145,10 @@ func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 		if (f.Category != "" && ct.Category != f.Category) || (f.Language != "" && ct.Language != f.Language) {
 			continue
 		}
-		m := web.Mission{Name: ct.Name, Category: ct.Category, Language: ct.Language, State: web.StateInvited, Delegates: count[ct.Name]}
-		if r, ok := regs[ct.Name]; ok {
-			m.State = web.StateRegistered
-			if r.Status == store.Declined {
-				m.State = web.StateDeclined
-			}
-		} else {
-			all := len(ct.Emails) > 0
-			for _, e := range ct.Emails {
-				if _, b := bounced[e]; !b {
-					all = false
-				}
-			}
-			if all {
-				m.State = web.StateBounced
-			} else if d.s.now().After(c.m.Registration.Deadline) {
-				m.State = web.StateNoReply
-			}
+		st := states[ct.Name]
+		m := web.Mission{Name: ct.Name, Category: ct.Category, Language: ct.Language, State: webState(st.State), Since: d.local(st.Since), Delegates: count[ct.Name]}
+		if m.State == web.StateInvited && d.s.now().After(c.m.Registration.Deadline) {
+			m.State = web.StateNoReply
 		}
 		if in, ok := last[ct.Name]; ok {
 			m.LastMessage, m.LastSummary = d.local(in.At), in.Summary
@@ -165,6 +156,20 @@ func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+func webState(s MissionState) web.MissionState {
+	switch s {
+	case InReview:
+		return web.StateInReview
+	case Registered:
+		return web.StateRegistered
+	case Declined:
+		return web.StateDeclined
+	case Bounced:
+		return web.StateBounced
+	}
+	return web.StateInvited
 }
 
 func (d *Dashboard) Delegates(ctx context.Context) ([]web.DelegateAttendance, error) {
@@ -203,16 +208,32 @@ func (d *Dashboard) Sessions(ctx context.Context) ([]web.SessionInfo, error) {
 	return out, nil
 }
 
-func (d *Dashboard) Review(ctx context.Context) ([]web.ReviewItem, error) {
-	items, err := d.s.db.ReviewItems(ctx, false)
+func (d *Dashboard) Review(ctx context.Context, offset, limit int) ([]web.ReviewItem, int, error) {
+	items, total, err := d.s.db.ReviewPage(ctx, offset, limit)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := make([]web.ReviewItem, 0, len(items))
 	for _, it := range items {
-		out = append(out, web.ReviewItem{ID: it.ID, Kind: it.Kind, Reason: it.Reason, Summary: it.Summary, From: it.From, Contact: it.Contact, Created: d.local(it.CreatedAt)})
+		var det reviewDetail
+		json.Unmarshal([]byte(it.Detail), &det) // an old or odd detail shows less, not an error
+		w := web.ReviewItem{ID: it.ID, Kind: it.Kind, Reason: it.Reason, Summary: it.Summary, From: it.From, Contact: it.Contact, Created: d.local(it.CreatedAt),
+			Date: d.local(det.Date), Text: det.Body, Problems: det.Problems, Delegates: det.Delegates, Withdrawn: det.Withdrawn, HasMessage: det.RawSize > 0}
+		for _, a := range det.Attachments {
+			w.Attachments = append(w.Attachments, web.Attachment{Name: a.Name, Type: a.Type, Size: a.Size})
+		}
+		out = append(out, w)
 	}
-	return out, nil
+	return out, total, nil
+}
+
+// ReviewMessage returns the stored message of a review item.
+func (d *Dashboard) ReviewMessage(ctx context.Context, id int64) ([]byte, error) {
+	raw, err := d.s.db.ReviewRaw(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, web.ErrNotFound
+	}
+	return raw, err
 }
 
 // Resolve applies a staff member's decision on a review item, recording who
@@ -278,13 +299,21 @@ func (d *Dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 				return err
 			}
 		}
-		return tx.ResolveReview(a.Item, a.By, a.String())
+		if err := tx.ResolveReview(a.Item, a.By, a.String()); err != nil {
+			return err
+		}
+		// Its IMAP message leaves the Review folder: recorded here, moved by
+		// the inbox watcher after the commit.
+		return tx.SetReviewMove(a.Item, c.m.IMAP.Processed)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return web.ErrNotFound
 	}
 	if err == nil {
 		d.s.notify()
+		if d.afterResolve != nil {
+			d.afterResolve()
+		}
 	}
 	return err
 }
@@ -349,11 +378,9 @@ func (d *Dashboard) Metrics(ctx context.Context) (web.Metrics, error) {
 	if m.InboxByKind, err = d.s.db.InboundByKind(ctx); err != nil {
 		return m, err
 	}
-	items, err := d.s.db.ReviewItems(ctx, false)
-	if err != nil {
+	if m.ReviewQueue, err = d.s.db.ReviewOpenCount(ctx); err != nil {
 		return m, err
 	}
-	m.ReviewQueue = len(items)
 	if d.jobs != nil {
 		states, err := d.jobs(ctx)
 		if err != nil {
@@ -369,7 +396,17 @@ func (d *Dashboard) Metrics(ctx context.Context) (web.Metrics, error) {
 		}
 	}
 	if h, err := d.s.db.InboxHealth(ctx); err == nil {
-		m.InboxLastContact = h.LastContact
+		m.InboxLastContact, m.InboxStatus = h.LastContact, h.Status
 	}
 	return m, nil
+}
+
+// Health is the inbox's health as the watcher records it.
+func (d *Dashboard) Health(ctx context.Context) (web.InboxHealth, error) {
+	h, err := d.s.db.InboxHealth(ctx)
+	if err != nil {
+		return web.InboxHealth{}, err
+	}
+	return web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage),
+		Status: h.Status, StatusSince: d.local(h.StatusSince), Detail: h.StatusDetail}, nil
 }

@@ -35,7 +35,7 @@ const (
 
 // mail builds a message with CRLF line ends from a header (one field a
 // line) and a body.
-func mail(header []string, body string) []byte {
+func rawMail(header []string, body string) []byte {
 	return []byte(strings.ReplaceAll(strings.Join(header, "\n")+"\n\n"+body, "\n", "\r\n"))
 }
 
@@ -46,7 +46,7 @@ func (h *hostile) registration(id, from, to, subject, authres, body string) []by
 	}
 	hdr = append(hdr, "Received: from mail.example (mail.example [192.0.2.1]) by "+trustedID, "From: "+from, "To: "+to,
 		"Subject: "+subject, "Message-ID: <"+id+">", "Date: Mon, 1 Jun 2020 10:00:00 +0200", "Content-Type: text/plain; charset=utf-8")
-	return mail(hdr, body)
+	return rawMail(hdr, body)
 }
 
 func (h *hostile) tokenAddr(contact string) string {
@@ -69,7 +69,7 @@ func dsn(id, from, to string, rcpts []string, status, returned string) []byte {
 		fmt.Fprintf(&b, "--b\nContent-Type: text/rfc822-headers\n\nFrom: isu@isu.example\nMessage-ID: <%s>\nSubject: Reminder\n", returned)
 	}
 	b.WriteString("--b--\n")
-	return mail([]string{"From: " + from, "To: " + to, "Subject: Undelivered Mail Returned to Sender", "Message-ID: <" + id + ">",
+	return rawMail([]string{"From: " + from, "To: " + to, "Subject: Undelivered Mail Returned to Sender", "Message-ID: <" + id + ">",
 		"Auto-Submitted: auto-replied", "MIME-Version: 1.0", "Content-Type: multipart/report; report-type=delivery-status; boundary=b"}, b.String())
 }
 
@@ -80,7 +80,7 @@ func calendarReply(m *meeting.Meeting, id, from, attendee string) []byte {
 	if from != "" {
 		hdr = append([]string{"From: " + from}, hdr...)
 	}
-	return mail(hdr, ics)
+	return rawMail(hdr, ics)
 }
 
 // delegateLines lists n delegates, one a line, at domains spread over

@@ -73,35 +73,24 @@ func (s *Service) invitationJob(ctx context.Context, job schedule.Job) error {
 	})
 }
 
-// unanswered returns the invited contacts that have neither registered nor
-// declined, each with its addresses that have not bounced permanently
-// (contacts left with none are skipped: staff see them in the review queue).
+// unanswered returns the invited contacts still in state Invited (see
+// missionStates: no registration, no decline, no reply waiting in review,
+// not every address bounced), each with its addresses that have not
+// bounced permanently.
 func (s *Service) unanswered(ctx context.Context, c *config) ([]*meeting.Contact, map[string][]string, error) {
-	regs, err := s.db.Registrations(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	bounced, err := s.db.HardBounced(ctx)
+	states, err := s.missionStates(ctx, c)
 	if err != nil {
 		return nil, nil, err
 	}
 	var list []*meeting.Contact
 	to := map[string][]string{}
 	for _, ct := range c.cs.InCategories(c.m.Invite...) {
-		if _, answered := regs[ct.Name]; answered {
-			continue
-		}
-		var good []string
-		for _, e := range ct.Emails {
-			if _, b := bounced[e]; !b {
-				good = append(good, e)
-			}
-		}
-		if len(good) == 0 {
+		st := states[ct.Name]
+		if st.State != Invited || len(st.Good) == 0 {
 			continue
 		}
 		list = append(list, ct)
-		to[ct.Name] = good
+		to[ct.Name] = st.Good
 	}
 	return list, to, nil
 }
@@ -250,17 +239,23 @@ func (s *Service) digestData(ctx context.Context, c *config, since time.Time) (*
 	if err != nil {
 		return nil, err
 	}
+	states, err := s.missionStates(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	d := &templates.DigestData{Since: since, Delegates: len(ds)}
 	invited := c.cs.InCategories(c.m.Invite...)
 	d.Invited = len(invited)
 	for _, ct := range invited {
-		r, ok := regs[ct.Name]
-		switch {
-		case !ok:
+		r := regs[ct.Name]
+		// A mission whose reply waits in review has answered: it is counted
+		// in none of these, and its item is listed under review.
+		switch states[ct.Name].State {
+		case Invited, Bounced:
 			d.NoAnswer++
-		case r.Status == store.Declined:
+		case Declined:
 			d.Declined++
-		default:
+		case Registered:
 			d.Registered++
 			if r.Late {
 				d.Late++
@@ -293,8 +288,19 @@ func (s *Service) digestData(ctx context.Context, c *config, since time.Time) (*
 		d.Outbox.Failed += b.Counts[store.OutboxFailed]
 		d.Outbox.Queued += b.Counts[store.OutboxQueued] + b.Counts[store.OutboxRetry] + b.Counts[store.OutboxSending]
 	}
-	if h, err := s.db.InboxHealth(ctx); err == nil {
-		d.Inbox.LastPoll = h.LastContact
+	h, err := s.db.InboxHealth(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.Inbox.LastPoll = h.LastContact // IDLE counts: the server was reached
+	switch h.Status {
+	case store.InboxAuthFailed:
+		d.Inbox.LastError = "the IMAP server refuses the login since " + h.StatusSince.In(c.m.Location).Format("2 Jan 15:04") + ": " + h.StatusDetail
+	case store.InboxUnreachable:
+		d.Inbox.LastError = "the IMAP server is unreachable since " + h.StatusSince.In(c.m.Location).Format("2 Jan 15:04") + ": " + h.StatusDetail
+	}
+	if d.Inbox.Processed, err = s.db.InboundSince(ctx, since); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

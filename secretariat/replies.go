@@ -91,27 +91,30 @@ func (s *Service) isOurs(c *config, addr string) bool {
 
 // review records a review item and sends the message to the review folder.
 func (s *Service) review(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message, ct *meeting.Contact, reason string) (inbox.Disposition, error) {
-	_, err := s.reviewItem(tx, c, msg, ct, reason)
+	_, err := s.reviewItem(tx, c, f, msg, ct, reason)
 	return inbox.Review, err
 }
 
 // reviewItem is review that returns the item's id.
-func (s *Service) reviewItem(tx *store.Tx, c *config, msg *inbox.Message, ct *meeting.Contact, reason string) (int64, error) {
-	detail, _ := json.Marshal(struct {
-		Delegates []meeting.Delegate  `json:"delegates,omitempty"`
-		Withdrawn []string            `json:"withdrawn,omitempty"`
-		Replaced  []inbox.Replacement `json:"replaced,omitempty"`
-		Declined  bool                `json:"declined,omitempty"`
-		Body      string              `json:"body,omitempty"`
-		Problems  []string            `json:"problems,omitempty"`
-	}{msg.Delegates, msg.Withdrawn, msg.Replaced, msg.Declined, clip(msg.Body, 4000), msg.Problems})
+func (s *Service) reviewItem(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Message, ct *meeting.Contact, reason string) (int64, error) {
+	// The desk shows the message from the item alone (reviewDetail): its
+	// text and attachments, and the message as received for download.
+	raw := f.Raw
+	if len(raw) > reviewRawLimit {
+		raw = raw[:reviewRawLimit]
+	}
+	detail, _ := json.Marshal(reviewDetail{
+		Delegates: msg.Delegates, Withdrawn: msg.Withdrawn, Replaced: msg.Replaced, Declined: msg.Declined,
+		Body: clip(msg.Body, reviewTextLimit), Problems: msg.Problems,
+		Date: msg.Date, Attachments: listAttachments(raw), RawSize: len(f.Raw),
+	})
 	name := ""
 	if ct != nil {
 		name = ct.Name
 	}
 	id, err := tx.AddReview(store.ReviewItem{
 		Kind: string(msg.Kind), Reason: reason, Summary: clip(msg.Subject, 200), From: msg.From, Contact: name,
-		MessageID: msg.MessageID, Mailbox: c.m.IMAP.Review, Detail: string(detail),
+		MessageID: msg.MessageID, Mailbox: c.m.IMAP.Review, Detail: string(detail), Raw: raw,
 	})
 	if err != nil {
 		return 0, err
@@ -250,9 +253,9 @@ func (s *Service) bounce(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Me
 	var reviewID int64
 	switch {
 	case mission != nil:
-		reviewID, err = s.reviewItem(tx, c, msg, mission, fmt.Sprintf("mail to %s bounced permanently (%s): find the mission's current address", strings.Join(b.Recipients, ", "), b.Status))
+		reviewID, err = s.reviewItem(tx, c, f, msg, mission, fmt.Sprintf("mail to %s bounced permanently (%s): find the mission's current address", strings.Join(b.Recipients, ", "), b.Status))
 	default:
-		reviewID, err = s.reviewItem(tx, c, msg, nil, fmt.Sprintf("mail to %s bounced permanently (%s)", strings.Join(b.Recipients, ", "), b.Status))
+		reviewID, err = s.reviewItem(tx, c, f, msg, nil, fmt.Sprintf("mail to %s bounced permanently (%s)", strings.Join(b.Recipients, ", "), b.Status))
 	}
 	if err != nil {
 		return 0, err

@@ -222,18 +222,56 @@ func (db *DB) InboxContact(ctx context.Context, mailbox string) error {
 }
 
 // InboxHealth says when a message was last processed and when the server was
-// last reached, over all watched mailboxes; zero times mean never.
+// last reached, over all watched mailboxes; zero times mean never. Status is
+// the watcher's state (InboxOK, InboxAuthFailed, InboxUnreachable; "" before
+// its first connection), since StatusSince, with the server's answer.
 type InboxHealth struct {
-	LastMessage time.Time
-	LastContact time.Time
+	LastMessage  time.Time
+	LastContact  time.Time
+	Status       string
+	StatusSince  time.Time
+	StatusDetail string
 }
 
-// InboxHealth returns the inbox's health times, so that a dead inbox is noticed.
+// The inbox watcher's states.
+const (
+	InboxOK          = "ok"
+	InboxAuthFailed  = "auth-failed" // the server refused the credentials
+	InboxUnreachable = "unreachable" // no connection, or it failed before a pass
+)
+
+// InboxHealth returns the inbox's health times and state, so that a dead
+// inbox is noticed.
 func (db *DB) InboxHealth(ctx context.Context) (InboxHealth, error) {
 	var lm, lc int64
 	err := db.sql.QueryRowContext(ctx, `SELECT coalesce(max(last_message_at), 0), coalesce(max(last_contact_at), 0) FROM inbox_state`).Scan(&lm, &lc)
 	if err != nil {
 		return InboxHealth{}, fmt.Errorf("store: inbox health: %w", err)
 	}
-	return InboxHealth{LastMessage: fromMS(lm), LastContact: fromMS(lc)}, nil
+	h := InboxHealth{LastMessage: fromMS(lm), LastContact: fromMS(lc)}
+	var since int64
+	err = db.sql.QueryRowContext(ctx, `SELECT status, status_since, status_detail FROM inbox_state WHERE status <> ''
+		ORDER BY status = 'ok', status_since DESC LIMIT 1`).Scan(&h.Status, &since, &h.StatusDetail)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return h, fmt.Errorf("store: inbox health: %w", err)
+	}
+	h.StatusSince = fromMS(since)
+	return h, nil
+}
+
+// SetInboxStatus records the watcher's state for mailbox and reports whether
+// it changed (so that the caller logs once per change). The time and detail
+// are kept from the change, not updated on each repeat.
+func (db *DB) SetInboxStatus(ctx context.Context, mailbox, status, detail string) (changed bool, err error) {
+	if len(detail) > 300 {
+		detail = detail[:300] + "…"
+	}
+	res, err := db.sql.ExecContext(ctx, `INSERT INTO inbox_state (mailbox, status, status_since, status_detail) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (mailbox) DO UPDATE SET status = excluded.status, status_since = excluded.status_since, status_detail = excluded.status_detail
+		WHERE inbox_state.status <> excluded.status`, mailbox, status, ms(db.Now()), detail)
+	if err != nil {
+		return false, fmt.Errorf("store: inbox status: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }

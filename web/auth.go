@@ -81,7 +81,7 @@ func (s *server) requireToken(h http.Handler) http.Handler {
 				Value:    session,
 				Path:     "/",
 				HttpOnly: true,
-				Secure:   r.TLS != nil,
+				Secure:   s.secure(r),
 				SameSite: http.SameSiteLaxMode,
 			})
 			if r.Method == http.MethodGet && !isFeed(r.URL.Path) {

@@ -39,8 +39,35 @@ type fakeSource struct {
 	resolved   []web.ReviewAction
 	resolveErr error
 	filters    []web.MissionFilter
-	failWith   error // returned by Overview when set
+	failWith   error            // returned by Overview when set
+	items      []web.ReviewItem // the review queue; nil: the canned one
+	health     web.InboxHealth
 }
+
+func (f *fakeSource) Mission(ctx context.Context, name string) (web.MissionDetail, error) {
+	if name != "Permanent Mission of Arcadia" {
+		return web.MissionDetail{}, web.ErrNotFound
+	}
+	return web.MissionDetail{
+		Mission:   web.Mission{Name: name, Category: meeting.StateParty, Language: meeting.EN, State: web.StateRegistered, Since: at("2020-06-01 11:02"), Delegates: 1},
+		Country:   "Arcadia",
+		Addresses: []web.Address{{Email: "mission@arcadia-mfa.example"}, {Email: "old@arcadia-mfa.example", BouncedAt: at("2020-05-26 09:03")}},
+		History: []web.HistoryEntry{
+			{At: at("2020-06-01 11:02"), What: "registered Ada Lovelace <ada@arcadia-mfa.example>, <script>x</script>", By: "inbox"},
+			{At: at("2020-06-03 10:00"), What: "withdrew bob@arcadia-mfa.example", By: "anna"},
+		},
+		People: []web.Person{
+			{Name: "Ada Lovelace", Title: "Ambassador", Email: "ada@arcadia-mfa.example", Since: at("2020-06-01 11:02")},
+			{Name: "Bob", Email: "bob@arcadia-mfa.example", Withdrawn: true, Since: at("2020-06-03 10:00")},
+		},
+		Messages: []web.MessageEntry{
+			{At: at("2020-05-26 09:01"), Kind: "invitation", Summary: "to mission@arcadia-mfa.example", State: "sent"},
+			{At: at("2020-06-01 11:02"), In: true, Kind: "registration", Summary: "Registration form: 2 delegates", State: "processed"},
+		},
+	}, nil
+}
+
+func (f *fakeSource) Health(ctx context.Context) (web.InboxHealth, error) { return f.health, nil }
 
 func (f *fakeSource) Overview(ctx context.Context) (web.Overview, error) {
 	if f.failWith != nil {
@@ -108,11 +135,31 @@ func (f *fakeSource) Sessions(ctx context.Context) ([]web.SessionInfo, error) {
 	}, nil
 }
 
-func (f *fakeSource) Review(ctx context.Context) ([]web.ReviewItem, error) {
-	return []web.ReviewItem{
-		{ID: 3, Kind: "other", Reason: "unknown sender", Summary: "Dear ISU, please register our delegation: <b>two people</b>", From: "attache@unknown.example", Created: at("2020-06-03 14:12")},
-		{ID: 7, Kind: "auto-reply", Reason: "out of office names a new contact", Summary: "I am away; contact jane@borduria.example", From: "geneve@borduria.example", Contact: "Permanent Mission of Borduria", Created: at("2020-06-04 09:30")},
-	}, nil
+func (f *fakeSource) Review(ctx context.Context, offset, limit int) ([]web.ReviewItem, int, error) {
+	items := f.items
+	if items == nil {
+		items = []web.ReviewItem{
+			{ID: 3, Kind: "other", Reason: "unknown sender", Summary: "Dear ISU, please register our delegation: <b>two people</b>", From: "attache@unknown.example", Created: at("2020-06-03 14:12"),
+				Date: at("2020-06-03 14:10"), Text: "Please register:\nAda Lovelace, Ambassador, ada@unknown.example\n<script>alert(1)</script>",
+				Attachments: []web.Attachment{{Name: "delegation.pdf", Type: "application/pdf", Size: 48213}},
+				Problems:    []string{"no reply token", "sender not in the contact list"},
+				Delegates:   []meeting.Delegate{{Name: "Ada Lovelace", Title: "Ambassador", Email: "ada@unknown.example"}, {Name: "Blaise Pascal", Email: "blaise@unknown.example"}},
+				HasMessage:  true},
+			{ID: 7, Kind: "auto-reply", Reason: "out of office names a new contact", Summary: "I am away; contact jane@borduria.example", From: "geneve@borduria.example", Contact: "Permanent Mission of Borduria", Created: at("2020-06-04 09:30")},
+		}
+	}
+	total := len(items)
+	if offset > total {
+		offset = total
+	}
+	return items[offset:min(total, offset+limit)], total, nil
+}
+
+func (f *fakeSource) ReviewMessage(ctx context.Context, id int64) ([]byte, error) {
+	if id != 3 {
+		return nil, web.ErrNotFound
+	}
+	return []byte("From: attache@unknown.example\r\nSubject: x\r\n\r\n<script>alert(1)</script>\r\n"), nil
 }
 
 func (f *fakeSource) Resolve(ctx context.Context, a web.ReviewAction) error {
@@ -152,7 +199,7 @@ func (f *fakeSource) Metrics(ctx context.Context) (web.Metrics, error) {
 	return web.Metrics{
 		MessagesSent: 118, MessagesFailed: 2,
 		InboxByKind: map[string]int64{"registration": 21, "bounce": 3, "auto-reply": 4, `we"ird\kind`: 1},
-		ReviewQueue: 4, JobLag: 90 * time.Second, InboxLastContact: at("2020-06-05 09:58"),
+		ReviewQueue: 4, JobLag: 90 * time.Second, InboxLastContact: at("2020-06-05 09:58"), InboxStatus: web.InboxAuthFailed,
 	}, nil
 }
 
@@ -165,9 +212,19 @@ func newHandler(t testing.TB, src web.Source, opts web.Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	}
+	if opts.Hosts == nil {
+		opts.Hosts = []string{"example.com"} // httptest.NewRequest's Host
+	}
 	h, err := web.New(src, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return h
+}
+
+// resolvedCopy returns the Resolve calls so far (safe while a server runs).
+func (f *fakeSource) resolvedCopy() []web.ReviewAction {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]web.ReviewAction(nil), f.resolved...)
 }

@@ -22,6 +22,8 @@ const (
 	metricReview      = "convene_review_queue_length"
 	metricJobLag      = "convene_job_lag_seconds"
 	metricLastContact = "convene_inbox_last_contact_timestamp_seconds"
+	metricAuthFailed  = "convene_inbox_auth_failed"
+	metricUnreachable = "convene_inbox_unreachable"
 )
 
 // writeMetrics writes m in the Prometheus text exposition format (0.0.4).
@@ -39,6 +41,8 @@ func writeMetrics(buf *bytes.Buffer, m Metrics) {
 		last = float64(m.InboxLastContact.UnixMilli()) / 1000
 	}
 	set.NewGauge(metricLastContact, nil).Set(last)
+	set.NewGauge(metricAuthFailed, nil).Set(b2f(m.InboxStatus == InboxAuthFailed))
+	set.NewGauge(metricUnreachable, nil).Set(b2f(m.InboxStatus == InboxUnreachable))
 	set.WritePrometheus(buf)
 }
 
@@ -58,4 +62,11 @@ func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 	writeMetrics(&buf, m)
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Write(buf.Bytes())
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -52,6 +52,8 @@ func TestMetrics(t *testing.T) {
 		"convene_review_queue_length":                        4,
 		"convene_job_lag_seconds":                            90,
 		"convene_inbox_last_contact_timestamp_seconds":       float64(at("2020-06-05 09:58").Unix()),
+		"convene_inbox_auth_failed":                          1,
+		"convene_inbox_unreachable":                          0,
 	}
 	for k, v := range want {
 		if g, ok := got[k]; !ok || g != v {

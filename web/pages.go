@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -43,6 +44,8 @@ type missionsPage struct {
 	Categories []meeting.Category
 	Languages  []meeting.Lang
 	Counts     map[MissionState]int
+	Query      string // the name searched for
+	Sort       string // name, state, delegates, last; "" for the contact list's order
 }
 
 func (s *server) missions(w http.ResponseWriter, r *http.Request) {
@@ -64,6 +67,27 @@ func (s *server) missions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "the missions", err)
 		return
 	}
+	// Search by name (any part, any case) and sort, here rather than in the
+	// Source: a few hundred contacts at most.
+	query := strings.TrimSpace(q.Get("q"))
+	if query != "" {
+		ms = slices.DeleteFunc(slices.Clone(ms), func(m Mission) bool {
+			return !strings.Contains(strings.ToLower(m.Name), strings.ToLower(query))
+		})
+	}
+	sortBy := q.Get("sort")
+	switch sortBy {
+	case "name":
+		slices.SortStableFunc(ms, func(a, b Mission) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	case "state":
+		slices.SortStableFunc(ms, func(a, b Mission) int { return strings.Compare(string(a.State), string(b.State)) })
+	case "delegates":
+		slices.SortStableFunc(ms, func(a, b Mission) int { return b.Delegates - a.Delegates })
+	case "last":
+		slices.SortStableFunc(ms, func(a, b Mission) int { return b.LastMessage.Compare(a.LastMessage) })
+	default:
+		sortBy = ""
+	}
 	counts := map[MissionState]int{}
 	for _, m := range ms {
 		counts[m.State]++
@@ -75,7 +99,28 @@ func (s *server) missions(w http.ResponseWriter, r *http.Request) {
 		Categories: meeting.Categories,
 		Languages:  []meeting.Lang{meeting.EN, meeting.FR, meeting.ES},
 		Counts:     counts,
+		Query:      query,
+		Sort:       sortBy,
 	})
+}
+
+type missionPage struct {
+	page
+	M MissionDetail
+}
+
+func (s *server) mission(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	m, err := s.src.Mission(r.Context(), name)
+	if errors.Is(err, ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, "the mission", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, pageMission, missionPage{page: page{Title: m.Name, Nav: "missions"}, M: m})
 }
 
 type delegatesPage struct {

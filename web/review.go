@@ -18,7 +18,12 @@ const operatorCookie = "convene_operator"
 type reviewPage struct {
 	page
 	Items    []ReviewItem
+	Total    int // open items in all
+	Page     int // 1-based
+	Pages    int
+	First    int      // 1-based index of the first item shown
 	Missions []string // names, for the forms' suggestions
+	Sessions int      // calendar invitations each registered delegate gets
 	Operator string
 	Done     string // what the last action did
 	// A refused action, shown on its item with what was typed.
@@ -35,17 +40,28 @@ type reviewForm struct {
 }
 
 func (s *server) review(w http.ResponseWriter, r *http.Request) {
-	p := reviewPage{Operator: operator(r)}
-	if id := r.URL.Query().Get("done"); id != "" {
+	q := r.URL.Query()
+	p := reviewPage{Operator: operator(r), Page: 1}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 {
+		p.Page = n
+	}
+	if id := q.Get("done"); id != "" {
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-			p.Done = fmt.Sprintf("Item %d: %s done.", n, actionLabel(ActionKind(r.URL.Query().Get("action"))))
+			p.Done = fmt.Sprintf("Item %d: %s done.", n, actionLabel(ActionKind(q.Get("action"))))
 		}
+	}
+	if n, err := strconv.Atoi(q.Get("dismissed")); err == nil {
+		p.Done = fmt.Sprintf("%d items dismissed.", n)
 	}
 	s.renderReview(w, r, http.StatusOK, p)
 }
 
 func (s *server) renderReview(w http.ResponseWriter, r *http.Request, status int, p reviewPage) {
-	items, err := s.src.Review(r.Context())
+	size := s.opts.ReviewPageSize
+	if p.Page < 1 {
+		p.Page = 1
+	}
+	items, total, err := s.src.Review(r.Context(), (p.Page-1)*size, size)
 	if err != nil {
 		s.fail(w, r, "the review queue", err)
 		return
@@ -55,12 +71,87 @@ func (s *server) renderReview(w http.ResponseWriter, r *http.Request, status int
 		s.fail(w, r, "the missions", err)
 		return
 	}
+	sessions, err := s.src.Sessions(r.Context())
+	if err != nil {
+		s.fail(w, r, "the sessions", err)
+		return
+	}
+	p.Sessions = len(sessions)
 	p.page = page{Title: "Review", Nav: "review"}
-	p.Items = items
+	p.Items, p.Total = items, total
+	p.Pages = max(1, (total+size-1)/size)
+	p.First = (p.Page-1)*size + 1
 	for _, m := range ms {
 		p.Missions = append(p.Missions, m.Name)
 	}
 	s.render(w, r, status, pageReview, p)
+}
+
+// reviewMessage serves a review item's message as an .eml download, for a
+// mail client: never rendered by the dashboard.
+func (s *server) reviewMessage(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		http.Error(w, "bad review item id", http.StatusBadRequest)
+		return
+	}
+	raw, err := s.src.ReviewMessage(r.Context(), id)
+	if errors.Is(err, ErrNotFound) || (err == nil && len(raw) == 0) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, "the message", err)
+		return
+	}
+	w.Header().Set("Content-Type", "message/rfc822")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="review-%d.eml"`, id))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(raw)
+}
+
+// maxBulk is how many items one bulk dismissal may close.
+const maxBulk = 500
+
+// dismissMany dismisses the checked items of a review page with one note.
+func (s *server) dismissMany(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	ids := r.PostForm["id"]
+	if len(ids) == 0 || len(ids) > maxBulk {
+		http.Error(w, fmt.Sprintf("select between 1 and %d items", maxBulk), http.StatusBadRequest)
+		return
+	}
+	by := strings.TrimSpace(r.PostForm.Get("by"))
+	if by == "" {
+		by = s.opts.User
+	}
+	note := strings.TrimSpace(r.PostForm.Get("note"))
+	nums := make([]int64, len(ids))
+	for i, v := range ids {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			http.Error(w, "bad review item id", http.StatusBadRequest)
+			return
+		}
+		nums[i] = id
+	}
+	n := 0
+	for _, id := range nums {
+		err := s.src.Resolve(r.Context(), ReviewAction{Item: id, Kind: ActionDismiss, Note: note, By: by, At: s.opts.Now()})
+		if errors.Is(err, ErrNotFound) {
+			continue // closed meanwhile
+		}
+		if err != nil {
+			s.fail(w, r, "the review action", err)
+			return
+		}
+		n++
+	}
+	s.log.Info("review items dismissed", "count", n, "by", by)
+	http.Redirect(w, r, "/review?dismissed="+strconv.Itoa(n), http.StatusSeeOther)
 }
 
 // resolve handles the forms of one review item, then redirects back to the
@@ -72,7 +163,6 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad review item id", http.StatusBadRequest)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
@@ -128,7 +218,7 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("review resolved", "item", id, "action", string(a.Kind), "by", a.By)
 	if by != "" {
-		http.SetCookie(w, &http.Cookie{Name: operatorCookie, Value: url.QueryEscape(by), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, &http.Cookie{Name: operatorCookie, Value: url.QueryEscape(by), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
 	}
 	v := url.Values{"done": {strconv.FormatInt(id, 10)}, "action": {string(a.Kind)}}
 	http.Redirect(w, r, "/review?"+v.Encode(), http.StatusSeeOther)

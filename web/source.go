@@ -23,8 +23,12 @@ type Source interface {
 	Missions(ctx context.Context, f MissionFilter) ([]Mission, error)
 	Delegates(ctx context.Context) ([]DelegateAttendance, error)
 	Sessions(ctx context.Context) ([]SessionInfo, error)
-	// Review returns the open review items, oldest first.
-	Review(ctx context.Context) ([]ReviewItem, error)
+	// Review returns at most limit open review items from offset, oldest
+	// first, and how many are open in all.
+	Review(ctx context.Context, offset, limit int) ([]ReviewItem, int, error)
+	// ReviewMessage returns the message of a review item as it was received
+	// (RFC 5322, possibly cut at the store's limit), or ErrNotFound.
+	ReviewMessage(ctx context.Context, id int64) ([]byte, error)
 	// Resolve applies a staff decision to a review item and closes it, in one
 	// transaction. It returns ErrNotFound when the item is unknown or already
 	// closed, and an InputError when the action cannot apply (an unknown
@@ -35,6 +39,10 @@ type Source interface {
 	// Calendar returns the meeting as an iCalendar (METHOD:PUBLISH) object.
 	Calendar(ctx context.Context) ([]byte, error)
 	Metrics(ctx context.Context) (Metrics, error)
+	// Mission returns one mission's page, or ErrNotFound.
+	Mission(ctx context.Context, name string) (MissionDetail, error)
+	// Health returns the inbox's health, read on every page for its banner.
+	Health(ctx context.Context) (InboxHealth, error)
 }
 
 // ErrNotFound is returned by Source.Resolve for an unknown or closed item.
@@ -66,6 +74,7 @@ type Counts struct {
 	Registered int // missions with at least one delegate
 	Delegates  int
 	Declined   int
+	InReview   int // missions whose reply waits in review
 	NoReply    int
 	Bounced    int
 	ReviewOpen int
@@ -105,9 +114,22 @@ type DayCount struct {
 
 // InboxHealth tells whether the inbox is being read.
 type InboxHealth struct {
-	LastContact time.Time // last successful connection to the IMAP server
+	LastContact time.Time // last successful exchange with the IMAP server (IDLE included)
 	LastMessage time.Time // newest message processed
+	// Status is the watcher's state: InboxOK, InboxAuthFailed or
+	// InboxUnreachable ("" before its first connection), since StatusSince;
+	// Detail is the server's answer.
+	Status      string
+	StatusSince time.Time
+	Detail      string
 }
+
+// The inbox watcher's states (InboxHealth.Status).
+const (
+	InboxOK          = "ok"
+	InboxAuthFailed  = "auth-failed"
+	InboxUnreachable = "unreachable"
+)
 
 // MissionState is where a contact stands.
 type MissionState string
@@ -115,6 +137,7 @@ type MissionState string
 // The mission states.
 const (
 	StateInvited    MissionState = "invited"
+	StateInReview   MissionState = "in-review" // a reply waits in review
 	StateRegistered MissionState = "registered"
 	StateDeclined   MissionState = "declined"
 	StateNoReply    MissionState = "no-reply"
@@ -133,9 +156,52 @@ type Mission struct {
 	Category    meeting.Category
 	Language    meeting.Lang
 	State       MissionState
+	Since       time.Time // when it entered State; zero if unknown
 	Delegates   int
 	LastMessage time.Time // zero if none
 	LastSummary string
+}
+
+// MissionDetail is everything about one mission: its contact, state, the
+// history of its registration, its delegates and every message in and out.
+type MissionDetail struct {
+	Mission
+	Salutation, Country string
+	Addresses           []Address
+	History             []HistoryEntry // oldest first
+	People              []Person       // delegates, withdrawn ones too
+	Messages            []MessageEntry // in and out, oldest first
+}
+
+// Address is one address of a mission and whether it bounced permanently.
+type Address struct {
+	Email     string
+	BouncedAt time.Time // zero if it did not
+}
+
+// HistoryEntry is a change of a mission's registration.
+type HistoryEntry struct {
+	At        time.Time
+	What      string // "registered Ada Lovelace, …", "withdrew x@y", "declined"
+	By        string // "inbox", or the staff member
+	MessageID string // the message that carried it, if any
+}
+
+// Person is a delegate of a mission, active or withdrawn.
+type Person struct {
+	Name, Title, Email string
+	Withdrawn          bool
+	Since              time.Time // registered, or withdrawn
+}
+
+// MessageEntry is a message to or from a mission.
+type MessageEntry struct {
+	At      time.Time
+	In      bool   // from the mission
+	Kind    string // in: registration, bounce…; out: the template (invitation, reminder…)
+	Summary string // in: what was made of it; out: the recipients
+	State   string // in: processed or review; out: queued, sent, failed…
+	Detail  string // out: the server's reply for a failure
 }
 
 // DelegateAttendance is a registered delegate and their answer per session.
@@ -166,6 +232,23 @@ type ReviewItem struct {
 	From    string
 	Contact string // the matched contact, if any
 	Created time.Time
+
+	// The message as received, for the desk. Text is shown as text, never
+	// as HTML (an HTML message's text is what the reader extracted).
+	Date        time.Time // its Date header; zero if none
+	Text        string    // the new text, quotes and signature removed
+	Attachments []Attachment
+	Problems    []string           // what the reader noted
+	Delegates   []meeting.Delegate // the reader's (partial) reading, pre-filled for registering
+	Withdrawn   []string           // withdrawals the reader found
+	HasMessage  bool               // the message is kept and can be downloaded
+}
+
+// Attachment is a part of a message that is not its text.
+type Attachment struct {
+	Name string
+	Type string // media type, e.g. application/pdf
+	Size int    // bytes, decoded
 }
 
 // ActionKind is what staff decided about a review item.
@@ -235,6 +318,7 @@ type Metrics struct {
 	// JobLag is how late the most overdue pending job is (zero if none).
 	JobLag           time.Duration
 	InboxLastContact time.Time // zero if never
+	InboxStatus      string    // InboxHealth.Status
 }
 
 // String describes the action for the review item's resolution and the

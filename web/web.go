@@ -9,7 +9,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
+
+	"convene/meeting"
 )
 
 //go:embed templates/*.html static/*
@@ -28,7 +32,27 @@ type Options struct {
 	Token string
 	// User names the operator in review actions when the form leaves the
 	// name empty. Default "staff".
-	User   string
+	User string
+	// Hosts are the names (or host:port) the dashboard is reached under
+	// besides loopback and Addr's host, e.g. a reverse proxy's public name.
+	// A request with any other Host header is refused (421), so that DNS
+	// rebinding cannot reach the dashboard.
+	Hosts []string
+	// TLS says the server is served over TLS (its cookies are Secure).
+	TLS bool
+	// TrustProxy believes a reverse proxy's X-Forwarded-Proto: https (the
+	// cookies are then Secure). Set it only behind a proxy that sets it.
+	TrustProxy bool
+	// MaxBody caps each request body; default DefaultMaxBody.
+	MaxBody int64
+	// ReviewPageSize is how many review items a page shows; default 50.
+	ReviewPageSize int
+	// UnreachableAfter is how long the inbox may be unreachable before the
+	// red banner shows; default 10m. A refused login shows at once.
+	UnreachableAfter time.Duration
+	// The server's timeouts (NewServer); zero means the Default… values.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -44,6 +68,7 @@ type server struct {
 const (
 	pageOverview  = "overview.html"
 	pageMissions  = "missions.html"
+	pageMission   = "mission.html"
 	pageDelegates = "delegates.html"
 	pageReview    = "review.html"
 	pageOutbox    = "outbox.html"
@@ -73,8 +98,17 @@ func New(src Source, opts Options) (http.Handler, error) {
 	if opts.User == "" {
 		opts.User = "staff"
 	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.UnreachableAfter <= 0 {
+		opts.UnreachableAfter = 10 * time.Minute
+	}
+	if opts.ReviewPageSize <= 0 {
+		opts.ReviewPageSize = 50
+	}
 	s := &server{src: src, opts: opts, log: opts.Logger.With("component", "web"), pages: map[string]*template.Template{}}
-	for _, p := range []string{pageOverview, pageMissions, pageDelegates, pageReview, pageOutbox, pageError} {
+	for _, p := range []string{pageOverview, pageMissions, pageMission, pageDelegates, pageReview, pageOutbox, pageError} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", p, err)
@@ -89,9 +123,12 @@ func New(src Source, opts Options) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.overview)
 	mux.HandleFunc("GET /missions", s.missions)
+	mux.HandleFunc("GET /missions/{name}", s.mission)
 	mux.HandleFunc("GET /delegates", s.delegates)
 	mux.HandleFunc("GET /review", s.review)
 	mux.HandleFunc("POST /review/{id}", s.resolve)
+	mux.HandleFunc("POST /review/dismiss", s.dismissMany)
+	mux.HandleFunc("GET /review/{id}/message.eml", s.reviewMessage)
 	mux.HandleFunc("GET /outbox", s.outbox)
 	mux.HandleFunc("GET /export/registrations.csv", s.exportCSV)
 	mux.HandleFunc("GET /export/registrations.xlsx", s.exportXLSX)
@@ -104,7 +141,8 @@ func New(src Source, opts Options) (http.Handler, error) {
 	if opts.Token != "" {
 		h = s.requireToken(h)
 	}
-	return headers(h), nil
+	h = s.limitBody(h)
+	return headers(s.hostGuard(h)), nil
 }
 
 // headers sets the security headers of every response: nothing is loaded
@@ -123,7 +161,15 @@ func headers(h http.Handler) http.Handler {
 // a clean 500.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
 	var buf bytes.Buffer
-	if err := s.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+	t, err := s.pages[page].Clone()
+	if err != nil {
+		s.log.Error("render", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	alert := s.banner(r)
+	t.Funcs(template.FuncMap{"banner": func() string { return alert }})
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -155,7 +201,30 @@ type errorPage struct {
 	Message string
 }
 
+// banner is the red line every page shows when the inbox is not being
+// read: the server refuses the login, or has been unreachable for longer
+// than Options.UnreachableAfter. "" when all is well (or unknown).
+func (s *server) banner(r *http.Request) string {
+	h, err := s.src.Health(r.Context())
+	if err != nil {
+		s.log.Warn("inbox health", "err", err)
+		return ""
+	}
+	since := ""
+	if !h.StatusSince.IsZero() {
+		since = " since " + h.StatusSince.Format("2006-01-02 15:04 MST")
+	}
+	switch {
+	case h.Status == InboxAuthFailed:
+		return "The IMAP server refuses convene's login" + since + ": replies are not being read. Check the IMAP secret. Server's answer: " + h.Detail
+	case h.Status == InboxUnreachable && s.opts.Now().Sub(h.StatusSince) >= s.opts.UnreachableAfter:
+		return "The IMAP server has been unreachable" + since + ": replies are not being read. Last error: " + h.Detail
+	}
+	return ""
+}
+
 var funcs = template.FuncMap{
+	"banner": func() string { return "" },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
@@ -168,5 +237,36 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02")
 	},
-	"iso": func(t time.Time) string { return t.Format(time.RFC3339) },
+	"iso":      func(t time.Time) string { return t.Format(time.RFC3339) },
+	"add":      func(a, b int) int { return a + b },
+	"sortKeys": func() []string { return []string{"name", "state", "delegates", "last"} },
+	// missionURL is the address of a mission's page.
+	"missionURL": func(name string) string { return "/missions/" + url.PathEscape(name) },
+	"stateLabel": func(s MissionState) string {
+		if s == StateInReview {
+			return "reply in review"
+		}
+		return string(s)
+	},
+	"size": func(n int) string {
+		switch {
+		case n < 1000:
+			return fmt.Sprintf("%d B", n)
+		case n < 1000*1000:
+			return fmt.Sprintf("%.0f KB", float64(n)/1000)
+		}
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	},
+	// delegateLines writes delegates as the register form reads them.
+	"delegateLines": func(ds []meeting.Delegate) string {
+		var b strings.Builder
+		for _, d := range ds {
+			if d.Title != "" {
+				fmt.Fprintf(&b, "%s, %s, %s\n", d.Name, d.Title, d.Email)
+			} else {
+				fmt.Fprintf(&b, "%s, %s\n", d.Name, d.Email)
+			}
+		}
+		return b.String()
+	},
 }

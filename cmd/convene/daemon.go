@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 
@@ -136,21 +136,43 @@ func (d *daemon) close() {
 }
 
 // serveDashboard starts the dashboard on addr ("" = the meeting's) and
-// returns the address it listens on and a function that stops it.
+// returns the address it listens on and a function that stops it. The server has read, write and idle timeouts and a Host
+// allowlist (web.NewServer); with dashboard.tls it serves HTTPS.
 func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
+	m := d.svc.Meeting()
 	if addr == "" {
-		addr = d.svc.Meeting().Dashboard
+		addr = m.Dashboard
 	}
-	h, err := web.New(secretariat.NewDashboard(d.svc, d.runner.States), web.Options{Addr: addr, Token: token, Logger: d.log.With("component", "web"), Now: d.opts.clock.Now})
+	do := m.DashboardOptions
+	tlsOn := do.TLSCert != ""
+	dash := secretariat.NewDashboard(d.svc, d.runner.States)
+	if d.watcher != nil {
+		dash.AfterResolve(d.watcher.Wake) // the resolved item's message leaves Review now
+	}
+	srv, err := web.NewServer(dash, web.Options{
+		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
+		Logger: d.log.With("component", "web"), Now: d.opts.clock.Now,
+	})
 	if err != nil {
 		return "", nil, err
+	}
+	srv.ErrorLog = slog.NewLogLogger(d.log.With("component", "web").Handler(), slog.LevelDebug)
+	var cert tls.Certificate
+	if tlsOn {
+		if cert, err = tls.LoadX509KeyPair(do.TLSCert, do.TLSKey); err != nil {
+			return "", nil, fmt.Errorf("dashboard: tls: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("dashboard: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
+	if tlsOn {
+		go srv.ServeTLS(ln, "", "")
+	} else {
+		go srv.Serve(ln)
+	}
 	stop := func() {
 		ctx, c := context.WithTimeout(context.Background(), 5*time.Second)
 		defer c()
@@ -248,4 +270,12 @@ func (d *daemon) reload(ctx context.Context, path string) error {
 	d.sender.Wake()
 	d.log.Info("configuration reloaded", "file", path, "calendar_messages", n)
 	return nil
+}
+
+// dashboardScheme is "https" when the meeting's dashboard serves TLS.
+func dashboardScheme(m *meeting.Meeting) string {
+	if m.DashboardOptions.TLSCert != "" {
+		return "https"
+	}
+	return "http"
 }

@@ -249,6 +249,10 @@ func checkDashboard(t *testing.T, ctx context.Context, dir string, db *store.DB)
 			item = it
 		}
 	}
+	// The desk shows the message itself, not only its subject.
+	if desk := get("/review"); !strings.Contains(desk, fmt.Sprintf(`id="body-%d"`, item.ID)) {
+		t.Errorf("the review desk does not show the text of item %d", item.ID)
+	}
 	form := url.Values{"action": {"register"}, "mission": {"Humanitarian Demining Foundation"},
 		"delegates": {"Peter Lindqvist, Programme Manager, peter.lindqvist@hdf.example"}, "by": {"anna"}}
 	if bin := os.Getenv("TEST_CHROMIUM"); bin != "" {
@@ -283,6 +287,16 @@ func checkDashboard(t *testing.T, ctx context.Context, dir string, db *store.DB)
 	if pending == 0 {
 		t.Errorf("registering by hand queued no confirmation or calendar invitation")
 	}
+	moves, _ := db.ReviewMovesPending(ctx)
+	if len(moves) != 1 || moves[0].ID != item.ID || moves[0].MoveTo != m.IMAP.Processed {
+		t.Errorf("moves recorded after the review action = %+v, want item %d to %s", moves, item.ID, m.IMAP.Processed)
+	}
+	// The mission's page tells what happened.
+	hdf := "/missions/" + url.PathEscape("Humanitarian Demining Foundation")
+	if page := get(hdf); !strings.Contains(page, "peter.lindqvist@hdf.example") || !strings.Contains(page, "by anna") {
+		t.Errorf("the mission's page does not show the delegate registered by anna")
+	}
+	shoot(t, srv.URL+hdf, "mission")
 }
 
 // shoot saves screenshots of url at 1280 and 390 px wide with headless

@@ -87,7 +87,7 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 						return err
 					}
 					defer stop()
-					a.log.Info("dashboard", "url", "http://"+addr+"/")
+					a.log.Info("dashboard", "url", dashboardScheme(m)+"://"+addr+"/")
 				}
 				hup := make(chan os.Signal, 1)
 				signal.Notify(hup, syscall.SIGHUP)

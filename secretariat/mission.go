@@ -1,0 +1,113 @@
+package secretariat
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"convene/meeting"
+	"convene/store"
+	"convene/web"
+)
+
+// Mission is one mission's page: its contact, its state (missionStates),
+// the history of its registration, its delegates and the messages to and
+// from it, oldest first.
+func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail, error) {
+	c := d.s.config()
+	ct, ok := c.cs.ByName(name)
+	if !ok {
+		return web.MissionDetail{}, web.ErrNotFound
+	}
+	ms, err := d.Missions(ctx, web.MissionFilter{})
+	if err != nil {
+		return web.MissionDetail{}, err
+	}
+	var out web.MissionDetail
+	found := false
+	for _, m := range ms {
+		if m.Name == ct.Name {
+			out.Mission, found = m, true
+		}
+	}
+	if !found { // not of an invited category
+		out.Mission = web.Mission{Name: ct.Name, Category: ct.Category, Language: ct.Language}
+	}
+	out.Salutation, out.Country = ct.Salutation, ct.Country
+
+	bounced, err := d.s.db.HardBouncedAt(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, e := range ct.Emails {
+		out.Addresses = append(out.Addresses, web.Address{Email: e, BouncedAt: d.local(bounced[meeting.NormalizeEmail(e)])})
+	}
+
+	events, err := d.s.db.History(ctx, ct.Name)
+	if err != nil {
+		return out, err
+	}
+	for _, ev := range events {
+		out.History = append(out.History, web.HistoryEntry{At: d.local(ev.At), What: eventText(ev), By: ev.Actor, MessageID: ev.MessageID})
+	}
+
+	ds, err := d.s.db.Delegates(ctx, ct.Name, true)
+	if err != nil {
+		return out, err
+	}
+	for _, x := range ds {
+		p := web.Person{Name: x.Name, Title: x.Title, Email: x.Email, Since: d.local(x.CreatedAt)}
+		if x.Status == store.DelegateWithdrawn {
+			p.Withdrawn, p.Since = true, d.local(x.UpdatedAt)
+		}
+		out.People = append(out.People, p)
+	}
+
+	in, err := d.s.db.InboundFor(ctx, ct.Name)
+	if err != nil {
+		return out, err
+	}
+	for _, m := range in {
+		out.Messages = append(out.Messages, web.MessageEntry{At: d.local(m.At), In: true, Kind: m.Kind, Summary: m.Summary, State: m.Disposition})
+	}
+	sent, err := d.s.db.OutboxFor(ctx, ct.Name)
+	if err != nil {
+		return out, err
+	}
+	for _, m := range sent {
+		at := m.SentAt
+		if at.IsZero() {
+			at = m.Created
+		}
+		e := web.MessageEntry{At: d.local(at), Kind: m.Template, Summary: "to " + strings.Join(m.Recipients, ", "), State: m.State}
+		if m.State == store.OutboxFailed || m.State == store.OutboxRetry {
+			e.Detail = m.LastError
+		}
+		out.Messages = append(out.Messages, e)
+	}
+	sort.SliceStable(out.Messages, func(i, j int) bool { return out.Messages[i].At.Before(out.Messages[j].At) })
+	return out, nil
+}
+
+// eventText says what a registration event did, for a person.
+func eventText(ev store.Event) string {
+	switch ev.Action {
+	case "register":
+		var ds []meeting.Delegate
+		json.Unmarshal([]byte(ev.Detail), &ds)
+		names := make([]string, 0, len(ds))
+		for _, x := range ds {
+			names = append(names, x.Name+" <"+x.Email+">")
+		}
+		return "registered " + strings.Join(names, ", ")
+	case "withdraw":
+		var es []string
+		json.Unmarshal([]byte(ev.Detail), &es)
+		return "withdrew " + strings.Join(es, ", ")
+	case "decline":
+		return "declined"
+	}
+	return fmt.Sprintf("%s %s", ev.Action, ev.Detail)
+}
