@@ -29,7 +29,7 @@ func init() {
 		summary: "send a template (circular, invitation, reminder...) to categories or contacts now",
 		usage: `-c meeting.yaml --template NAME (--to CATEGORY... | --contact NAME...)
              [--body [LANG=]FILE]... [--subject S] [--attach FILE]...
-             [--dry-run [--out DIR]] [--yes] [--batch ID]
+             [--dry-run [--out DIR]] [--yes] [--batch ID | --again]
        convene send -c meeting.yaml --resume BATCH`,
 		help: `Sends one template to every contact of the categories named by --to, or to the
 contacts named by --contact (both repeatable), each in its language, with its
@@ -56,14 +56,22 @@ placeholder "previewtok". With --out DIR it writes every message as
 DIR/NNN-contact.eml, byte for byte as it would be sent, and DIR/summary.txt
 (recipients, languages, attachments, subjects) for a colleague to check.
 
-Sending records every message in the outbox (batch --batch, by default
-send-TEMPLATE-UTCTIME) before the first goes out, then sends the batch with a
-progress line (on a terminal; otherwise a log line every few seconds) and
-ends with a report: sent, failed with the server's replies, left. Temporary
-failures (4xx) are retried with backoff, so the command may wait; Ctrl-C
-stops it cleanly. The same --batch again sends only to recipients not yet in
-it. --resume BATCH sends what is left of a batch: the outbox, not a cursor,
-decides what that is.
+Sending records every message in the outbox before the first goes out, then
+sends the batch with a progress line (on a terminal; otherwise a log line every
+few seconds) and ends with a report: sent, failed with the server's replies,
+left. Temporary failures (4xx) are retried with backoff, so the command may
+wait; Ctrl-C stops it cleanly.
+
+The same circular never goes twice by accident: the batch is named after what
+is sent (TEMPLATE-HASH, a hash of the template, --to/--contact, the bodies,
+the subject and the attachments), not after the time. Run an interrupted send
+again, the same command, and it continues the batch ("resuming batch ...: 8
+already sent, 5 to go"): each recipient gets the message once. Run a complete
+send again and nothing is sent; --again sends it once more, as a new batch
+(TEMPLATE-HASH-2, ...), after saying who already received it and when.
+--batch ID names the batch yourself: the same --batch again sends only to
+recipients not yet in it. --resume BATCH sends what is left of a batch: the
+outbox, not a cursor, decides what that is.
 
 When a daemon (convene run) holds the store, send only records the batch in
 the outbox and exits 0: the daemon's outbox looks for new messages every 15
@@ -75,7 +83,7 @@ permanently, some are left, or the answer was not yes; 2 wrong usage, or no
 		example: `convene send -c meeting.yaml --template circular --to state-party --body note.md --attach guide.pdf --dry-run --out /tmp/check
 convene send -c meeting.yaml --template circular --to state-party --to organisation --body en=note.en.md --body fr=note.fr.md --body es=note.es.md
 convene send -c meeting.yaml --template reminder --contact "Permanent Mission of Arcadia" --yes
-convene send -c meeting.yaml --resume send-circular-20200602T081500Z`,
+convene send -c meeting.yaml --resume circular-3f9a0c12ab34`,
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
 			o := &sendOptions{}
 			fs.StringVar(&o.cfg, "c", "meeting.yaml", "the meeting file")
@@ -88,7 +96,8 @@ convene send -c meeting.yaml --resume send-circular-20200602T081500Z`,
 			fs.BoolVar(&o.dryRun, "dry-run", false, "send nothing and record nothing; show what would be sent")
 			fs.StringVar(&o.out, "out", "", "with --dry-run: write each message as `DIR`/NNN-contact.eml and DIR/summary.txt")
 			fs.BoolVar(&o.yes, "yes", false, "send without asking for confirmation")
-			fs.StringVar(&o.batch, "batch", "", "outbox batch `ID` (default send-TEMPLATE-UTCTIME)")
+			fs.StringVar(&o.batch, "batch", "", "outbox batch `ID` (default TEMPLATE-HASH: from what is sent)")
+			fs.BoolVar(&o.again, "again", false, "send once more what an identical, complete send already sent (a new batch)")
 			fs.StringVar(&o.resume, "resume", "", "send what is left of this `BATCH`")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
@@ -106,7 +115,7 @@ convene send -c meeting.yaml --resume send-circular-20200602T081500Z`,
 type sendOptions struct {
 	cfg, tpl, subject, batch, resume, out string
 	to, contacts, body, attach            listFlag
-	dryRun, yes                           bool
+	dryRun, yes, again                    bool
 }
 
 // stdinTerminal reports whether r is a terminal, where a person can answer
@@ -139,6 +148,8 @@ func (o *sendOptions) check() error {
 		return usagef("--to and --contact cannot be combined")
 	case o.out != "" && !o.dryRun:
 		return usagef("--out needs --dry-run")
+	case o.again && o.batch != "":
+		return usagef("--again and --batch cannot be combined: a named batch is sent once per recipient; name a new one")
 	}
 	for _, c := range o.to {
 		if !meeting.Category(c).Valid() {
@@ -226,18 +237,18 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		defer db.Close()
 	}
 
-	batch := o.batch
-	if batch == "" {
-		batch = "send-" + o.tpl + "-" + svc.Now().UTC().Format("20060102T150405Z")
-	}
 	bounced := map[string]string{}
 	if db != nil {
 		if bounced, err = db.HardBounced(ctx); err != nil {
 			return err
 		}
 	}
-	var msgs []planned
-	var skipped []string
+	type target struct {
+		ct *meeting.Contact
+		to []string
+	}
+	var targets []target
+	var keys, skipped []string
 	for _, ct := range recipients {
 		var to []string
 		for _, e := range ct.Emails {
@@ -249,20 +260,48 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 			skipped = append(skipped, ct.Name)
 			continue
 		}
+		targets = append(targets, target{ct, to})
+		keys = append(keys, ct.Name)
+	}
+	if len(targets) == 0 {
+		return fmt.Errorf("every address of the %d contact(s) bounced permanently: nothing to send", len(skipped))
+	}
+
+	batch := o.batch
+	var choice batchChoice
+	if batch == "" {
+		base := contentBatchID(o.tpl, o.to, o.contacts, bodies, o.subject, atts)
+		if choice, err = chooseBatch(ctx, db, base, keys); err != nil {
+			return err
+		}
+		batch = choice.id
+		switch {
+		case choice.resuming && o.again:
+			return fmt.Errorf("batch %s is not complete (%d to go): run the same command without --again to finish it", batch, choice.toGo)
+		case choice.resuming:
+			fmt.Fprintf(a.stdout, "resuming batch %s: %d already sent, %d to go\n", batch, choice.sent, choice.toGo)
+		case choice.prior != "" && !o.again:
+			fmt.Fprintf(a.stdout, "batch %s is complete: %s.\nNothing sent. To send it once more (as batch %s), add --again.\n",
+				choice.prior, choice.priorNote(o.tpl), batch)
+			return nil
+		case choice.prior != "":
+			fmt.Fprintf(a.stdout, "note: %s; --again sends it once more, as batch %s\n", choice.priorNote(o.tpl), batch)
+		}
+	}
+	var msgs []planned
+	for _, tg := range targets {
+		ct := tg.ct
 		d, err := secretariat.MissionData(ctx, db, o.tpl, ct, bodies, o.subject)
 		if err != nil {
 			return err
 		}
-		msg, err := svc.MissionMessage(o.tpl, ct, to, d)
+		msg, err := svc.MissionMessage(o.tpl, ct, tg.to, d)
 		if err != nil {
 			return err
 		}
 		msg.Attachments = atts
 		msg = secretariat.WithMessageID(msg, batch, ct.Name)
 		msgs = append(msgs, planned{contact: ct, out: mailer.Outgoing{Key: ct.Name, Contact: ct.Name, Message: msg}})
-	}
-	if len(msgs) == 0 {
-		return fmt.Errorf("every address of the %d contact(s) bounced permanently: nothing to send", len(skipped))
 	}
 	if err := printSendSummary(a.stdout, o.tpl, batch, msgs, skipped, atts); err != nil {
 		return err
@@ -285,7 +324,14 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 			fmt.Fprintf(a.stderr, "convene send: refusing to send %d messages without confirmation: stdin is not a terminal; add --yes\n", len(msgs))
 			return silentError{exitUsage}
 		}
-		fmt.Fprintf(a.stdout, "\nSend %d messages? [y/N] ", len(msgs))
+		switch {
+		case choice.resuming:
+			fmt.Fprintf(a.stdout, "\nSend the %d messages left of batch %s? [y/N] ", choice.toGo, batch)
+		case choice.prior != "":
+			fmt.Fprintf(a.stdout, "\n%s.\nSend it again: %d messages? [y/N] ", choice.priorNote(o.tpl), len(msgs))
+		default:
+			fmt.Fprintf(a.stdout, "\nSend %d messages? [y/N] ", len(msgs))
+		}
 		answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
 		if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
 			fmt.Fprintln(a.stderr, "not confirmed: nothing sent")
@@ -312,8 +358,13 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		}
 		return err
 	}
-	if added < len(out) {
+	if added < len(out) && !choice.resuming {
 		fmt.Fprintf(a.stdout, "%d of the %d messages were already in batch %s: not sent again\n", len(out)-added, len(out), batch)
+	}
+	if lerr != nil && added == 0 {
+		fmt.Fprintf(a.stdout, "\nBatch %s is already recorded in the outbox: nothing added.\nThe store is held by a running daemon (%v):\nthe daemon sends what is left%s. Follow with: convene outbox -c %s --batch %s\n",
+			batch, lerr, wakeHint(db), o.cfg, batch)
+		return nil
 	}
 	if lerr != nil {
 		fmt.Fprintf(a.stdout, "\n%d messages recorded in the outbox as batch %s.\nThe store is held by a running daemon (%v):\nthe daemon sends them%s. Follow with: convene outbox -c %s --batch %s\n",
@@ -321,6 +372,11 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		return nil
 	}
 	defer unlock()
+	if choice.resuming {
+		if _, err := db.RetryOutboxNow(ctx, batch, db.Now()); err != nil {
+			return err
+		}
+	}
 	return o.drain(ctx, a, db, sender, prog, batch)
 }
 
@@ -355,7 +411,7 @@ func countIn(names []string, list []*meeting.Contact) int {
 }
 
 func (o *sendOptions) runResume(ctx context.Context, a *app) error {
-	if o.tpl != "" || len(o.to) > 0 || len(o.contacts) > 0 || len(o.body) > 0 || len(o.attach) > 0 || o.subject != "" || o.dryRun || o.out != "" || o.batch != "" {
+	if o.tpl != "" || len(o.to) > 0 || len(o.contacts) > 0 || len(o.body) > 0 || len(o.attach) > 0 || o.subject != "" || o.dryRun || o.out != "" || o.batch != "" || o.again {
 		return usagef("--resume takes no other flag than -c (and --yes): the batch's messages are already recorded")
 	}
 	m, err := loadMeeting(a, o.cfg)
@@ -393,6 +449,9 @@ func (o *sendOptions) runResume(ctx context.Context, a *app) error {
 		return err
 	}
 	defer unlock()
+	if _, err := db.RetryOutboxNow(ctx, o.resume, db.Now()); err != nil {
+		return err
+	}
 	left, _, err := db.OutboxPending(ctx, o.resume)
 	if err != nil {
 		return err

@@ -109,7 +109,7 @@ func TestSend(t *testing.T) {
 			name:     "invitation to organisations",
 			args:     []string{"--template", "invitation", "--to", "organisation"},
 			category: meeting.Organisation,
-			wantOut:  []string{"template invitation", "organisation", "5 messages", "batch send-invitation-", ": 5 sent, 0 failed, 0 left (of 5)"},
+			wantOut:  []string{"template invitation", "organisation", "5 messages", "batch invitation-", ": 5 sent, 0 failed, 0 left (of 5)"},
 			check: func(t *testing.T, ct *meeting.Contact, env *enmime.Envelope) {
 				if !strings.Contains(env.GetHeader("Subject"), "[REF ") {
 					t.Errorf("%s: subject %q has no reference", ct.Name, env.GetHeader("Subject"))
