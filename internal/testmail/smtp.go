@@ -71,6 +71,10 @@ type Options struct {
 	// Discard keeps only the envelope, Message-ID and time of each message,
 	// not its bytes (benchmarks).
 	Discard bool
+
+	// Now is the clock of Message.At; default time.Now. A test that steps
+	// the sender's clock gives the server the same one.
+	Now func() time.Time
 }
 
 // SMTP is a recording SMTP server on 127.0.0.1.
@@ -192,6 +196,13 @@ func (s *SMTP) waitUntil(ctx context.Context, timeout time.Duration, what string
 			return fmt.Errorf("testmail: %d of %d %s: %w", got, n, what, ctx.Err())
 		}
 	}
+}
+
+func (s *SMTP) now() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return time.Now()
 }
 
 // record keeps m, or refuses it (false) when RefuseAfter says so.
@@ -340,7 +351,7 @@ func (se *session) Data(r io.Reader) error {
 	if f != nil {
 		return reply(f.Code)
 	}
-	m := Message{From: se.from, To: append([]string(nil), se.to...), Data: data, MessageID: messageID(data), At: time.Now()}
+	m := Message{From: se.from, To: append([]string(nil), se.to...), Data: data, MessageID: messageID(data), At: se.s.now()}
 	if se.s.opts.Discard {
 		m.Data = nil
 	}
