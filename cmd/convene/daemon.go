@@ -84,7 +84,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	d.sender, err = mailer.New(db, mailer.Options{
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
-		Logger: log.With("component", "outbox"), Now: opts.clock.Now,
+		Logger: log, Now: opts.clock.Now, // mailer adds component=mailer
 		NewTimer: func(d time.Duration) (<-chan time.Time, func() bool) {
 			t := opts.clock.NewTimer(d)
 			return t.C(), t.Stop
@@ -97,7 +97,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if m.IMAP.Configured() {
 		d.watcher, err = inbox.NewWatcher(db, inbox.Options{
 			Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed, Review: m.IMAP.Review,
-			Poll: m.IMAP.Poll, Logger: log.With("component", "inbox"), Now: opts.clock.Now,
+			Poll: m.IMAP.Poll, Logger: log, Now: opts.clock.Now, // inbox adds component=inbox
 			Prepare: d.svc.Prepare,
 		}, d.svc.Handle)
 		if err != nil {
@@ -117,7 +117,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 		poll = func(ctx context.Context) error { _, err := d.watcher.Once(ctx); return err }
 	}
 	d.runner = schedule.NewRunner(db, opts.clock, jobs, d.svc.Handlers(poll), schedule.RunnerOptions{
-		Logger: log.With("component", "schedule"), ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown,
+		Logger: log, ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown,
 		OnMissed: func(j schedule.Job) {
 			log.Warn("job missed: past its grace period, not run", "job", j.Key, "due", j.Due)
 			if opts.onMissed != nil {
@@ -151,7 +151,7 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	}
 	srv, err := web.NewServer(dash, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
-		Logger: d.log.With("component", "web"), Now: d.opts.clock.Now,
+		Logger: d.log, Now: d.opts.clock.Now, // web adds component=web
 	})
 	if err != nil {
 		return "", nil, err

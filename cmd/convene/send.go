@@ -467,7 +467,7 @@ func newCLISender(a *app, m *meeting.Meeting, db *store.DB) (*mailer.Sender, *pr
 	s, err := mailer.New(db, mailer.Options{
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
-		Logger: a.log.With("component", "outbox"), Progress: prog.update,
+		Logger: a.log, Progress: prog.update, // mailer adds component=mailer
 	})
 	return s, prog, err
 }
