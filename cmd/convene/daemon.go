@@ -24,6 +24,7 @@ type daemonOptions struct {
 	clock        schedule.Clock
 	exitWhenDone bool          // stop after the timeline's last job
 	minGrace     time.Duration // floor of every job's grace period (simulated clocks)
+	simSpeed     float64       // a simulated clock's speed, published in the store for convene send; 0: real time
 	shutdown     time.Duration // how long to wait for work under way at shutdown
 	onMissed     func(schedule.Job)
 }
@@ -208,6 +209,11 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- d.runner.Run(ctx) }()
+	var clockDone chan struct{}
+	if d.opts.simSpeed > 0 {
+		clockDone = make(chan struct{})
+		go func() { defer close(clockDone); d.publishClock(ctx) }()
+	}
 
 	var err error
 	select {
@@ -230,6 +236,12 @@ func (d *daemon) run(ctx context.Context) error {
 	if d.watcher != nil {
 		d.watcher.Close()
 	}
+	if clockDone != nil {
+		<-clockDone
+		if cerr := d.db.ClearClockReading(context.WithoutCancel(ctx)); cerr != nil {
+			d.log.Warn("clear the clock reading", "err", cerr)
+		}
+	}
 	close(errs)
 	for e := range errs {
 		err = errors.Join(err, e)
@@ -239,6 +251,29 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	return err
 }
+
+// publishClock records the simulated clock in the store at once and then
+// every few real seconds until ctx ends, so that convene send, run while
+// this daemon holds the store, dates what it records on this clock.
+func (d *daemon) publishClock(ctx context.Context) {
+	t := time.NewTicker(clockPublishEvery) // real time: the reading maps real time to simulated time
+	defer t.Stop()
+	for {
+		r := store.ClockReading{Sim: d.opts.clock.Now(), Real: time.Now(), Speed: d.opts.simSpeed}
+		if err := d.db.SetClockReading(ctx, r); err != nil && ctx.Err() == nil {
+			d.log.Warn("publish the clock", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// clockPublishEvery is how often a daemon on a simulated clock records it
+// (its readings are exact for a clock that is not held, as convene run's).
+const clockPublishEvery = 5 * time.Second
 
 // reload re-reads meeting.yaml and contacts.csv (SIGHUP). A bad file is
 // rejected with its problems and the running configuration kept. Otherwise

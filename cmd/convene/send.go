@@ -228,7 +228,13 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		if db, err = store.Open(ctx, m.Store); err != nil {
 			return err
 		}
-		if svc, err = secretariat.New(ctx, m, cs, db, a.log.With("component", "service"), time.Now); err != nil {
+		now, err := storeClock(ctx, db)
+		if err != nil {
+			db.Close()
+			return err
+		}
+		db.Now = now
+		if svc, err = secretariat.New(ctx, m, cs, db, a.log.With("component", "service"), now); err != nil {
 			db.Close()
 			return err
 		}
