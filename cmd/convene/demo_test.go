@@ -53,10 +53,14 @@ func TestDemoTimeline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	res, err := runDemo(ctx, io.Discard, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		demoOptions{speed: 50000, exit: true, dir: dir, dashboard: "-", quiet: true})
+	logs := newDupKeys(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	res, err := runDemo(ctx, io.Discard, slog.New(logs), demoOptions{speed: 50000, exit: true, dir: dir, dashboard: "-", quiet: true})
 	if err != nil {
 		t.Fatalf("runDemo: %v", err)
+	}
+	// Every part's log lines name their component once.
+	if d := logs.duplicates(); len(d) > 0 {
+		t.Errorf("%d log lines repeat a key, e.g. %q", len(d), d[:min(3, len(d))])
 	}
 	// The clock stopped at the end of the timeline (the dashboard and
 	// /meeting.ics keep that date).
