@@ -77,7 +77,8 @@ When a daemon (convene run) holds the store, send only records the batch in
 the outbox and exits 0: the daemon's outbox looks for new messages every 15
 seconds when idle, or at once after kill -HUP PID (the PID is printed; SIGHUP
 also re-reads meeting.yaml). Follow it with convene outbox.
-Exit status: 0 all sent (or recorded for the daemon); 1 a message failed
+Exit status: 0 all sent (or recorded for the daemon, or sent before by an
+identical send: nothing sent again); 1 a message failed
 permanently, some are left, or the answer was not yes; 2 wrong usage, or no
 --yes when stdin is not a terminal.`,
 		example: `convene send -c meeting.yaml --template circular --to state-party --body note.md --attach guide.pdf --dry-run --out /tmp/check
@@ -276,7 +277,13 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 	batch := o.batch
 	var choice batchChoice
 	if batch == "" {
-		base := contentBatchID(o.tpl, o.to, o.contacts, bodies, o.subject, atts)
+		var named []string // --contact as the contact list spells the names
+		if len(o.contacts) > 0 {
+			for _, ct := range recipients {
+				named = append(named, ct.Name)
+			}
+		}
+		base := contentBatchID(o.tpl, o.to, named, bodies, o.subject, atts)
 		if choice, err = chooseBatch(ctx, db, base, keys); err != nil {
 			return err
 		}

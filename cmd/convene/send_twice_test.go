@@ -90,6 +90,21 @@ func TestSendTwice(t *testing.T) {
 		}
 	})
 
+	t.Run("same contacts spelled otherwise", func(t *testing.T) {
+		srv := testmail.NewSMTP(t, testmail.Options{})
+		cfg := sendMeeting(t, srv)
+		code, out, errs := runIn(t, "", "send", "-c", cfg, "--template", "reminder", "--yes",
+			"--contact", "Permanent Mission of Arcadia", "--contact", "Permanent Mission of Borduria")
+		if code != exitOK || srv.Count() != 2 {
+			t.Fatalf("first send: exit %d, %d delivered\n%s\n%s", code, srv.Count(), out, errs)
+		}
+		code, out, errs = runIn(t, "", "send", "-c", cfg, "--template", "reminder", "--yes",
+			"--contact", "permanent mission of borduria ", "--contact", "PERMANENT MISSION OF ARCADIA")
+		if code != exitOK || srv.Count() != 2 || !strings.Contains(out, "is complete") {
+			t.Fatalf("second send: exit %d, %d delivered in all, want 2\n%s\n%s", code, srv.Count(), out, errs)
+		}
+	})
+
 	t.Run("interrupted then run again", func(t *testing.T) {
 		srv := testmail.NewSMTP(t, testmail.Options{})
 		cfg := sendMeeting(t, srv)
