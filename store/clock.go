@@ -36,17 +36,10 @@ func (db *DB) SetClockReading(ctx context.Context, r ClockReading) error {
 	return nil
 }
 
-// ClearClockReading withdraws it, when the daemon stops.
-func (db *DB) ClearClockReading(ctx context.Context) error {
-	if _, err := db.sql.ExecContext(ctx, `DELETE FROM meta WHERE key = $1`, clockKey); err != nil {
-		return fmt.Errorf("store: clear clock reading: %w", err)
-	}
-	return nil
-}
-
 // ClockReading returns the published reading; ok is false when there is none.
-// A reading left by a daemon that crashed is still there: trust it only
-// while the store is locked (Lock fails with ErrLocked).
+// A daemon leaves its last reading behind when it stops (where its clock
+// stood): it tells the clock of a running daemon only while the store is
+// locked (Lock fails with ErrLocked).
 func (db *DB) ClockReading(ctx context.Context) (r ClockReading, ok bool, err error) {
 	var v string
 	err = db.sql.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = $1`, clockKey).Scan(&v)

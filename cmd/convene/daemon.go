@@ -211,6 +211,7 @@ func (d *daemon) run(ctx context.Context) error {
 	go func() { runnerDone <- d.runner.Run(ctx) }()
 	var clockDone chan struct{}
 	if d.opts.simSpeed > 0 {
+		d.setClockReading(ctx) // before the first job: a reading is there as soon as anything is sent
 		clockDone = make(chan struct{})
 		go func() { defer close(clockDone); d.publishClock(ctx) }()
 	}
@@ -238,9 +239,7 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	if clockDone != nil {
 		<-clockDone
-		if cerr := d.db.ClearClockReading(context.WithoutCancel(ctx)); cerr != nil {
-			d.log.Warn("clear the clock reading", "err", cerr)
-		}
+		d.setClockReading(context.WithoutCancel(ctx)) // where the clock stood at the end
 	}
 	close(errs)
 	for e := range errs {
@@ -252,22 +251,26 @@ func (d *daemon) run(ctx context.Context) error {
 	return err
 }
 
-// publishClock records the simulated clock in the store at once and then
-// every few real seconds until ctx ends, so that convene send, run while
-// this daemon holds the store, dates what it records on this clock.
+// publishClock records the simulated clock in the store every few real
+// seconds until ctx ends, so that convene send, run while this daemon holds
+// the store, dates what it records on this clock.
 func (d *daemon) publishClock(ctx context.Context) {
 	t := time.NewTicker(clockPublishEvery) // real time: the reading maps real time to simulated time
 	defer t.Stop()
 	for {
-		r := store.ClockReading{Sim: d.opts.clock.Now(), Real: time.Now(), Speed: d.opts.simSpeed}
-		if err := d.db.SetClockReading(ctx, r); err != nil && ctx.Err() == nil {
-			d.log.Warn("publish the clock", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			d.setClockReading(ctx)
 		}
+	}
+}
+
+func (d *daemon) setClockReading(ctx context.Context) {
+	r := store.ClockReading{Sim: d.opts.clock.Now(), Real: time.Now(), Speed: d.opts.simSpeed}
+	if err := d.db.SetClockReading(ctx, r); err != nil && ctx.Err() == nil {
+		d.log.Warn("publish the clock", "err", err)
 	}
 }
 
