@@ -327,16 +327,16 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 
 	if !o.yes {
 		if !stdinTerminal(a.stdin) {
-			fmt.Fprintf(a.stderr, "convene send: refusing to send %d messages without confirmation: stdin is not a terminal; add --yes\n", len(msgs))
+			fmt.Fprintf(a.stderr, "convene send: refusing to send %s without confirmation: stdin is not a terminal; add --yes\n", plural(len(msgs), "message"))
 			return silentError{exitUsage}
 		}
 		switch {
 		case choice.resuming:
-			fmt.Fprintf(a.stdout, "\nSend the %d messages left of batch %s? [y/N] ", choice.toGo, batch)
+			fmt.Fprintf(a.stdout, "\nSend the %s left of batch %s? [y/N] ", plural(choice.toGo, "message"), batch)
 		case choice.prior != "":
-			fmt.Fprintf(a.stdout, "\n%s.\nSend it again: %d messages? [y/N] ", choice.priorNote(o.tpl), len(msgs))
+			fmt.Fprintf(a.stdout, "\n%s.\nSend it again: %s? [y/N] ", choice.priorNote(o.tpl), plural(len(msgs), "message"))
 		default:
-			fmt.Fprintf(a.stdout, "\nSend %d messages? [y/N] ", len(msgs))
+			fmt.Fprintf(a.stdout, "\nSend %s? [y/N] ", plural(len(msgs), "message"))
 		}
 		answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
 		if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
@@ -373,8 +373,8 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		return nil
 	}
 	if lerr != nil {
-		fmt.Fprintf(a.stdout, "\n%d messages recorded in the outbox as batch %s.\nThe store is held by a running daemon (%v):\nthe daemon sends them%s. Follow with: convene outbox -c %s --batch %s\n",
-			added, batch, lerr, wakeHint(db), o.cfg, batch)
+		fmt.Fprintf(a.stdout, "\n%s recorded in the outbox as batch %s.\nThe store is held by a running daemon (%v):\nthe daemon sends them%s. Follow with: convene outbox -c %s --batch %s\n",
+			plural(added, "message"), batch, lerr, wakeHint(db), o.cfg, batch)
 		return nil
 	}
 	defer unlock()

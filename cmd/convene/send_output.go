@@ -54,7 +54,7 @@ func printSendSummary(w io.Writer, tpl, batch string, msgs []planned, skipped []
 		}
 		count[p.contact.Category][p.contact.Language]++
 	}
-	fmt.Fprintf(w, "template %s, batch %s: %d messages\n\n", tpl, batch, len(msgs))
+	fmt.Fprintf(w, "template %s, batch %s: %s\n\n", tpl, batch, plural(len(msgs), "message"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "category\t")
 	for _, l := range meeting.Langs {
@@ -107,8 +107,8 @@ func writeDryRun(dir, tpl, batch string, msgs []planned, skipped []string, atts 
 		return err
 	}
 	var sum strings.Builder
-	fmt.Fprintf(&sum, "convene send --dry-run: template %s, batch %s, %d messages, written %s\n",
-		tpl, batch, len(msgs), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&sum, "convene send --dry-run: template %s, batch %s, %s, written %s\n",
+		tpl, batch, plural(len(msgs), "message"), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	if len(atts) == 0 {
 		fmt.Fprintln(&sum, "attachments: none")
 	}

@@ -103,6 +103,11 @@ func TestSendTwice(t *testing.T) {
 		if code != exitOK || srv.Count() != 2 || !strings.Contains(out, "is complete") {
 			t.Fatalf("second send: exit %d, %d delivered in all, want 2\n%s\n%s", code, srv.Count(), out, errs)
 		}
+		// One contact is another audience; and "1 message", not "1 messages".
+		code, out, errs = runIn(t, "", "send", "-c", cfg, "--template", "reminder", "--yes", "--contact", "Permanent Mission of Arcadia")
+		if code != exitOK || srv.Count() != 3 || !regexp.MustCompile(`batch reminder-[0-9a-f]{12}: 1 message\n`).MatchString(out) {
+			t.Fatalf("one contact: exit %d, %d delivered in all, want 3\n%s\n%s", code, srv.Count(), out, errs)
+		}
 	})
 
 	t.Run("interrupted then run again", func(t *testing.T) {
