@@ -194,7 +194,7 @@ func renderLink(w util.BufWriter, _ []byte, n ast.Node, entering bool) (ast.Walk
 	if !ok {
 		return ast.WalkContinue, nil // the label alone
 	}
-	return open(w, entering, `<a href="`+template.HTMLEscapeString(u)+`" style="`+styleA+`">`, "</a>")
+	return open(w, entering, `<a href="`+href(u)+`" style="`+styleA+`">`, "</a>")
 }
 
 func renderAutoLink(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -204,7 +204,7 @@ func renderAutoLink(w util.BufWriter, src []byte, n ast.Node, entering bool) (as
 	al := n.(*ast.AutoLink)
 	label := string(al.Label(src))
 	if u, ok := autoLinkURL(al, src); ok {
-		fmt.Fprintf(w, `<a href="%s" style="%s">%s</a>`, template.HTMLEscapeString(u), styleA, template.HTMLEscapeString(label))
+		fmt.Fprintf(w, `<a href="%s" style="%s">%s</a>`, href(u), styleA, template.HTMLEscapeString(label))
 	} else {
 		w.WriteString(template.HTMLEscapeString(label))
 	}
@@ -267,6 +267,12 @@ func renderTableCell(w util.BufWriter, _ []byte, n ast.Node, entering bool) (ast
 		style += "text-align:left;"
 	}
 	return open(w, entering, "<"+tag+` style="`+style+`">`, "</"+tag+">\n")
+}
+
+// href is u for an href attribute: percent-encoded where a URL may not
+// hold the character (spaces, quotes, non-ASCII), then HTML-escaped.
+func href(u string) string {
+	return template.HTMLEscapeString(string(util.URLEscape([]byte(u), false)))
 }
 
 // safeURL reports whether u is an http, https or mailto link, and returns
