@@ -29,8 +29,10 @@ contacts named by --contact (both repeatable), each in its language, with its
 reply token in the reply address and the subject. Templates: invitation,
 reminder, confirmation (lists the contact's registered delegates) and circular.
 
-A circular's body is a file the staff write, in Markdown or plain text:
---body FILE serves every language; --body en=FILE --body fr=FILE --body es=FILE
+A circular's body is a file the staff write, in Markdown (CommonMark with
+tables: headings, numbered and nested lists, an agenda as a table, quotes) or
+plain text; raw HTML in it is shown as typed, not obeyed. The text part of
+the message renders it as plain text. --body FILE serves every language; --body en=FILE --body fr=FILE --body es=FILE
 give one per language (a LANG=FILE wins over the FILE for all). A body whose
 first line is "Subject: ..." gives that language its subject; --subject gives
 one subject for all. Sending fails if a recipient's language has no body.
