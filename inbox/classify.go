@@ -17,7 +17,7 @@ const maxText = 1 << 20
 // carries. The order matters: a bounce may quote a calendar request or our
 // invitation and carry Auto-Submitted; a calendar reply may come from an
 // auto-accepting robot.
-func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) {
+func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, lim Limits) {
 	text, fromHTML := bodyText(env)
 	if len(text) > maxText {
 		text = text[:maxText]
