@@ -18,15 +18,16 @@ const maxText = 1 << 20
 // invitation and carry Auto-Submitted; a calendar reply may come from an
 // auto-accepting robot.
 func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, lim Limits) {
-	text, fromHTML := bodyText(env)
+	text, fromHTML := bodyText(m, env, lim)
 	if len(text) > maxText {
 		text = text[:maxText]
-		m.problem("text longer than %d bytes: the rest was not read", maxText)
+		m.cut("text longer than %d bytes: the rest was not read", maxText)
 	}
 	if strings.TrimSpace(text) == "" && env.Root != nil && strings.HasPrefix(env.Root.ContentType, "multipart/") && env.Root.FirstChild == nil {
 		// a multipart whose boundary never occurs: read the body as text
 		if len(rawBody) > 1<<20 {
 			rawBody = rawBody[:1<<20]
+			m.cut("text longer than %d bytes: the rest was not read", 1<<20)
 		}
 		text = string(rawBody)
 		m.problem("MIME: no part found in the multipart body; read as text")
@@ -72,8 +73,10 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 	reg := ParseRegistration(m.Body)
 	if reg.Empty() && env.HTML != "" && !fromHTML {
 		// the plain-text alternative may have lost a table
-		if alt := ParseRegistration(StripReply(htmlToText(cutHTMLQuote(env.HTML)))); !alt.Empty() {
+		t, cuts := htmlText(env.HTML, true, lim)
+		if alt := ParseRegistration(StripReply(t)); !alt.Empty() {
 			reg = alt
+			m.cuts(cuts)
 		}
 	}
 	quotedForm := false
@@ -87,9 +90,12 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 		}
 	}
 	for _, csvPart := range csvParts(env.Root) {
-		rows, problems := parseCSVDelegates(csvPart.Content)
+		rows, problems, cuts := parseCSVDelegates(csvPart.Content, lim.AttachmentRows)
 		for _, p := range problems {
 			m.problem("%s: %s", partName(csvPart), p)
+		}
+		for _, c := range cuts {
+			m.cut("%s: %s", partName(csvPart), c)
 		}
 		reg.Delegates = append(reg.Delegates, rows...)
 	}
@@ -97,6 +103,9 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 	m.Delegates, m.Withdrawn, m.Replaced, m.Declined = reg.Delegates, reg.Withdrawn, reg.Replaced, reg.Declined
 	for _, p := range reg.Problems {
 		m.problem("%s", p)
+	}
+	for _, c := range reg.cut {
+		m.cut("%s", c)
 	}
 	switch {
 	case len(methods) > 0:
@@ -130,7 +139,7 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 // bodyText returns the text of the message: its text/plain parts outside
 // attachments, or the HTML turned into text (tables row by row) when there
 // is none.
-func bodyText(env *enmime.Envelope) (text string, fromHTML bool) {
+func bodyText(m *Message, env *enmime.Envelope, lim Limits) (text string, fromHTML bool) {
 	var parts []string
 	var walk func(p *enmime.Part)
 	walk = func(p *enmime.Part) {
@@ -162,11 +171,11 @@ func bodyText(env *enmime.Envelope) (text string, fromHTML bool) {
 		return t, false
 	}
 	if env.HTML != "" {
-		if t := htmlToText(cutHTMLQuote(env.HTML)); strings.TrimSpace(t) != "" {
-			return t, true
-		}
-		if t := htmlToText(env.HTML); strings.TrimSpace(t) != "" {
-			return t, true
+		for _, dropQuote := range []bool{true, false} {
+			if t, cuts := htmlText(env.HTML, dropQuote, lim); strings.TrimSpace(t) != "" {
+				m.cuts(cuts)
+				return t, true
+			}
 		}
 	}
 	return env.Text, false

@@ -244,6 +244,7 @@ func ParseBytesContext(ctx context.Context, raw []byte, replyTo string, lim Limi
 		return m, nil
 	}
 	classify(m, env, bodyOf(raw), replyTo, lim)
+	m.checkComplete()
 	if ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return nil, ctx.Err()
