@@ -242,6 +242,26 @@ func BenchmarkScanMIME(b *testing.B) {
 			}
 		})
 	}
+	// a 20 MB attachment in base64 lines: what the pre-pass adds to a
+	// large genuine message
+	var att strings.Builder
+	att.WriteString("From: a@b.example\r\nContent-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\n--=_b\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n" +
+		"--=_b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	line := strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo", 3)[:76] + "\r\n"
+	for att.Len() < 20<<20 {
+		att.WriteString(line)
+	}
+	att.WriteString("--=_b--\r\n")
+	big := []byte(att.String())
+	b.Run("scan-20MB-base64", func(b *testing.B) {
+		b.SetBytes(int64(len(big)))
+		lim := Limits{}.withDefaults()
+		for b.Loop() {
+			if _, reason := scanMIME(context.Background(), big, lim); reason != "" {
+				b.Fatal(reason)
+			}
+		}
+	})
 	raw := manyParts(99)
 	b.Run("parse-99parts", func(b *testing.B) {
 		b.SetBytes(int64(len(raw)))
