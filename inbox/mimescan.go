@@ -231,6 +231,11 @@ func (s *mimeScanner) endCT() string {
 // declare reads the boundary of a Content-Type value, if any: a multipart
 // opens.
 func (s *mimeScanner) declare(value string) string {
+	if len(value) > maxContentType {
+		// no genuine one is near this; the tolerant parser is not made
+		// for megabytes
+		return fmt.Sprintf("a Content-Type field longer than %d bytes", maxContentType)
+	}
 	var boundaries []string
 	if _, params, _, err := mediatype.Parse(value); err == nil && params["boundary"] != "" {
 		boundaries = append(boundaries, params["boundary"])
@@ -264,6 +269,9 @@ func (s *mimeScanner) declare(value string) string {
 	}
 	return ""
 }
+
+// maxContentType bounds the value of a Content-Type field.
+const maxContentType = 16 << 10
 
 // contentTypeField returns the value of a "Content-Type:" line (any case,
 // spaces allowed before the colon, as enmime allows them).

@@ -92,6 +92,8 @@ func TestParseRefusesBeforeMIME(t *testing.T) {
 			Limits{}, ""},
 		{"a Content-Type field cut by many delimiters", []byte("From: a@b.example\nContent-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/mixed;\n" + strings.Repeat("--a\n", 6) + " boundary=b\n\n--b\n\nx\n--b--\n--a--\n"),
 			Limits{}, "a Content-Type field broken by MIME delimiter lines"},
+		{"a Content-Type field of 1 MB", []byte("From: a@b.example\nContent-Type: multipart/mixed; boundary=b;\n " + strings.Repeat("x;", 1<<19) + "\n\n--b\n\nx\n--b--\n"),
+			Limits{}, "a Content-Type field longer than 16384 bytes"},
 		{"lines like delimiters of unknown boundaries", []byte("From: a@b.example\nContent-Type: text/plain\n\n" + strings.Repeat("--b\n-- \n----------\n", 500)),
 			Limits{}, ""},
 		{"a signature separator in each of 30 parts", partsWith("Content-Type: multipart/mixed; boundary=b", 30,
