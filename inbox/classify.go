@@ -17,7 +17,7 @@ const maxText = 1 << 20
 // carries. The order matters: a bounce may quote a calendar request or our
 // invitation and carry Auto-Submitted; a calendar reply may come from an
 // auto-accepting robot.
-func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) {
+func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, lim Limits) {
 	text, fromHTML := bodyText(env)
 	if len(text) > maxText {
 		text = text[:maxText]
@@ -86,13 +86,7 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 			reg, quotedForm = alt, true
 		}
 	}
-	for _, csvPart := range csvParts(env.Root) {
-		rows, problems := parseCSVDelegates(csvPart.Content)
-		for _, p := range problems {
-			m.problem("%s: %s", partName(csvPart), p)
-		}
-		reg.Delegates = append(reg.Delegates, rows...)
-	}
+	attachmentsUnread := addAttachments(m, &reg, env.Root, lim.AttachmentRows) // attachments.go
 	reg.Delegates = dedupeDelegates(reg.Delegates)
 	m.Delegates, m.Withdrawn, m.Replaced, m.Declined = reg.Delegates, reg.Withdrawn, reg.Replaced, reg.Declined
 	for _, p := range reg.Problems {
@@ -120,6 +114,8 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 		if reg.Declined && (len(reg.Delegates) > 0 || len(reg.Replaced) > 0) {
 			m.review("the reply both declines and names delegates")
 		}
+	case attachmentsUnread:
+		// the reason names each attachment (addAttachments)
 	case strings.TrimSpace(m.Body) == "":
 		m.review("no new text and no delegates found")
 	default:

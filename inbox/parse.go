@@ -37,6 +37,9 @@ type Limits struct {
 	MaxDepth      int   // nesting of MIME multiparts; default 10
 	MaxParts      int   // MIME parts; default 100
 	MaxAttachment int64 // bytes of one decoded part; default 10 MB
+	// AttachmentRows bounds the rows read from one attached list (a sheet,
+	// a table, a CSV file); default DefaultAttachmentRows.
+	AttachmentRows int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -198,7 +201,7 @@ func ParseBytes(raw []byte, replyTo string, lim Limits) (msg *Message, err error
 		m.review("attachment %s larger than %d bytes", big, lim.MaxAttachment)
 		return m, nil
 	}
-	classify(m, env, bodyOf(raw), replyTo)
+	classify(m, env, bodyOf(raw), replyTo, lim)
 	return m, nil
 }
 
