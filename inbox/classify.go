@@ -108,6 +108,7 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 		return
 	case !reg.Empty():
 		m.Kind = KindRegistration
+		m.Complete = len(reg.Delegates)+len(reg.Replaced) > 0 && saysComplete(m.Subject, m.Body) // complete.go
 		if quotedForm {
 			m.review("delegates were read from the quoted invitation (filled in below the reply header)")
 		}

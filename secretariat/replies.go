@@ -387,6 +387,13 @@ func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 		}
 		withdrawn = append(withdrawn, w)
 	}
+	if msg.Complete { // the complete list replaces the delegation (complete.go)
+		rest, err := notInCompleteList(tx, ct.Name, withEmail, missing)
+		if err != nil {
+			return 0, err
+		}
+		withdrawn = append(withdrawn, rest...)
+	}
 	if len(withdrawn) > 0 {
 		gone, err := tx.WithdrawDelegates(ct.Name, withdrawn, src)
 		if err != nil {
