@@ -159,7 +159,7 @@ func (s *Service) calendarReply(tx *store.Tx, c *config, f inbox.Fetched, msg *i
 				return s.review(tx, c, f, msg, nil, "calendar answer for an event convene did not send (UID "+r.UID+")")
 			}
 			if r.Method == calendar.MethodCounter || !r.ProposedStart.IsZero() {
-				return s.review(tx, c, f, msg, nil, fmt.Sprintf("%s proposes another time for %s", r.Attendee, eventID))
+				return s.review(tx, c, f, msg, nil, counterReason(c, r, eventID)) // counter.go
 			}
 			contact, err := tx.DelegateContact(r.Attendee)
 			if errors.Is(err, store.ErrNotFound) {
