@@ -55,6 +55,10 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 		m.Kind, m.AutoReply = KindAutoReply, &AutoReply{Reason: note}
 		return
 	}
+	if reason := meetingForwardNotice(m.Subject, text); reason != "" { // meeting_forward.go
+		m.review("%s", reason)
+		return
+	}
 	methods := calendarMethods(env.Root, m.Calendar)
 	for _, meth := range methods {
 		if meth == "REPLY" || meth == "COUNTER" {
