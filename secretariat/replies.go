@@ -250,6 +250,11 @@ func (s *Service) bounce(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Me
 			mission = ct
 		}
 	}
+	if mission == nil { // a delegate's address: ask the mission (bounce_delegate.go)
+		if d, handled, err := s.delegateBounce(tx, c, msg); handled || err != nil {
+			return d, err
+		}
+	}
 	var reviewID int64
 	switch {
 	case mission != nil:
