@@ -38,7 +38,12 @@ func (s *Service) delegateBounce(tx *store.Tx, c *config, msg *inbox.Message) (d
 		}
 		name, err := tx.DelegateContact(rcpt)
 		if err != nil {
-			return 0, false, nil // not an active delegate (or the store failed: the usual path reports it)
+			// not an active delegate: a delegate whose address was already
+			// known unreachable and since replaced (the cancellations sent to
+			// the old address bounce too) needs no one either
+			if name, err = tx.KnownUnreachable(rcpt); err != nil {
+				return 0, false, nil
+			}
 		}
 		ct, ok := c.cs.ByName(name)
 		if !ok {

@@ -92,6 +92,34 @@ func TestDelegateHardBounce(t *testing.T) {
 		t.Errorf("review items %+v, want none", items)
 	}
 
+	// the mission answers with the correct address: it replaces the old one
+	newAddr := "jean.dupont@syldavia-mfa.example"
+	reply := "From: " + ct.Emails[0] + "\r\nTo: registrations+" + c.tokens[syldavia] + "@isu.example\r\nSubject: RE: Adresse électronique d'un délégué injoignable\r\n" +
+		"Message-ID: <fix@syldavia-mfa.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMadame, Monsieur,\r\n\r\nVoici l'adresse correcte :\r\n\r\nM. Jean Dupont, Conseiller, " + newAddr + "\r\n"
+	if got := handle([]byte(reply)); got != inbox.Processed {
+		items, _ := db.ReviewItems(ctx, false)
+		t.Fatalf("the corrected address: %v, want processed (review %+v)", got, items)
+	}
+	if ds, _ := db.Delegates(ctx, syldavia, false); len(ds) != 1 || ds[0].Email != newAddr {
+		t.Errorf("delegates after the correction: %+v, want Jean Dupont at %s only", ds, newAddr)
+	}
+	// the cancellations sent to the old address bounce too: no one is needed
+	cal, _ := db.OutboxEntries(ctx, CalendarBatch)
+	var cancel string
+	for _, e := range cal {
+		if len(e.Recipients) == 1 && e.Recipients[0] == del.Email && e.MessageID != entries[0].MessageID && e.MessageID != entries[1].MessageID {
+			cancel = e.MessageID
+		}
+	}
+	if cancel == "" {
+		t.Fatal("no cancellation sent to the old address")
+	}
+	if got := handle(dsn("hard-cancel@mx.syldavia-mfa.example", "MAILER-DAEMON@mx.syldavia-mfa.example",
+		"registrations+b-"+mailer.VERPTag(cancel)+"@isu.example", []string{del.Email}, "5.1.1", "")); got != inbox.Processed {
+		items, _ := db.ReviewItems(ctx, false)
+		t.Errorf("bounce of a cancellation to the replaced address: %v, want processed (review %+v)", got, items)
+	}
+
 	// the mission's own address: a person finds its current contact
 	reminder, err := svc.missionMessage(c, "reminder", ct, nil, templates.Data{})
 	if err != nil {

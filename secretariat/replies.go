@@ -392,6 +392,11 @@ func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 		}
 		withdrawn = append(withdrawn, w)
 	}
+	fixed, err := replacedUnreachable(tx, ct.Name, withEmail) // a delegate's address that bounced, corrected (bounce_replace.go)
+	if err != nil {
+		return 0, err
+	}
+	withdrawn = append(withdrawn, fixed...)
 	if msg.Complete { // the complete list replaces the delegation (complete.go)
 		rest, err := notInCompleteList(tx, ct.Name, withEmail, missing)
 		if err != nil {
