@@ -119,7 +119,7 @@ func TestBulkDismiss(t *testing.T) {
 				t.Fatalf("resolved %d, want %d", len(got), tt.n)
 			}
 			for _, a := range got {
-				if a.Kind != web.ActionDismiss || a.Note != "spam" || a.By != "zoe" {
+				if a.Kind != web.ActionDismiss || a.Note != "spam" || a.By != "staff" {
 					t.Errorf("action %+v", a)
 				}
 			}
