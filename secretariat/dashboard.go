@@ -151,7 +151,7 @@ func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 			m.State = web.StateNoReply
 		}
 		if in, ok := last[ct.Name]; ok {
-			m.LastMessage, m.LastSummary = d.local(in.At), in.Summary
+			m.LastMessage, m.LastSummary = d.local(in.At), answerTitles(c.m, in.Kind, in.Summary)
 		}
 		out = append(out, m)
 	}
