@@ -209,6 +209,7 @@ func (d *Dashboard) Sessions(ctx context.Context) ([]web.SessionInfo, error) {
 }
 
 func (d *Dashboard) Review(ctx context.Context, offset, limit int) ([]web.ReviewItem, int, error) {
+	c := d.s.config()
 	items, total, err := d.s.db.ReviewPage(ctx, offset, limit)
 	if err != nil {
 		return nil, 0, err
@@ -218,7 +219,11 @@ func (d *Dashboard) Review(ctx context.Context, offset, limit int) ([]web.Review
 		var det reviewDetail
 		json.Unmarshal([]byte(it.Detail), &det) // an old or odd detail shows less, not an error
 		w := web.ReviewItem{ID: it.ID, Kind: it.Kind, Reason: it.Reason, Summary: it.Summary, From: it.From, Contact: it.Contact, Created: d.local(it.CreatedAt),
-			Date: d.local(det.Date), Text: det.Body, Problems: det.Problems, Delegates: det.Delegates, Withdrawn: det.Withdrawn, HasMessage: det.RawSize > 0}
+			Date: d.local(det.Date), Text: det.Body, Problems: det.Problems, Delegates: det.Delegates, Withdrawn: det.Withdrawn, HasMessage: det.RawSize > 0,
+			Suggested: det.Suggested, Late: strings.HasPrefix(it.Reason, "registration after the deadline")}
+		if ct, ok := c.cs.ByName(it.Contact); ok {
+			w.ContactEmails = ct.Emails
+		}
 		for _, a := range det.Attachments {
 			w.Attachments = append(w.Attachments, web.Attachment{Name: a.Name, Type: a.Type, Size: a.Size})
 		}
@@ -244,15 +249,22 @@ func (d *Dashboard) ReviewMessage(ctx context.Context, id int64) ([]byte, error)
 func (d *Dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 	c := d.s.config()
 	var ct *meeting.Contact
-	if a.Kind == web.ActionAssign || a.Kind == web.ActionRegister {
+	if a.Kind == web.ActionAssign || a.Kind == web.ActionRegister || a.Kind == web.ActionAcceptLate || a.Kind == web.ActionAddAddress {
 		var ok bool
 		if ct, ok = c.cs.ByName(a.Mission); !ok {
 			return web.InputError("no mission called " + a.Mission + " in the contact list")
 		}
 	}
 	err := d.s.db.Update(ctx, func(tx *store.Tx) error {
-		src := store.Source{Actor: a.By, MessageID: "review-" + itoa(a.Item)}
+		src := store.Source{Actor: a.By, MessageID: "review-" + itoa(a.Item), Late: a.Kind == web.ActionAcceptLate}
 		delegates := a.Delegates
+		if a.Kind == web.ActionAddAddress {
+			// The colleague an out-of-office named, or a new address: the
+			// reminders go there too (missionStates).
+			if _, err := tx.AddContactAddress(ct.Name, a.Address, a.Item, src); err != nil {
+				return err
+			}
+		}
 		if a.Kind == web.ActionAssign {
 			// The message is the mission's after all: apply the delegates it carried.
 			it, err := tx.ReviewItem(a.Item)

@@ -129,6 +129,10 @@ func eventText(ev store.Event) string {
 		return "withdrew " + strings.Join(es, ", ")
 	case "decline":
 		return "declined"
+	case "add-address":
+		var e string
+		json.Unmarshal([]byte(ev.Detail), &e)
+		return "added the address " + e
 	}
 	return fmt.Sprintf("%s %s", ev.Action, ev.Detail)
 }

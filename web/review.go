@@ -33,6 +33,7 @@ type reviewForm struct {
 	Action    string
 	Mission   string
 	Delegates string
+	Address   string
 	Note      string
 }
 
@@ -166,6 +167,7 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 		Action:    r.PostForm.Get("action"),
 		Mission:   strings.TrimSpace(r.PostForm.Get("mission")),
 		Delegates: r.PostForm.Get("delegates"),
+		Address:   strings.TrimSpace(r.PostForm.Get("address")),
 		Note:      strings.TrimSpace(r.PostForm.Get("note")),
 	}
 	a := ReviewAction{Item: id, Kind: ActionKind(form.Action), Mission: form.Mission, Note: form.Note, By: s.person(r), At: s.opts.Now()}
@@ -178,7 +180,7 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 			refuse("Name the mission to assign this message to.")
 			return
 		}
-	case ActionRegister:
+	case ActionRegister, ActionAcceptLate:
 		if a.Mission == "" {
 			refuse("Name the mission the delegates belong to.")
 			return
@@ -188,6 +190,17 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 			refuse(err.Error())
 			return
 		}
+	case ActionAddAddress:
+		if a.Mission == "" {
+			refuse("Name the mission the address belongs to.")
+			return
+		}
+		addr, err := mail.ParseAddress(form.Address)
+		if err != nil || addr.Name != "" || addr.Address != form.Address {
+			refuse(fmt.Sprintf("%q is not an email address.", form.Address))
+			return
+		}
+		a.Address = addr.Address
 	case ActionDismiss:
 	default:
 		http.Error(w, "unknown action", http.StatusBadRequest)
@@ -218,6 +231,10 @@ func actionLabel(k ActionKind) string {
 		return "delegates registered"
 	case ActionDismiss:
 		return "dismissed"
+	case ActionAcceptLate:
+		return "late registration accepted"
+	case ActionAddAddress:
+		return "address added"
 	}
 	return "resolved"
 }

@@ -192,6 +192,24 @@ func TestResolve(t *testing.T) {
 				}},
 		},
 		{
+			name: "accept late", path: "/review/3",
+			form:   url.Values{"action": {"accept-late"}, "mission": {"Permanent Mission of Qurac"}, "delegates": {"Jan Novak, jan@qurac.example"}},
+			status: 303, location: "/review?action=accept-late&done=3",
+			want: &web.ReviewAction{Item: 3, Kind: web.ActionAcceptLate, Mission: "Permanent Mission of Qurac", By: "staff", At: now,
+				Delegates: []meeting.Delegate{{Name: "Jan Novak", Email: "jan@qurac.example"}}},
+		},
+		{
+			name: "add address", path: "/review/7",
+			form:   url.Values{"action": {"add-address"}, "mission": {"Permanent Mission of Borduria"}, "address": {" jane@borduria.example "}},
+			status: 303, location: "/review?action=add-address&done=7",
+			want: &web.ReviewAction{Item: 7, Kind: web.ActionAddAddress, Mission: "Permanent Mission of Borduria", Address: "jane@borduria.example", By: "staff", At: now},
+		},
+		{
+			name: "add a bad address", path: "/review/7",
+			form:   url.Values{"action": {"add-address"}, "mission": {"Permanent Mission of Borduria"}, "address": {"Jane <jane@borduria.example>"}},
+			status: 422, body: "is not an email address",
+		},
+		{
 			name: "dismiss without name", path: "/review/3",
 			form:   url.Values{"action": {"dismiss"}, "note": {"spam"}},
 			status: 303, location: "/review?action=dismiss&done=3",
@@ -250,7 +268,7 @@ func TestResolve(t *testing.T) {
 			}
 			got := src.resolved[0]
 			if got.Item != tt.want.Item || got.Kind != tt.want.Kind || got.Mission != tt.want.Mission ||
-				got.Note != tt.want.Note || got.By != tt.want.By || !got.At.Equal(tt.want.At) ||
+				got.Note != tt.want.Note || got.Address != tt.want.Address || got.By != tt.want.By || !got.At.Equal(tt.want.At) ||
 				len(got.Delegates) != len(tt.want.Delegates) {
 				t.Fatalf("Resolve(%+v), want %+v", got, *tt.want)
 			}
