@@ -57,7 +57,7 @@ func TestPages(t *testing.T) {
 		{name: "unknown language", path: "/missions?language=de", status: 400},
 		{name: "delegates", path: "/delegates", status: 200, want: []string{
 			"Ada Lovelace", "Blaise &lt;b&gt;Pascal&lt;/b&gt;", "Oslo Action Plan panels 1", "Committee on Article 5",
-			`<td class="ps ACCEPTED">accepted</td>`, `<td class="ps DECLINED">declined</td>`, `<td class="ps TENTATIVE">tentative</td>`,
+			`<td class="ps ACCEPTED" data-label="Oslo Action Plan panels 1">accepted</td>`, `<td class="ps DECLINED" data-label="Committee on Article 5">declined</td>`, `class="ps TENTATIVE" data-label=`, `<td class="totals" data-label="Committee on Article 5">`,
 			`<span class="ACCEPTED">1 accepted</span>`, `id="delegate-count">2 delegates`,
 		}, not: []string{"<b>Pascal"}},
 		{name: "review", path: "/review", status: 200, want: []string{
@@ -67,7 +67,7 @@ func TestPages(t *testing.T) {
 		{name: "review flash", path: "/review?done=3&action=dismiss", status: 200, want: []string{"Item 3: dismissed done."}},
 		{name: "outbox", path: "/outbox", status: 200, want: []string{
 			"Invitation", "Reminder (7 days)", "550 5.1.1 &lt;old@nowhere.example&gt;: Recipient address rejected: User unknown",
-			`<td class="num bad">2</td>`,
+			`<td class="num bad" data-label="Failed">2</td>`, `<td class="num" data-label="Sent">`,
 		}, not: []string{"<script>"}},
 		{name: "css", path: "/static/style.css", status: 200, want: []string{"@media (max-width: 600px)"}},
 		{name: "not found", path: "/nope", status: 404},
