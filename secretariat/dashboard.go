@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/mail"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -220,7 +222,7 @@ func (d *Dashboard) Review(ctx context.Context, offset, limit int) ([]web.Review
 		json.Unmarshal([]byte(it.Detail), &det) // an old or odd detail shows less, not an error
 		w := web.ReviewItem{ID: it.ID, Kind: it.Kind, Reason: it.Reason, Summary: it.Summary, From: it.From, Contact: it.Contact, Created: d.local(it.CreatedAt),
 			Date: d.local(det.Date), Text: det.Body, Problems: det.Problems, Delegates: det.Delegates, Withdrawn: det.Withdrawn, HasMessage: det.RawSize > 0,
-			Suggested: det.Suggested, Late: strings.HasPrefix(it.Reason, "registration after the deadline")}
+			Suggested: addressesOnly(det.Suggested), Late: strings.HasPrefix(it.Reason, "registration after the deadline")}
 		if ct, ok := c.cs.ByName(it.Contact); ok {
 			w.ContactEmails = ct.Emails
 		}
@@ -421,4 +423,18 @@ func (d *Dashboard) Health(ctx context.Context) (web.InboxHealth, error) {
 	}
 	return web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage),
 		Status: h.Status, StatusSince: d.local(h.StatusSince), Detail: h.StatusDetail}, nil
+}
+
+// addressesOnly keeps the e-mail addresses of what an out-of-office
+// suggests (it may name people too), without duplicates.
+func addressesOnly(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		a, err := mail.ParseAddress(strings.TrimSpace(x))
+		if err != nil || slices.Contains(out, meeting.NormalizeEmail(a.Address)) {
+			continue
+		}
+		out = append(out, meeting.NormalizeEmail(a.Address))
+	}
+	return out
 }

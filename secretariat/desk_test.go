@@ -29,7 +29,7 @@ func TestColleagueReminded(t *testing.T) {
 	var item int64
 	err := db.Update(ctx, func(tx *store.Tx) (err error) {
 		item, err = tx.AddReview(store.ReviewItem{Kind: "auto-reply", Reason: "out-of-office names another contact: r.alcazar@santheodoros.example", Contact: away, MessageID: "ooo@st",
-			Detail: `{"suggested":["r.alcazar@santheodoros.example"]}`})
+			Detail: `{"suggested":["r.alcazar@santheodoros.example","Mr. Roberto Alcazar"]}`})
 		return err
 	})
 	if err != nil {

@@ -145,9 +145,11 @@ imap:
 	if err != nil || len(items) != 3 || boxes["Review"] != 3 || boxes["INBOX"] != 0 {
 		t.Fatalf("after the run: %d review items (%v), mailboxes %v", len(items), err, boxes)
 	}
-	var hdf, html int64
+	var hdf, html, oof int64
 	for _, it := range items {
 		switch it.MessageID {
+		case "oof-1@ruritania.example":
+			oof = it.ID
 		case "hdf-1@webmail.example":
 			hdf = it.ID
 		case "html-1@elsewhere.example":
@@ -282,6 +284,21 @@ imap:
 	)
 	t.Logf("registered: %s", read("flash", chromedp.Text(chromedp.CSS(`p.flash`))))
 
+	// The out-of-office: its first action is to remind the colleague too,
+	// with the address it names filled in.
+	ooo := fmt.Sprintf(`#item-%d`, oof)
+	if v := read("colleague", chromedp.Value(chromedp.CSS(ooo+` form.primary input[name="address"]`))); v != "deputy@ruritania.example" {
+		t.Errorf("the colleague's address is pre-filled with %q", v)
+	}
+	step("remind the colleague too",
+		chromedp.Focus(chromedp.CSS(ooo+` form.primary button[type="submit"]`)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitNotPresent(chromedp.CSS(ooo)),
+	)
+	if added, _ := d.db.ContactAddresses(ctx); !slices.Equal(added["Permanent Mission of Ruritania"], []string{"deputy@ruritania.example"}) {
+		t.Errorf("addresses added: %v", added)
+	}
+
 	const mission = "Humanitarian Demining Foundation"
 	step("mission page",
 		chromedp.Navigate(base+"/missions/Humanitarian%20Demining%20Foundation"),
@@ -310,17 +327,17 @@ imap:
 		}
 	}
 
-	// The IMAP folders: the resolved message leaves Review for Processed
-	// at the watcher's next pass; the two others stay.
+	// The IMAP folders: the resolved messages leave Review for Processed
+	// at the watcher's next pass; the HTML one stays.
 	if _, err := d.watcher.Once(ctx); err != nil {
 		t.Fatal(err)
 	}
 	boxes = testmail.CountMailboxes(t, imapSrv.Addr, imapSrv.Username, imapSrv.Password)
-	if boxes["Review"] != 2 || boxes["Processed"] != 1 {
+	if boxes["Review"] != 1 || boxes["Processed"] != 2 {
 		t.Errorf("mailboxes after the registration: %v", boxes)
 	}
 	inProcessed := testmail.ListMessages(t, imapSrv.Addr, imapSrv.Username, imapSrv.Password, "Processed")
-	if len(inProcessed) != 1 || !strings.Contains(string(inProcessed[0].Raw), "hdf-1@webmail.example") {
+	if len(inProcessed) != 2 || !strings.Contains(string(inProcessed[0].Raw)+string(inProcessed[1].Raw), "hdf-1@webmail.example") {
 		t.Errorf("Processed holds %d messages", len(inProcessed))
 	}
 
