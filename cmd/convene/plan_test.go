@@ -86,6 +86,36 @@ func TestPlan(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// The catch-up wave after the deadline recorded 3 calendar messages
+	// while it ran; the calendar batch holds another, recorded before.
+	wave := time.Date(2020, 6, 12, 16, 0, 0, 0, time.UTC)
+	calendarMsgs := func(at time.Time, names ...string) {
+		t.Helper()
+		db.Now = func() time.Time { return at }
+		if _, err := db.EnqueueOutbox(ctx, store.OutboxBatch{ID: "calendar", Template: "invite"}, func(yield func(store.OutboxMessage, error) bool) {
+			for _, n := range names {
+				r := n + "@mission.example"
+				if !yield(store.OutboxMessage{Key: "calendar/" + r, From: "isu@isu.example", Recipients: []string{r}, MessageID: "cal." + n + "@isu.example", Raw: []byte("Subject: x\r\n\r\nx")}, nil) {
+					return
+				}
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calendarMsgs(wave.Add(-48*time.Hour), "before")
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		run := store.JobRun{Key: "session-invites@2020-06-12T16:00Z", Kind: "session-invites", Due: wave}
+		if err := tx.StartJobRun(run, wave.Add(time.Second)); err != nil {
+			return err
+		}
+		return tx.FinishJobRun(run.Key, wave.Add(time.Minute))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calendarMsgs(wave.Add(30*time.Second), "w1", "w2", "w3")
+
 	claims, err := db.ClaimOutbox(ctx, "invitation", 100, sent)
 	if err != nil || len(claims) != 14 {
 		t.Fatalf("claim = %d, %v", len(claims), err)
@@ -111,7 +141,8 @@ func TestPlan(t *testing.T) {
 		`reminder, 7d before the deadline\s+18\s+missed \(missed: down\)`,
 		`reminder, 2d before the deadline\s+18\s+pending`,
 		`rehearsal notice\s+2\s+pending`,
-		`45 jobs: 1 done, 43 pending, 0 running, 0 failed, 1 missed`,
+		`session invites, catch-up after the deadline\s+0 sent, 3 queued\s+done at 12 Jun 18:01 CEST`,
+		`45 jobs: 2 done, 42 pending, 0 running, 0 failed, 1 missed`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("plan output lacks %q:\n%s", want, out)
