@@ -68,6 +68,9 @@ func addressEffects(it ReviewItem) string {
 	if len(it.Suggested) > 0 {
 		to = it.Suggested[0]
 	}
+	if len(it.Suggested) == 0 && it.Kind == "bounce" {
+		return fmt.Sprintf("The reminders to %s will go to the new address (not to the one that bounced). Nothing is sent now.", who)
+	}
 	return fmt.Sprintf("The reminders to %s will also go to %s. Nothing is sent now.", who, to)
 }
 

@@ -141,7 +141,7 @@ func TestReviewEffects(t *testing.T) {
 		{ID: 3, Kind: "registration", Reason: "registration after the deadline (late policy: review)", Contact: "Permanent Mission of Qurac", Late: true,
 			ContactEmails: []string{"mission@qurac.example"}, Delegates: []meeting.Delegate{{Name: "C", Email: "c@qurac.example"}}},
 		{ID: 4, Kind: "other", Reason: "unknown sender", Delegates: []meeting.Delegate{{Name: "D", Email: "d@x.example"}}},
-		{ID: 5, Kind: "bounce", Reason: "mail to x bounced"},
+		{ID: 5, Kind: "bounce", Reason: "mail to x bounced", Contact: "Permanent Mission of Elbonia"},
 	}
 	h := newHandler(t, &fakeSource{items: items}, web.Options{})
 	_, body := get(t, h, httptest.NewRequest("GET", "/review", nil))
@@ -157,7 +157,8 @@ func TestReviewEffects(t *testing.T) {
 			"The reminders to Permanent Mission of Borduria will also go to jane@borduria.example. Nothing is sent now.", "Assigning attaches the message to the mission; nothing is sent."},
 		3: {`value="accept-late"`, "Accept the late registration", "Accepting the late registration will send a confirmation to mission@qurac.example and 2 calendar invitations (1 delegate × 2 sessions"},
 		4: {"a confirmation to the mission&#39;s addresses and 2 calendar invitations"},
-		5: {"Nothing is sent, and the bounce is not counted against the address."},
+		5: {"Nothing is sent, and the bounce is not counted against the address.", `value="add-address"`, "Record the new address", `name="address" type="email" required value=""`,
+			"The reminders to Permanent Mission of Elbonia will go to the new address (not to the one that bounced)"},
 	} {
 		a := article(id)
 		for _, w := range wants {
