@@ -39,7 +39,7 @@ func TestSignIn(t *testing.T) {
 		t.Fatalf("GET /review without a session: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	res, body := get(t, h, httptest.NewRequest("GET", "/signin?next=/review", nil))
-	if res.StatusCode != 200 || !strings.Contains(body, `name="password"`) || strings.Contains(body, "Permanent Mission") {
+	if res.StatusCode != 200 || !strings.Contains(body, `name="password"`) || strings.Contains(body, "Permanent Mission") || strings.Contains(body, `href="/review"`) {
 		t.Fatalf("sign-in page: %d\n%s", res.StatusCode, body)
 	}
 	// Before sign-in, neither a page, a feed nor an action.

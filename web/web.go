@@ -208,7 +208,9 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 		alert = s.banner(r)
 	}
 	canSignOut := s.si != nil
-	t.Funcs(template.FuncMap{"banner": func() string { return alert }, "person": func() string { return person }, "canSignOut": func() bool { return canSignOut }})
+	locked := s.signedIn() && person == "" // the sign-in page, before sign-in: no links in
+	t.Funcs(template.FuncMap{"banner": func() string { return alert }, "person": func() string { return person },
+		"canSignOut": func() bool { return canSignOut }, "locked": func() bool { return locked }})
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -267,6 +269,7 @@ var funcs = template.FuncMap{
 	"banner":     func() string { return "" },
 	"person":     func() string { return "" },
 	"canSignOut": func() bool { return false },
+	"locked":     func() bool { return false },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

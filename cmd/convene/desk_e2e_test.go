@@ -228,9 +228,9 @@ imap:
 	}
 
 	// Sign in: the dashboard sends the browser to the sign-in page.
+	step("sign-in page", chromedp.Navigate(base+"/review"), chromedp.WaitVisible(chromedp.CSS(`#signin`)))
+	shoot("signin")
 	step("sign in",
-		chromedp.Navigate(base+"/review"),
-		chromedp.WaitVisible(chromedp.CSS(`#signin`)),
 		chromedp.SendKeys(chromedp.CSS(`#signin input[name="name"]`), "Anna Berg"),
 		chromedp.SendKeys(chromedp.CSS(`#signin input[name="password"]`), "correct horse battery\r"),
 		chromedp.WaitVisible(chromedp.CSS(`#review-count`)),
