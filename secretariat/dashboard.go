@@ -316,6 +316,18 @@ func (d *Dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 		if err := tx.ResolveReview(a.Item, a.By, a.String()); err != nil {
 			return err
 		}
+		// The message's line on the mission's page says what was done, and by whom.
+		it, err := tx.ReviewItem(a.Item)
+		if err != nil {
+			return err
+		}
+		mission := ""
+		if ct != nil {
+			mission = ct.Name
+		}
+		if err := tx.ResolveInbound(it.MessageID, mission, a.String()+" (by "+a.By+")"); err != nil {
+			return err
+		}
 		// Its IMAP message leaves the Review folder: recorded here, moved by
 		// the inbox watcher after the commit.
 		return tx.SetReviewMove(a.Item, c.m.IMAP.Processed)

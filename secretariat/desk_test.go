@@ -108,7 +108,11 @@ func TestAcceptLate(t *testing.T) {
 	var item int64
 	db.Update(ctx, func(tx *store.Tx) (err error) {
 		item, err = tx.AddReview(store.ReviewItem{Kind: "registration", Reason: "registration after the deadline (late policy: review)", Contact: qurac, MessageID: "late@qurac"})
-		return err
+		if err != nil {
+			return err
+		}
+		// As the inbox logs it: sent from an address the contact list does not know.
+		return tx.LogInbound(store.Inbound{MessageID: "late@qurac", Kind: "registration", From: "k.haddad@mail.example", Summary: "registration after the deadline (late policy: review)", Disposition: "review"})
 	})
 	d := &Dashboard{s: svc}
 	items, _, _ := d.Review(ctx, 0, 10)
@@ -131,5 +135,19 @@ func TestAcceptLate(t *testing.T) {
 	}
 	if !slices.Contains(tpls, "confirmation") || !slices.Contains(tpls, "invite") {
 		t.Errorf("messages queued for %s: %v, want a confirmation and invitations", qurac, tpls)
+	}
+
+	// The mission's page lists the message, with what was done and by whom.
+	page, err := d.Mission(ctx, qurac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "accepted the late registration of 1 delegate for Permanent Mission of Qurac (by Anna Berg)"
+	found := false
+	for _, m := range page.Messages {
+		found = found || (m.In && m.State == "resolved" && m.Summary == want)
+	}
+	if !found {
+		t.Errorf("messages of %s: %+v", qurac, page.Messages)
 	}
 }

@@ -41,3 +41,21 @@ func (db *DB) ContactAddresses(ctx context.Context) (map[string][]string, error)
 	}
 	return out, rows.Err()
 }
+
+// ResolveInbound records on the inbound log what staff made of a message
+// that waited in review: its summary becomes what was done, its
+// disposition "resolved", and it is tied to contact when it was tied to
+// none (a message from an unknown address assigned to a mission), so that
+// the mission's page lists it.
+func (tx *Tx) ResolveInbound(messageID, contact, summary string) error {
+	if messageID == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(tx.ctx, `UPDATE inbound SET summary = $1, disposition = 'resolved',
+		contact = CASE WHEN contact = '' THEN $2 ELSE contact END
+		WHERE message_id = $3 AND disposition = 'review'`, summary, contact, messageID)
+	if err != nil {
+		return fmt.Errorf("store: inbound %s: %w", messageID, err)
+	}
+	return nil
+}

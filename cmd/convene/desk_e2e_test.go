@@ -307,6 +307,9 @@ imap:
 	if hist := read("history", chromedp.Text(chromedp.CSS(`#history`))); !strings.Contains(hist, "peter.lindqvist@hdf.example") || !strings.Contains(hist, "by Anna Berg") {
 		t.Errorf("the mission's history: %q", hist)
 	}
+	if msgs := read("messages", chromedp.Text(chromedp.CSS(`#messages`))); !strings.Contains(msgs, "registered 2 delegates for Humanitarian Demining Foundation (by Anna Berg)") {
+		t.Errorf("the mission's messages do not list the reply staff registered: %q", msgs)
+	}
 	shoot("mission")
 	t.Logf("screenshots in %s", shots)
 
