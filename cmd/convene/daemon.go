@@ -149,8 +149,13 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	if d.watcher != nil {
 		dash.AfterResolve(d.watcher.Wake) // the resolved item's message leaves Review now
 	}
+	staff, err := staffLogins(context.Background(), do)
+	if err != nil {
+		return "", nil, err
+	}
 	srv, err := web.NewServer(dash, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
+		Staff: staff, TrustedUserHeader: do.TrustedUserHeader, Proxies: do.Proxies,
 		Logger: d.log.With("component", "web"), Now: d.opts.clock.Now,
 	})
 	if err != nil {
