@@ -324,4 +324,3 @@ const webMessagePrefix = "web."
 func isWebMessage(id string) bool {
 	return strings.HasPrefix(id, webMessagePrefix) && !strings.Contains(id, "@")
 }
-
