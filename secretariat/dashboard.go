@@ -140,6 +140,10 @@ func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 	if err != nil {
 		return nil, err
 	}
+	via, err := d.s.db.LastVia(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []web.Mission
 	for _, ct := range c.cs.InCategories(c.m.Invite...) {
 		if (f.Category != "" && ct.Category != f.Category) || (f.Language != "" && ct.Language != f.Language) {
@@ -153,6 +157,7 @@ func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 		if in, ok := last[ct.Name]; ok {
 			m.LastMessage, m.LastSummary = d.local(in.At), in.Summary
 		}
+		m.Via = via[ct.Name]
 		out = append(out, m)
 	}
 	return out, nil

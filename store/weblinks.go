@@ -62,3 +62,23 @@ const (
 	ViaWeb   = "web"
 	ViaStaff = "staff"
 )
+
+// LastVia returns, by contact, the way its registration last changed
+// (ViaMail, ViaWeb, ViaStaff); contacts whose history does not say are
+// absent.
+func (db *DB) LastVia(ctx context.Context) (map[string]string, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT contact, via FROM registration_events WHERE via <> '' ORDER BY at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var c, v string
+		if err := rows.Scan(&c, &v); err != nil {
+			return nil, err
+		}
+		out[c] = v
+	}
+	return out, rows.Err()
+}
