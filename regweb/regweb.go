@@ -560,11 +560,7 @@ func (s *server) data(r *http.Request, ct *meeting.Contact, tok string, l meetin
 		if ev.Status == meeting.StatusCancelled {
 			continue
 		}
-		title := ev.Title.In(l)
-		if ev.ID == meeting.RehearsalID {
-			title += " " + t["rehearsal_note"]
-		}
-		e := eventLine{Title: title, Geneva: templates.Span(l, ev.Start, ev.End, loc), Local: templates.LocalSpan(l, ev.Start, ev.End, loc, ct.Location)}
+		e := eventLine{Title: ev.Title.In(l), Geneva: templates.Span(l, ev.Start, ev.End, loc), Local: templates.LocalSpan(l, ev.Start, ev.End, loc, ct.Location)}
 		if e.Local != "" {
 			d.Yours = t["yours"]
 		}
