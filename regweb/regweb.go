@@ -330,10 +330,6 @@ func (s *server) stylesheet(w http.ResponseWriter, r *http.Request) {
 // request has been answered (invalid, busy or an error).
 func (s *server) mission(w http.ResponseWriter, r *http.Request) (*meeting.Contact, string) {
 	tok := r.PathValue("token")
-	if !s.perLink.allow(tok) {
-		s.busy(w, r)
-		return nil, ""
-	}
 	ct, err := s.svc.WebContact(r.Context(), tok)
 	if err != nil {
 		s.log.Error("web link lookup", "err", err)
@@ -342,6 +338,12 @@ func (s *server) mission(w http.ResponseWriter, r *http.Request) (*meeting.Conta
 	}
 	if ct == nil {
 		s.invalid(w, r)
+		return nil, ""
+	}
+	// Keyed by mission, so that a flood of made-up links (bounded by the
+	// client's rate) cannot fill the limiter or exhaust a real link's.
+	if !s.perLink.allow(ct.Name) {
+		s.busy(w, r)
 		return nil, ""
 	}
 	return ct, tok

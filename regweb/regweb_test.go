@@ -738,3 +738,30 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("oversize body: %d", code)
 	}
 }
+
+// TestLateReviewSplits: after the deadline under review, a new delegate
+// waits for staff while a withdrawal in the same change applies at once.
+func TestLateReviewSplits(t *testing.T) {
+	e := newEnv(t, beforeDeadline, meeting.LateReview, regweb.Options{})
+	p := e.link(arcadia)
+	_, v := e.page(p)
+	v.Set("n0.name", "Ms. Jane Roe")
+	v.Set("n0.email", "jane.roe@arcadia-mfa.example")
+	e.submit(p, v)
+	e.clock.t = afterDeadline
+
+	_, v = e.page(p)
+	v.Set(indexOf(t, v, "jane.roe@arcadia-mfa.example")+".withdraw", "1")
+	v.Set("n0.name", "Mr. Bob Late")
+	v.Set("n0.email", "bob@arcadia-mfa.example")
+	if loc := e.submit(p, v); !strings.Contains(loc, "done=review") {
+		t.Errorf("Location %q", loc)
+	}
+	if got := e.delegates(arcadia); len(got) != 0 {
+		t.Errorf("delegates %v, want none (Jane withdrawn, Bob in review)", got)
+	}
+	items, _ := e.db.ReviewItems(t.Context(), false)
+	if len(items) != 1 || !strings.Contains(items[0].Detail, "bob@arcadia-mfa.example") || strings.Contains(items[0].Detail, "jane.roe") {
+		t.Errorf("review items %+v", items)
+	}
+}

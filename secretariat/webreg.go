@@ -273,10 +273,20 @@ func (s *Service) WebRegister(ctx context.Context, contact string, ch WebChange,
 				res.Outcome = WebLateRefused
 				return nil
 			case meeting.LateReview:
+				// New delegates wait for staff; corrections and withdrawals
+				// of registered ones apply now.
 				res.Outcome = WebLateReview
-				_, err := s.reviewItem(tx, c, inbox.Fetched{MessageID: msg.MessageID}, msg, ct,
-					"registration on the web page after the deadline (late policy: review), from "+client)
-				return err
+				late := *msg
+				late.Delegates, late.Withdrawn = ch.Add, nil
+				if _, err := s.reviewItem(tx, c, inbox.Fetched{MessageID: msg.MessageID}, &late, ct,
+					"registration on the web page after the deadline (late policy: review), from "+client); err != nil {
+					return err
+				}
+				if len(ch.Correct) == 0 && len(ch.Withdraw) == 0 {
+					return nil
+				}
+				msg.Delegates, msg.Replaced = ch.Correct, nil
+				src.Late = false
 			}
 		}
 		before, err := tx.Delegates(ct.Name)
@@ -303,7 +313,10 @@ func (s *Service) WebRegister(ctx context.Context, contact string, ch WebChange,
 			res.Outcome, res.Reason = WebCapped, over
 			return errWebUndo
 		}
-		res.Outcome, res.Summary = WebApplied, summary
+		if res.Outcome == "" {
+			res.Outcome = WebApplied
+		}
+		res.Summary = summary
 		return nil
 	})
 	if errors.Is(err, errWebUndo) {
