@@ -49,7 +49,7 @@ func (c *clock) Add(d time.Duration) {
 
 // env is a secretariat over a new store with the page served over TCP.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *secretariat.Service
 	db    *store.DB
 	m     *meeting.Meeting
@@ -58,9 +58,15 @@ type env struct {
 	http  *http.Client
 }
 
-func newEnv(t *testing.T, now time.Time, late string, opts regweb.Options) *env {
+func newEnv(t testing.TB, now time.Time, late string, opts regweb.Options) *env {
 	t.Helper()
 	_, m, cs := testmeeting.Load(t, "")
+	return newEnvWith(t, m, cs, now, late, opts)
+}
+
+// newEnvWith is newEnv for a given meeting and contact list.
+func newEnvWith(t testing.TB, m *meeting.Meeting, cs *meeting.Contacts, now time.Time, late string, opts regweb.Options) *env {
+	t.Helper()
 	if late != "" {
 		m.Registration.Late = late
 	}

@@ -32,6 +32,9 @@ type webLinks struct {
 	key []byte
 	mu  sync.Mutex
 	gen map[string]int // contact → generation
+	// one is held while a submission is applied: submissions queue here
+	// rather than in SQLite's busy handler, which gives up under a crowd.
+	one chan struct{}
 }
 
 // ErrNoWeb is returned when the web page is not configured.
@@ -44,7 +47,7 @@ func (s *Service) EnableWeb(ctx context.Context, key []byte) error {
 	if len(key) < 32 {
 		return errors.New("secretariat: the web link key must be at least 32 bytes")
 	}
-	s.web = &webLinks{key: append([]byte(nil), key...), gen: map[string]int{}}
+	s.web = &webLinks{key: append([]byte(nil), key...), gen: map[string]int{}, one: make(chan struct{}, 1)}
 	return s.syncWebLinks(ctx)
 }
 
@@ -227,6 +230,15 @@ type WebResult struct {
 // calendar invitations and cancellations; the deadline's late policy and
 // the caps on effects apply.
 func (s *Service) WebRegister(ctx context.Context, contact string, ch WebChange, client string) (WebResult, error) {
+	if s.web == nil {
+		return WebResult{}, ErrNoWeb
+	}
+	select {
+	case s.web.one <- struct{}{}:
+		defer func() { <-s.web.one }()
+	case <-ctx.Done():
+		return WebResult{}, ctx.Err()
+	}
 	c := s.config()
 	ct, ok := c.cs.ByName(contact)
 	if !ok {
