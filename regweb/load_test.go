@@ -15,6 +15,7 @@ import (
 	"convene/internal/testmeeting"
 	"convene/meeting"
 	"convene/regweb"
+	"convene/secretariat"
 	"convene/store"
 )
 
@@ -93,9 +94,11 @@ func BenchmarkLoad200(b *testing.B) {
 				per[h.Contact]++
 			}
 		}
-		confirmations := batches(e.outbox())["answer-confirmation"]
-		if len(ds) != 2*missions || len(per) != missions || confirmations != missions {
-			b.Fatalf("%d delegates, %d missions in the history, %d confirmations; want %d, %d, %d", len(ds), len(per), confirmations, 2*missions, missions, missions)
+		bs := batches(e.outbox())
+		confirmations, invites := bs["answer-confirmation"], bs[secretariat.CalendarBatch]
+		if len(ds) != 2*missions || len(per) != missions || confirmations != missions || invites != 2*missions*len(m.Events()) {
+			b.Fatalf("%d delegates, %d missions in the history, %d confirmations, %d invitations; want %d, %d, %d, %d",
+				len(ds), len(per), confirmations, invites, 2*missions, missions, missions, 2*missions*len(m.Events()))
 		}
 		for c, n := range per {
 			if n != 1 {

@@ -169,7 +169,18 @@ func New(svc Service, opts Options) (http.Handler, error) {
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = s.limitBody(h)
 	h = s.limitClient(h)
-	return headers(s.hostGuard(h)), nil
+	return headers(s.hostGuard(s.hsts(h))), nil
+}
+
+// hsts tells a browser that reached the page over HTTPS (directly, or
+// through a trusted proxy) to keep to HTTPS.
+func (s *server) hsts(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.secure(r) {
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // NewServer returns an http.Server for the page with the timeouts of opts.

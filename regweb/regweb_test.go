@@ -721,7 +721,7 @@ func TestSecurityHeaders(t *testing.T) {
 	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "style-src 'self'") || strings.Contains(csp, "http") {
 		t.Errorf("CSP %q", csp)
 	}
-	if hdr.Get("Set-Cookie") != "" || hdr.Get("Referrer-Policy") != "no-referrer" {
+	if hdr.Get("Set-Cookie") != "" || hdr.Get("Referrer-Policy") != "no-referrer" || hdr.Get("Strict-Transport-Security") != "" {
 		t.Errorf("headers %v", hdr)
 	}
 	if code, _, _ := e.do("GET", p, nil, map[string]string{"Host": "evil.example"}); code != http.StatusMisdirectedRequest {
