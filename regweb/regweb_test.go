@@ -554,6 +554,11 @@ func TestRateLimit(t *testing.T) {
 			if join(codes) != want {
 				t.Errorf("trusted=%v: codes %s, want %s", trusted, join(codes), want)
 			}
+			// X-Forwarded-Proto likewise: HSTS only behind the trusted proxy.
+			_, _, hdr := e.do("GET", "/", nil, map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.9"})
+			if got := hdr.Get("Strict-Transport-Security") != ""; got != trusted {
+				t.Errorf("trusted=%v: HSTS %v", trusted, got)
+			}
 		}
 	})
 }
