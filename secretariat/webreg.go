@@ -87,6 +87,9 @@ func (s *Service) syncWebLinks(ctx context.Context) error {
 	return nil
 }
 
+// WebEnabled reports whether EnableWeb was called.
+func (s *Service) WebEnabled() bool { return s.web != nil }
+
 // token derives a link's token.
 func (w *webLinks) token(meetingID, contact string, gen int) string {
 	h := hmac.New(sha256.New, w.key)

@@ -38,7 +38,6 @@ type daemon struct {
 	watcher *inbox.Watcher
 	runner  *schedule.Runner
 	unlock  func()
-	webKey  []byte // registration.web's link key (regweb.go), nil when off
 }
 
 // openDaemon builds the daemon without starting anything: the store is
@@ -82,7 +81,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if d.svc, err = secretariat.New(ctx, m, cs, db, log.With("component", "service"), opts.clock.Now); err != nil {
 		return fail(err)
 	}
-	if d.webKey, err = enableWeb(ctx, d.svc); err != nil {
+	if _, err = enableWeb(ctx, d.svc); err != nil { // registration.web (regweb.go)
 		return fail(err)
 	}
 	d.sender, err = mailer.New(db, mailer.Options{

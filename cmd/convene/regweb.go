@@ -33,13 +33,17 @@ func enableWeb(ctx context.Context, svc *secretariat.Service) ([]byte, error) {
 // with its own timeouts and Host allowlist, and HTTPS with its tls.
 func (d *daemon) serveRegistration() (string, func(), error) {
 	w := d.svc.Meeting().Registration.Web
-	if w == nil || d.webKey == nil {
+	if w == nil || !d.svc.WebEnabled() {
 		return "", func() {}, nil
+	}
+	key, err := regweb.LoadKey(w.KeyFile) // enableWeb created it
+	if err != nil {
+		return "", nil, err
 	}
 	tlsOn := w.TLSCert != ""
 	srv, err := regweb.NewServer(d.svc, regweb.Options{
 		Addr: w.Listen, PublicURL: w.PublicURL, Hosts: w.Hosts, TrustedProxies: w.TrustedProxies, TLS: tlsOn,
-		Key: regweb.FormKey(d.webKey), Logger: d.log.With("component", "regweb"), Now: d.opts.clock.Now,
+		Key: regweb.FormKey(key), Logger: d.log.With("component", "regweb"), Now: d.opts.clock.Now,
 	})
 	if err != nil {
 		return "", nil, err
