@@ -81,7 +81,14 @@ func formFor(ds []meeting.Delegate, blocks int) form {
 func (f *form) check(lang meeting.Lang, cur []meeting.Delegate, lim meeting.Limits, newAllowed bool) (ch secretariat.WebChange, ok bool) {
 	t := texts[lang]
 	ok = true
+	fieldErrs := false
+	defer func() {
+		if fieldErrs { // announced first (role=alert), each field's error next to it
+			f.Errors = append([]string{t["errors"]}, f.Errors...)
+		}
+	}()
 	fail := func(r *row, field, msg string) {
+		fieldErrs = true
 		if r.Errs == nil {
 			r.Errs = map[string]string{}
 		}

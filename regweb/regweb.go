@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -482,9 +483,9 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		f.Errors = append(f.Errors, fmt.Sprintf(texts[l]["e_cap"], lim.DelegatesPerMission, lim.DelegatesPerReply))
 		ok = false
 	}
-	if !ok && len(f.Errors) > 0 && f.Errors[0] == texts[l]["e_stale"] {
+	if !ok && slices.Contains(f.Errors, texts[l]["e_stale"]) {
 		f2 := formFor(st.Delegates, blocks(asked, len(st.Delegates), lim))
-		f2.Errors = f.Errors
+		f2.Errors = []string{texts[l]["e_stale"]}
 		f = f2
 	}
 	d := s.data(r, ct, tok, l, st, f)

@@ -150,6 +150,9 @@ func (e *env) page(path string) (string, url.Values) {
 		e.t.Fatalf("no form token in\n%s", body)
 	}
 	v.Set("form", m[1])
+	for _, h := range regexp.MustCompile(`<input type="hidden" name="(blocks|lang)" value="([^"]*)">`).FindAllStringSubmatch(body, -1) {
+		v.Set(h[1], h[2])
+	}
 	for _, h := range regexp.MustCompile(`<input type="hidden" name="(d\d+\.orig)" value="([^"]*)">`).FindAllStringSubmatch(body, -1) {
 		v.Set(h[1], h[2])
 	}
@@ -774,5 +777,39 @@ func TestLateReviewSplits(t *testing.T) {
 	items, _ := e.db.ReviewItems(t.Context(), false)
 	if len(items) != 1 || !strings.Contains(items[0].Detail, "bob@arcadia-mfa.example") || strings.Contains(items[0].Detail, "jane.roe") {
 		t.Errorf("review items %+v", items)
+	}
+}
+
+// TestStaleAndMore: a form whose delegate was withdrawn meanwhile is shown
+// again as the delegation now is; "more blocks" adds three, up to the cap.
+func TestStaleAndMore(t *testing.T) {
+	e := newEnv(t, beforeDeadline, "", regweb.Options{PerClient: regweb.Rate{Burst: -1}, PerLink: regweb.Rate{Burst: -1}})
+	p := e.link(arcadia)
+	_, v := e.page(p)
+	v.Set("n0.name", "Ms. Jane Roe")
+	v.Set("n0.email", "jane.roe@arcadia-mfa.example")
+	e.submit(p, v)
+
+	_, old := e.page(p) // shown before the withdrawal below
+	_, v = e.page(p)
+	v.Set(indexOf(t, v, "jane.roe@arcadia-mfa.example")+".withdraw", "1")
+	e.submit(p, v)
+	old.Set(indexOf(t, old, "jane.roe@arcadia-mfa.example")+".title", "Counsellor")
+	old.Set("action", "review")
+	code, body, _ := e.do("POST", p, old, nil)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "The delegation changed meanwhile") || strings.Contains(body, `value="jane.roe@arcadia-mfa.example"`) {
+		t.Errorf("stale form: %d\n%s", code, body)
+	}
+
+	_, v = e.page(p)
+	v.Set("action", "more")
+	_, body, _ = e.do("POST", p, v, nil)
+	if !strings.Contains(body, `id="n5.name"`) || strings.Contains(body, `id="n6.name"`) {
+		t.Errorf("more blocks: want n0…n5")
+	}
+	v.Set("blocks", "100")
+	_, body, _ = e.do("POST", p, v, nil)
+	if !strings.Contains(body, `id="n14.name"`) || strings.Contains(body, `id="n15.name"`) {
+		t.Errorf("more blocks: want at most limits.delegates_per_reply (15)")
 	}
 }
