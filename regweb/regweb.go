@@ -270,7 +270,7 @@ func (s *server) limitClient(h http.Handler) http.Handler {
 }
 
 func (s *server) busy(w http.ResponseWriter, r *http.Request) {
-	s.log.Warn("rate limited", "client", s.client(r).String())
+	s.log.Debug("rate limited", "client", s.client(r).String()) // not Warn: a flood would flood the log
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Retry-After", "60")
 	w.WriteHeader(http.StatusTooManyRequests)
