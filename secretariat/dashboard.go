@@ -142,6 +142,10 @@ func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 	if err != nil {
 		return nil, err
 	}
+	via, err := d.s.db.LastVia(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []web.Mission
 	for _, ct := range c.cs.InCategories(c.m.Invite...) {
 		if (f.Category != "" && ct.Category != f.Category) || (f.Language != "" && ct.Language != f.Language) {
@@ -155,6 +159,7 @@ func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 		if in, ok := last[ct.Name]; ok {
 			m.LastMessage, m.LastSummary = d.local(in.At), answerTitles(c.m, in.Kind, in.Summary)
 		}
+		m.Via = via[ct.Name]
 		out = append(out, m)
 	}
 	return out, nil

@@ -51,7 +51,7 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 		return out, err
 	}
 	for _, ev := range events {
-		out.History = append(out.History, web.HistoryEntry{At: d.local(ev.At), What: eventText(ev), By: ev.Actor, MessageID: ev.MessageID})
+		out.History = append(out.History, web.HistoryEntry{At: d.local(ev.At), What: eventText(ev), By: byOf(ev), MessageID: ev.MessageID})
 	}
 
 	ds, err := d.s.db.Delegates(ctx, ct.Name, true)
@@ -113,6 +113,15 @@ func answerTitles(m *meeting.Meeting, kind, summary string) string {
 }
 
 // eventText says what a registration event did, for a person.
+// byOf says who made a change: the inbox, the staff member, or the web
+// page with the client's address.
+func byOf(ev store.Event) string {
+	if ev.Via == store.ViaWeb {
+		return "the web page, from " + ev.Client
+	}
+	return ev.Actor
+}
+
 func eventText(ev store.Event) string {
 	switch ev.Action {
 	case "register":

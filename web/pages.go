@@ -106,7 +106,9 @@ func (s *server) missions(w http.ResponseWriter, r *http.Request) {
 
 type missionPage struct {
 	page
-	M MissionDetail
+	M        MissionDetail
+	WebLinks bool   // the registration page is configured (weblink.go)
+	Notice   string // after an action on the link
 }
 
 func (s *server) mission(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +122,8 @@ func (s *server) mission(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "the mission", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, pageMission, missionPage{page: page{Title: m.Name, Nav: "missions"}, M: m})
+	s.render(w, r, http.StatusOK, pageMission, missionPage{page: page{Title: m.Name, Nav: "missions"}, M: m,
+		WebLinks: s.webLinks() != nil, Notice: webLinkDone[r.URL.Query().Get("done")]})
 }
 
 type delegatesPage struct {

@@ -160,6 +160,7 @@ type Mission struct {
 	Delegates   int
 	LastMessage time.Time // zero if none
 	LastSummary string
+	Via         string // how its registration last changed: "mail", "web", "staff", or "" (regweb)
 }
 
 // MissionDetail is everything about one mission: its contact, state, the

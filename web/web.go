@@ -150,6 +150,7 @@ func New(src Source, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /{$}", s.overview)
 	mux.HandleFunc("GET /missions", s.missions)
 	mux.HandleFunc("GET /missions/{name}", s.mission)
+	mux.HandleFunc("POST /missions/{name}/web-link", s.webLink)
 	mux.HandleFunc("GET /delegates", s.delegates)
 	mux.HandleFunc("GET /review", s.review)
 	mux.HandleFunc("POST /review/{id}", s.resolve)

@@ -81,6 +81,9 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if d.svc, err = secretariat.New(ctx, m, cs, db, log.With("component", "service"), opts.clock.Now); err != nil {
 		return fail(err)
 	}
+	if _, err = enableWeb(ctx, d.svc); err != nil { // registration.web (regweb.go)
+		return fail(err)
+	}
 	d.sender, err = mailer.New(db, mailer.Options{
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,

@@ -91,6 +91,12 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 					defer stop()
 					a.log.Info("dashboard", "url", dashboardScheme(m)+"://"+addr+"/")
 				}
+				if addr, stop, err := d.serveRegistration(); err != nil {
+					return err
+				} else if addr != "" {
+					defer stop()
+					a.log.Info("registration page", "listen", addr, "public_url", m.Registration.Web.PublicURL)
+				}
 				hup := make(chan os.Signal, 1)
 				signal.Notify(hup, syscall.SIGHUP)
 				defer signal.Stop(hup)
