@@ -18,10 +18,15 @@ type Secret struct {
 	Env     string // name of an environment variable
 	File    string // path of a file holding it (trailing newline dropped)
 	Command string // a command whose standard output is the secret (run by sh -c)
+	// Source gives OAuth2 access tokens (auth oauth2); set at start-up by
+	// the program, never from meeting.yaml.
+	Source TokenSource
 }
 
 // IsZero reports whether no source is set.
-func (s Secret) IsZero() bool { return s.Env == "" && s.File == "" && s.Command == "" }
+func (s Secret) IsZero() bool {
+	return s.Env == "" && s.File == "" && s.Command == "" && s.Source == nil
+}
 
 // Limits of a secret command.
 const (
@@ -69,6 +74,8 @@ func (s Secret) Resolve(ctx context.Context) (string, error) {
 		return v, nil
 	case s.Command != "":
 		return runSecretCommand(ctx, s.Command)
+	case s.Source != nil:
+		return s.Source.Token(ctx)
 	}
 	return "", errors.New("secret: no source configured")
 }
