@@ -407,6 +407,12 @@ func (d *Dashboard) Health(ctx context.Context) (web.InboxHealth, error) {
 	if err != nil {
 		return web.InboxHealth{}, err
 	}
-	return web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage),
-		Status: h.Status, StatusSince: d.local(h.StatusSince), Detail: h.StatusDetail}, nil
+	out := web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage),
+		Status: h.Status, StatusSince: d.local(h.StatusSince), Detail: h.StatusDetail}
+	if si, failing, err := d.s.db.SignInFailing(ctx); err != nil {
+		return out, err
+	} else if failing {
+		out.SignIn, out.SignInSince = si.Detail, d.local(si.Since)
+	}
+	return out, nil
 }

@@ -122,6 +122,11 @@ type InboxHealth struct {
 	Status      string
 	StatusSince time.Time
 	Detail      string
+
+	// SignIn, when not "", is why convene cannot obtain an OAuth2 token
+	// (auth oauth2), failing since SignInSince: nothing is sent or read.
+	SignIn      string
+	SignInSince time.Time
 }
 
 // The inbox watcher's states (InboxHealth.Status).
