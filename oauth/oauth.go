@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -571,4 +572,43 @@ func (s *Source) Status(ctx context.Context) Status {
 		s.opts.OnState(st)
 	}
 	return out
+}
+
+// Logout revokes the refresh token at the provider's revocation endpoint
+// (RFC 7009), when there is one, and removes the cache file. revoked
+// reports whether the provider accepted the revocation. (x/oauth2 has no
+// revocation: it is one form POST.)
+func (s *Source) Logout(ctx context.Context) (revoked bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.reload(); err != nil {
+		return false, err
+	}
+	if s.c.RefreshToken != "" && s.cfg.RevokeURL != "" {
+		form := url.Values{"token": {s.c.RefreshToken}, "token_type_hint": {"refresh_token"}, "client_id": {s.cfg.ClientID}}
+		if secret, err := s.clientSecret(ctx); err == nil && secret != "" {
+			form.Set("client_secret", secret)
+		}
+		req, err := http.NewRequestWithContext(ctx, "POST", s.cfg.RevokeURL, strings.NewReader(form.Encode()))
+		if err != nil {
+			return false, err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := s.opts.HTTPClient.Do(req)
+		if err != nil {
+			s.log.Warn("token revocation failed; the token file is removed all the same", "err", err)
+		} else {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			revoked = resp.StatusCode == http.StatusOK
+			if !revoked {
+				s.log.Warn("the provider refused the revocation; the token file is removed all the same", "status", resp.Status)
+			}
+		}
+	}
+	if err := os.Remove(s.cfg.Cache); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return revoked, fmt.Errorf("oauth2: token cache: %w", err)
+	}
+	s.c, s.stamp, s.stale = cache{}, fileStamp{}, false
+	return revoked, nil
 }
