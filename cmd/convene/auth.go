@@ -123,8 +123,12 @@ func oauthAccount(m *meeting.Meeting) string {
 // newTokenSource builds the meeting's token source; onState, when set,
 // hears of sign-in changes.
 func newTokenSource(log *slog.Logger, m *meeting.Meeting, onState func(oauth.State)) (*oauth.Source, error) {
-	return oauth.New(m.OAuth2, oauthAccount(m), oauth.Options{Logger: log, OnState: onState})
+	return oauth.New(m.OAuth2, oauthAccount(m), oauth.Options{Logger: log, OnState: onState, Wait: deviceWait})
 }
+
+// deviceWait is the wait between two polls of the device sign-in; nil: a
+// timer. Tests replace it.
+var deviceWait func(ctx context.Context, d time.Duration) error
 
 // attachOAuth gives the smtp and imap servers with auth oauth2 a token
 // source, whose sign-in state is recorded in db (when not nil) for the

@@ -45,6 +45,7 @@ problem; otherwise prints a summary and exits 0.`,
 		example: "convene check -c meeting.yaml",
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
 			cfg := fs.String("c", "meeting.yaml", "the meeting file")
+			connect := fs.Bool("connect", false, "also connect: OAuth2 token, SMTP AUTH, IMAP AUTHENTICATE, folders (nothing is sent or moved)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected arguments %q", args)
@@ -54,6 +55,9 @@ problem; otherwise prints a summary and exits 0.`,
 					return err
 				}
 				printSummary(a.stdout, m, cs)
+				if *connect {
+					return checkConnectChain(ctx, a, m)
+				}
 				return nil
 			}
 		},
