@@ -23,8 +23,10 @@ const (
 	// FlowDevice: a person signs in once with `convene auth login` (device
 	// authorization grant, RFC 8628); convene keeps the refresh token.
 	FlowDevice = "device"
-	// FlowApp: app-only client credentials (Microsoft): no person, no
-	// refresh token; a client secret is required.
+	// FlowApp: app-only, no person and no refresh token: client
+	// credentials (Microsoft, a generic issuer) with a client secret, or
+	// for Google a service account with domain-wide delegation, whose
+	// JSON key is the client secret.
 	FlowApp = "app"
 )
 
@@ -112,9 +114,6 @@ func (c *checker) oauth2(y *yOAuth2, m *Meeting, dir string) *OAuth2 {
 		o.DeviceAuthURL = "https://oauth2.googleapis.com/device/code"
 		o.RevokeURL = orDefault(o.RevokeURL, "https://oauth2.googleapis.com/revoke")
 		o.Scopes = []string{"https://mail.google.com/"}
-		if o.Flow == FlowApp {
-			c.add(y.Flow.Line, "oauth2.flow", "app (client credentials) is Microsoft's: for Google use device")
-		}
 	case ProviderGeneric:
 		o.TokenURL = y.TokenURL.V
 		o.DeviceAuthURL = y.DeviceAuthURL.V
@@ -163,7 +162,11 @@ func (c *checker) oauth2(y *yOAuth2, m *Meeting, dir string) *OAuth2 {
 			c.add(line, "oauth2.client_secret", "set exactly one of env, file or command")
 		}
 	} else if o.Flow == FlowApp {
-		c.add(line, "oauth2.client_secret", "is required for flow app: env, file or command")
+		what := "the app's client secret"
+		if o.Provider == ProviderGoogle {
+			what = "the service account's JSON key"
+		}
+		c.add(line, "oauth2.client_secret", "is required for flow app (%s): env, file or command", what)
 	}
 	switch {
 	case y.Cache.V != "":

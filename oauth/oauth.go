@@ -236,7 +236,11 @@ func (s *Source) token(ctx context.Context, force bool) (string, error) {
 		return "", err
 	}
 	var t *oauth2.Token
-	if s.cfg.Flow == meeting.FlowApp {
+	if s.cfg.Flow == meeting.FlowApp && s.cfg.Provider == meeting.ProviderGoogle {
+		if t, err = s.serviceAccountToken(ctx, secret); err != nil {
+			return "", err
+		}
+	} else if s.cfg.Flow == meeting.FlowApp {
 		cc := &clientcredentials.Config{ClientID: s.cfg.ClientID, ClientSecret: secret, TokenURL: s.cfg.TokenURL,
 			Scopes: s.cfg.Scopes, AuthStyle: oauth2.AuthStyleInParams}
 		t, err = cc.Token(s.ctx(ctx))
@@ -328,6 +332,17 @@ func expiresIn(t *oauth2.Token) time.Duration {
 func describe(what string, err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
+		if re.ErrorCode == "" {
+			// x/oauth2/jwt does not parse the error: read its code, and
+			// nothing else, from the body.
+			var e struct {
+				Error       string `json:"error"`
+				Description string `json:"error_description"`
+			}
+			if json.Unmarshal(re.Body, &e) == nil {
+				re.ErrorCode, re.ErrorDescription = e.Error, e.Description
+			}
+		}
 		msg := re.ErrorCode
 		if msg == "" && re.Response != nil {
 			msg = re.Response.Status

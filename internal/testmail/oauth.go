@@ -2,6 +2,7 @@ package testmail
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2/jws"
 )
 
 // AuthOptions configure an in-process OAuth 2.0 authorization server.
@@ -34,6 +37,14 @@ type AuthOptions struct {
 	// by default each refresh issues a new one and retires the old
 	// (Microsoft).
 	NoRotation bool
+	// ServiceAccount and ServiceAccountKey accept Google's service-account
+	// grant (RFC 7523 JWT bearer): an assertion signed by the key, issued
+	// by ServiceAccount, for the token URL, signs its subject in.
+	// NoDelegation refuses it as Google does when domain-wide delegation
+	// was not granted (unauthorized_client).
+	ServiceAccount    string
+	ServiceAccountKey *rsa.PublicKey
+	NoDelegation      bool
 }
 
 // AuthServer is an OAuth 2.0 authorization server over TCP (httptest) with
@@ -194,6 +205,22 @@ func (a *AuthServer) token(w http.ResponseWriter, r *http.Request) {
 		}
 		delete(a.polls, dc)
 		a.issue(w, a.opts.Account, r.PostForm.Get("scope"), true, "")
+	case "urn:ietf:params:oauth:grant-type:jwt-bearer":
+		as := r.PostForm.Get("assertion")
+		if a.opts.ServiceAccountKey == nil || jws.Verify(as, a.opts.ServiceAccountKey) != nil {
+			oauthError(w, 400, "invalid_grant")
+			return
+		}
+		cs, err := jws.Decode(as)
+		if err != nil || cs.Iss != a.opts.ServiceAccount || cs.Aud != a.TokenURL || cs.Sub == "" {
+			oauthError(w, 400, "invalid_grant")
+			return
+		}
+		if a.opts.NoDelegation {
+			oauthError(w, 401, "unauthorized_client")
+			return
+		}
+		a.issue(w, cs.Sub, cs.Scope, false, "")
 	default:
 		oauthError(w, 400, "unsupported_grant_type")
 	}
