@@ -88,6 +88,9 @@ func (c *checker) oauth2(y *yOAuth2, m *Meeting, dir string) *OAuth2 {
 	}
 	o := &OAuth2{Provider: y.Provider.V, Tenant: y.Tenant.V, ClientID: y.ClientID.V, Line: line,
 		Flow: orDefault(y.Flow.V, FlowDevice), RevokeURL: y.RevokeURL.V}
+	if o.Provider == ProviderGoogle && y.Flow.V == "" {
+		o.Flow = FlowApp // Google's device sign-in does not allow the mail scope
+	}
 	if !used {
 		c.add(line, "oauth2", "is set but neither smtp.auth nor imap.auth is oauth2")
 	}
@@ -114,6 +117,9 @@ func (c *checker) oauth2(y *yOAuth2, m *Meeting, dir string) *OAuth2 {
 		o.DeviceAuthURL = "https://oauth2.googleapis.com/device/code"
 		o.RevokeURL = orDefault(o.RevokeURL, "https://oauth2.googleapis.com/revoke")
 		o.Scopes = []string{"https://mail.google.com/"}
+		if o.Flow == FlowDevice && len(y.Scopes) == 0 {
+			c.add(y.Flow.Line, "oauth2.flow", "Google's device sign-in does not allow the mail scope (https://mail.google.com/): use flow app with a service account (Google Workspace)")
+		}
 	case ProviderGeneric:
 		o.TokenURL = y.TokenURL.V
 		o.DeviceAuthURL = y.DeviceAuthURL.V

@@ -68,7 +68,7 @@ func TestOAuth2AppAndGoogle(t *testing.T) {
 	if m, err = meeting.LoadMeeting(p); err != nil {
 		t.Fatal(err)
 	}
-	if o := m.OAuth2; o.Scopes[0] != "https://mail.google.com/" || o.TokenURL != "https://oauth2.googleapis.com/token" {
+	if o := m.OAuth2; o.Scopes[0] != "https://mail.google.com/" || o.TokenURL != "https://oauth2.googleapis.com/token" || o.Flow != meeting.FlowApp {
 		t.Errorf("google: %+v", o)
 	}
 }
@@ -79,6 +79,7 @@ func TestOAuth2Problems(t *testing.T) {
 		{"oauth2:\n  provider: azure\n  client_id: x\n", ":107: oauth2.provider: unknown \"azure\""},
 		{"oauth2:\n  provider: microsoft\n  client_id: x\n", "oauth2.tenant: is required"},
 		{"oauth2:\n  provider: microsoft\n  tenant: t\n  client_id: x\n  flow: app\n", "oauth2.client_secret: is required for flow app"},
+		{"oauth2:\n  provider: google\n  client_id: x\n  flow: device\n", "oauth2.flow: Google's device sign-in does not allow the mail scope"},
 		{"oauth2:\n  provider: google\n  client_id: x\n  flow: app\n", "oauth2.client_secret: is required for flow app (the service account's JSON key)"},
 		{"oauth2:\n  provider: issuer\n  client_id: x\n  token_url: http://idp.example/token\n  device_authorization_url: https://idp.example/device\n  scopes: [mail]\n", "oauth2.token_url: want an https URL"},
 		{"oauth2:\n  provider: issuer\n  client_id: x\n  token_url: https://idp.example/token\n", "oauth2.device_authorization_url: is required"},
