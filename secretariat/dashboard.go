@@ -398,6 +398,9 @@ func (d *Dashboard) Metrics(ctx context.Context) (web.Metrics, error) {
 	if h, err := d.s.db.InboxHealth(ctx); err == nil {
 		m.InboxLastContact, m.InboxStatus = h.LastContact, h.Status
 	}
+	if _, failing, err := d.s.db.SignInFailing(ctx); err == nil {
+		m.SignInFailing = failing
+	}
 	return m, nil
 }
 

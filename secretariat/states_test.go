@@ -187,4 +187,7 @@ func TestDigestSignIn(t *testing.T) {
 	if err != nil || !strings.Contains(h.SignIn, "invalid_grant") {
 		t.Errorf("dashboard health = %+v, %v", h, err)
 	}
+	if mt, err := NewDashboard(svc, nil).Metrics(ctx); err != nil || !mt.SignInFailing {
+		t.Errorf("metrics: sign-in failing %v, %v", mt.SignInFailing, err)
+	}
 }

@@ -324,6 +324,9 @@ type Metrics struct {
 	JobLag           time.Duration
 	InboxLastContact time.Time // zero if never
 	InboxStatus      string    // InboxHealth.Status
+
+	// SignInFailing: convene cannot obtain an OAuth2 token (auth oauth2).
+	SignInFailing bool
 }
 
 // String describes the action for the review item's resolution and the
