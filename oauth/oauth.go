@@ -202,7 +202,7 @@ func (s *Source) config(secret string) *oauth2.Config {
 // it is still good.
 func (s *Source) Token(ctx context.Context) (string, error) {
 	s.mu.Lock()
-	tok, err := s.token(ctx, false)
+	tok, err := s.token(ctx, false, false)
 	st, changed := s.noteState(err)
 	s.mu.Unlock()
 	if changed && s.opts.OnState != nil {
@@ -222,7 +222,7 @@ func (s *Source) Refused(token string) {
 	}
 }
 
-func (s *Source) token(ctx context.Context, force bool) (string, error) {
+func (s *Source) token(ctx context.Context, force, retried bool) (string, error) {
 	if err := s.reload(); err != nil {
 		return "", err
 	}
@@ -263,6 +263,12 @@ func (s *Source) token(ctx context.Context, force bool) (string, error) {
 		if err != nil {
 			var re *oauth2.RetrieveError
 			if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.ErrorCode == "interaction_required") {
+				// Another process (convene auth status, or login) may have
+				// rotated the refresh token meanwhile: use its new one, once.
+				old := s.c.RefreshToken
+				if !retried && s.reload() == nil && s.c.RefreshToken != "" && s.c.RefreshToken != old {
+					return s.token(ctx, force, true)
+				}
 				return "", &SignInError{Reason: "the refresh token was refused (" + re.ErrorCode + ": revoked, expired, or the password changed)", Err: describe("refresh", err)}
 			}
 			err = describe("refresh", err)
@@ -574,7 +580,7 @@ type Status struct {
 // and reports the account, scopes, expiry and whether the refresh worked.
 func (s *Source) Status(ctx context.Context) Status {
 	s.mu.Lock()
-	_, err := s.token(ctx, true)
+	_, err := s.token(ctx, true, false)
 	st, changed := s.noteState(err)
 	out := Status{Provider: s.cfg.Provider, Flow: s.cfg.Flow, Account: s.account, Cache: s.cfg.Cache,
 		Scopes: s.c.Scopes, SignedInAt: s.c.SignedInAt, RefreshedAt: s.c.RefreshedAt, Expiry: s.c.Expiry,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -419,5 +420,42 @@ func TestStatus(t *testing.T) {
 	f.auth.RevokeUser(account)
 	if st := s.Status(t.Context()); st.RefreshOK || !strings.Contains(st.RefreshErr, "invalid_grant") {
 		t.Errorf("Status after revocation = %+v", st)
+	}
+}
+
+// beforeTransport runs before, once, then forwards the request.
+type beforeTransport struct {
+	once   sync.Once
+	before func()
+}
+
+func (b *beforeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	b.once.Do(b.before)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestRotationByAnotherProcess: while the daemon refreshes, convene auth
+// status (another process) rotates the refresh token first; the daemon's
+// refresh is refused, it reads the new token from the file and goes on.
+func TestRotationByAnotherProcess(t *testing.T) {
+	f := newFixture(t, testmail.AuthOptions{})
+	f.login(t, f.source(t, nil))
+	cli := f.source(t, nil)
+	bt := &beforeTransport{before: func() {
+		if st := cli.Status(context.Background()); !st.RefreshOK {
+			t.Errorf("the other process's refresh: %s", st.RefreshErr)
+		}
+	}}
+	daemon, err := oauth.New(f.cfg, account, oauth.Options{Now: f.clk.Now, Logger: f.log, HTTPClient: &http.Client{Transport: bt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Add(2 * time.Hour)
+	tok, err := daemon.Token(t.Context())
+	if err != nil || !f.auth.Valid(account, tok) {
+		t.Fatalf("Token after a concurrent rotation = valid %v, %v", f.auth.Valid(account, tok), err)
+	}
+	if n := f.auth.Requests("refresh_token"); n != 2 {
+		t.Errorf("%d refreshes, want 2 (the other process's, the refused one; then the other's access token is used)", n)
 	}
 }

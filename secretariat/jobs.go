@@ -303,7 +303,7 @@ func (s *Service) digestData(ctx context.Context, c *config, since time.Time) (*
 		return nil, err
 	} else if failing {
 		d.SignIn = "convene cannot sign in to " + si.Account + " since " + si.Since.In(c.m.Location).Format("2 Jan 15:04") +
-			": nothing is sent or read until someone runs convene auth login (" + si.Detail + ")"
+			": nothing is sent or read, and the outbox is kept, until the sign-in is repaired: " + si.Detail
 	}
 	if d.Inbox.Processed, err = s.db.InboundSince(ctx, since); err != nil {
 		return nil, err

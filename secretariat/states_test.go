@@ -180,7 +180,7 @@ func TestDigestSignIn(t *testing.T) {
 	if d, err = svc.digestData(ctx, svc.config(), now.Add(-24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if want := "convene cannot sign in to isu@isu.example since 5 Jun 06:00: nothing is sent or read until someone runs convene auth login (oauth2: sign-in needed: the refresh token was refused (invalid_grant))"; d.SignIn != want {
+	if want := "convene cannot sign in to isu@isu.example since 5 Jun 06:00: nothing is sent or read, and the outbox is kept, until the sign-in is repaired: oauth2: sign-in needed: the refresh token was refused (invalid_grant)"; d.SignIn != want {
 		t.Errorf("digest sign-in = %q\nwant %q", d.SignIn, want)
 	}
 	h, err := NewDashboard(svc, nil).Health(ctx)

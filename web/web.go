@@ -219,7 +219,7 @@ func (s *server) banner(r *http.Request) string {
 		if !h.SignInSince.IsZero() {
 			at = " since " + h.SignInSince.Format("2006-01-02 15:04 MST")
 		}
-		return "convene cannot sign in to the mailbox" + at + ": nothing is sent or read, and the outbox is kept, until someone signs in again with convene auth login -c meeting.yaml. " + h.SignIn
+		return "convene cannot sign in to the mailbox" + at + ": nothing is sent or read, and the outbox is kept, until the sign-in is repaired (the daemon tries again every minute). " + h.SignIn
 	}
 	switch {
 	case h.Status == InboxAuthFailed:
