@@ -20,7 +20,7 @@ func withOAuth2(t *testing.T, block string) string {
 		t.Fatal(err)
 	}
 	s := string(b)
-	s = strings.Replace(s, "  auth: password          # or xoauth2 (Microsoft 365, Gmail)\n  secret: {env: CONVENE_SMTP_SECRET}\n", "  auth: oauth2\n", 1)
+	s = strings.Replace(s, "  auth: password          # or oauth2 (Microsoft 365, Google Workspace: an oauth2 block, see the README)\n  secret: {env: CONVENE_SMTP_SECRET}\n", "  auth: oauth2\n", 1)
 	s = strings.Replace(s, "  auth: password\n  secret: {env: CONVENE_IMAP_SECRET}\n", "  auth: oauth2\n", 1)
 	if strings.Count(s, "auth: oauth2") != 2 {
 		t.Fatal("test setup: the example's auth lines changed")
