@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+
 	"convene/inbox"
 	"convene/internal/testmail"
 	"convene/mailer"
@@ -201,4 +204,39 @@ func TestIMAPWithTokens(t *testing.T) {
 		t.Errorf("%d refreshes, want 1 (after the refused AUTHENTICATE)", f.auth.Requests("refresh_token"))
 	}
 	f.noTokenIn(t, "the log", f.logs.String())
+}
+
+// TestOAUTHBEARERServers: the test IMAP server takes OAUTHBEARER (RFC 7628)
+// as well as XOAUTH2, and only with a current token.
+func TestOAUTHBEARERServers(t *testing.T) {
+	f := newFixture(t, testmail.AuthOptions{})
+	src := f.source(t, nil)
+	f.login(t, src)
+	tok, err := src.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := testmail.StartIMAP(t, &testmail.IMAPOptions{CheckToken: f.auth.Valid})
+	for _, tt := range []struct {
+		token string
+		ok    bool
+	}{{tok, true}, {"at-forged", false}} {
+		c, err := imapclient.DialInsecure(srv.Addr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Authenticate(sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: srv.Username, Token: tt.token}))
+		if (err == nil) != tt.ok {
+			t.Errorf("OAUTHBEARER with a %v token: %v", map[bool]string{true: "current", false: "forged"}[tt.ok], err)
+		}
+		c.Close()
+	}
+	c, err := imapclient.DialInsecure(srv.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(srv.Username, srv.Password).Wait(); err == nil {
+		t.Error("LOGIN with the password accepted by a token-only server")
+	}
 }
