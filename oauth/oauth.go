@@ -507,6 +507,14 @@ func (s *Source) Login(ctx context.Context, w io.Writer) error {
 		fmt.Fprintf(w, "(or open %s)\n", da.VerificationURIComplete)
 	}
 	fmt.Fprintln(w, "Waiting for the sign-in…")
+	if !da.Expiry.IsZero() {
+		// The server says expired_token when the code expires; this is in
+		// case it does not answer at all by then (x/oauth2 set Expiry from
+		// expires_in on the wall clock).
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, da.Expiry.Add(time.Minute))
+		defer cancel()
+	}
 	interval := time.Duration(da.Interval) * time.Second
 	if interval <= 0 {
 		interval = 5 * time.Second // RFC 8628 §3.2
@@ -519,6 +527,9 @@ func (s *Source) Login(ctx context.Context, w io.Writer) error {
 		}}
 	for {
 		if err := s.opts.Wait(ctx, interval); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return errors.New("oauth2: the code expired before anyone signed in: run convene auth login again")
+			}
 			return err
 		}
 		t, err := poll.Token(s.ctx(ctx))
