@@ -538,7 +538,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	if m.Templates != "" {
 		c.templatesDir(m.Templates, y.Templates.Line)
 	}
-	m.OAuth2 = c.oauth2(y.OAuth2, m, dir)
+	m.OAuth2 = c.oauth2(y, m, dir)
 	return m
 }
 

@@ -74,17 +74,29 @@ type yOAuth2 struct {
 
 // oauth2 checks the oauth2 block; used reports whether smtp or imap has
 // auth oauth2.
-func (c *checker) oauth2(y *yOAuth2, m *Meeting, dir string) *OAuth2 {
+func (c *checker) oauth2(ym *yMeeting, m *Meeting, dir string) *OAuth2 {
+	y := ym.OAuth2
 	used := m.SMTP.Auth == AuthOAuth2 || m.IMAP.Auth == AuthOAuth2
 	if y == nil {
 		if used {
-			c.add(0, "oauth2", "is required when smtp.auth or imap.auth is oauth2: provider, client_id and flow")
+			line := ym.SMTP.Auth.Line
+			if m.SMTP.Auth != AuthOAuth2 {
+				line = ym.IMAP.Auth.Line
+			}
+			c.add(line, "oauth2", "is required when smtp.auth or imap.auth is oauth2: provider, client_id and flow")
 		}
 		return nil
 	}
 	line := y.Provider.Line
 	if line == 0 {
 		line = y.ClientID.Line
+	}
+	// An absent field's problem is reported at the block's first line.
+	required := func(s yStr, field string) bool {
+		if s.Line == 0 {
+			s.Line = line
+		}
+		return c.required(s, field)
 	}
 	o := &OAuth2{Provider: y.Provider.V, Tenant: y.Tenant.V, ClientID: y.ClientID.V, Line: line,
 		Flow: orDefault(y.Flow.V, FlowDevice), RevokeURL: y.RevokeURL.V}
@@ -94,7 +106,7 @@ func (c *checker) oauth2(y *yOAuth2, m *Meeting, dir string) *OAuth2 {
 	if !used {
 		c.add(line, "oauth2", "is set but neither smtp.auth nor imap.auth is oauth2")
 	}
-	c.required(y.ClientID, "oauth2.client_id")
+	required(y.ClientID, "oauth2.client_id")
 	switch o.Flow {
 	case FlowDevice, FlowApp:
 	default:
@@ -103,7 +115,7 @@ func (c *checker) oauth2(y *yOAuth2, m *Meeting, dir string) *OAuth2 {
 	tenantPath := url.PathEscape(o.Tenant)
 	switch o.Provider {
 	case ProviderMicrosoft:
-		if c.required(y.Tenant, "oauth2.tenant") {
+		if required(y.Tenant, "oauth2.tenant") {
 			o.TokenURL = "https://login.microsoftonline.com/" + tenantPath + "/oauth2/v2.0/token"
 			o.DeviceAuthURL = "https://login.microsoftonline.com/" + tenantPath + "/oauth2/v2.0/devicecode"
 		}
@@ -123,10 +135,10 @@ func (c *checker) oauth2(y *yOAuth2, m *Meeting, dir string) *OAuth2 {
 	case ProviderGeneric:
 		o.TokenURL = y.TokenURL.V
 		o.DeviceAuthURL = y.DeviceAuthURL.V
-		if c.required(y.TokenURL, "oauth2.token_url") {
+		if required(y.TokenURL, "oauth2.token_url") {
 			c.httpsURL(y.TokenURL, "oauth2.token_url")
 		}
-		if o.Flow == FlowDevice && c.required(y.DeviceAuthURL, "oauth2.device_authorization_url") {
+		if o.Flow == FlowDevice && required(y.DeviceAuthURL, "oauth2.device_authorization_url") {
 			c.httpsURL(y.DeviceAuthURL, "oauth2.device_authorization_url")
 		}
 	case "":

@@ -75,9 +75,9 @@ func TestOAuth2AppAndGoogle(t *testing.T) {
 
 func TestOAuth2Problems(t *testing.T) {
 	for _, tt := range []struct{ block, want string }{
-		{"", "oauth2: is required when smtp.auth or imap.auth is oauth2"},
+		{"", ":86: oauth2: is required when smtp.auth or imap.auth is oauth2"},
 		{"oauth2:\n  provider: azure\n  client_id: x\n", ":107: oauth2.provider: unknown \"azure\""},
-		{"oauth2:\n  provider: microsoft\n  client_id: x\n", "oauth2.tenant: is required"},
+		{"oauth2:\n  provider: microsoft\n  client_id: x\n", ":107: oauth2.tenant: is required"},
 		{"oauth2:\n  provider: microsoft\n  tenant: t\n  client_id: x\n  flow: app\n", "oauth2.client_secret: is required for flow app"},
 		{"oauth2:\n  provider: google\n  client_id: x\n  flow: device\n", "oauth2.flow: Google's device sign-in does not allow the mail scope"},
 		{"oauth2:\n  provider: google\n  client_id: x\n  flow: app\n", "oauth2.client_secret: is required for flow app (the service account's JSON key)"},
