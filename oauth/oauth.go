@@ -272,7 +272,7 @@ func (s *Source) token(ctx context.Context, force, retried bool) (string, error)
 				return "", &SignInError{Reason: "the refresh token was refused (" + re.ErrorCode + ": revoked, expired, or the password changed)", Err: describe("refresh", err)}
 			}
 			err = describe("refresh", err)
-			if good {
+			if good && !force { // (force: Status asks whether a refresh works)
 				s.log.Warn("token refresh failed; the current token is used until it expires", "expiry", s.c.Expiry, "err", err)
 				return s.c.AccessToken, nil
 			}

@@ -334,6 +334,9 @@ func TestRefreshFailureKeepsAGoodToken(t *testing.T) {
 	if err != nil || t2 != t1 {
 		t.Fatalf("refresh failing while the token is good: %v (same %v); want the current token", err, t2 == t1)
 	}
+	if st := s.Status(t.Context()); st.RefreshOK || !strings.Contains(st.RefreshErr, "refresh") {
+		t.Errorf("Status with the server unreachable = %+v, want the refresh failing", st)
+	}
 	f.clk.Add(2 * time.Minute) // expired now
 	if _, err := s.Token(t.Context()); err == nil || oauth.IsSignIn(err) {
 		t.Fatalf("unreachable server with an expired token = %v; want an error that is not a sign-in error", err)
