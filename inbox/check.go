@@ -31,7 +31,7 @@ func Check(ctx context.Context, opts Options, step func(what string, err error))
 	}
 	s := w.opts.Server
 	if s.Auth != meeting.AuthNone {
-		what := "IMAP secret (" + secretSource(s.Secret) + ")"
+		what := "IMAP secret (" + s.Secret.Where() + ")"
 		if _, err := s.Secret.Resolve(ctx); err != nil {
 			step(what, err)
 			return err
@@ -82,17 +82,4 @@ func Check(ctx context.Context, opts Options, step func(what string, err error))
 		step(what, nil)
 	}
 	return nil
-}
-
-// secretSource says where a secret comes from, never what it is.
-func secretSource(s meeting.Secret) string {
-	switch {
-	case s.Env != "":
-		return "environment variable " + s.Env
-	case s.File != "":
-		return "file " + s.File
-	case s.Command != "":
-		return "command"
-	}
-	return "none"
 }

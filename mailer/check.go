@@ -22,13 +22,13 @@ func Check(ctx context.Context, opts Options, step func(what string, err error))
 		return err
 	}
 	srv := opts.Server
-	auth := srv.Auth == meeting.AuthPassword || srv.Auth == meeting.AuthXOAUTH2
+	auth := srv.Auth == meeting.AuthPassword || srv.Auth == meeting.AuthXOAUTH2 || srv.Auth == meeting.AuthOAuth2
 	if auth {
 		if _, err := srv.Secret.Resolve(ctx); err != nil {
-			step("SMTP secret ("+describeSecret(srv.Secret)+")", err)
+			step("SMTP secret ("+srv.Secret.Where()+")", err)
 			return err
 		}
-		step("SMTP secret ("+describeSecret(srv.Secret)+")", nil)
+		step("SMTP secret ("+srv.Secret.Where()+")", nil)
 	}
 	port := 587
 	if srv.Port != 0 {
@@ -69,17 +69,4 @@ func orNone(s string) string {
 		return meeting.SecurityTLS
 	}
 	return s
-}
-
-// describeSecret says where a secret comes from, never what it is.
-func describeSecret(s meeting.Secret) string {
-	switch {
-	case s.Env != "":
-		return "environment variable " + s.Env
-	case s.File != "":
-		return "file " + s.File
-	case s.Command != "":
-		return "command"
-	}
-	return "none"
 }

@@ -429,6 +429,9 @@ func (d *Dashboard) Metrics(ctx context.Context) (web.Metrics, error) {
 	if h, err := d.s.db.InboxHealth(ctx); err == nil {
 		m.InboxLastContact, m.InboxStatus = h.LastContact, h.Status
 	}
+	if _, failing, err := d.s.db.SignInFailing(ctx); err == nil {
+		m.SignInFailing = failing
+	}
 	return m, nil
 }
 
@@ -438,8 +441,14 @@ func (d *Dashboard) Health(ctx context.Context) (web.InboxHealth, error) {
 	if err != nil {
 		return web.InboxHealth{}, err
 	}
-	return web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage),
-		Status: h.Status, StatusSince: d.local(h.StatusSince), Detail: h.StatusDetail}, nil
+	out := web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage),
+		Status: h.Status, StatusSince: d.local(h.StatusSince), Detail: h.StatusDetail}
+	if si, failing, err := d.s.db.SignInFailing(ctx); err != nil {
+		return out, err
+	} else if failing {
+		out.SignIn, out.SignInSince = si.Detail, d.local(si.Since)
+	}
+	return out, nil
 }
 
 // addressesOnly keeps the e-mail addresses of what an out-of-office

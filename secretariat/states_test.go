@@ -2,6 +2,7 @@ package secretariat
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,5 +176,32 @@ func TestDigestInbox(t *testing.T) {
 	}
 	if d.Inbox.Processed != 2 || d.Inbox.LastError != "the IMAP server refuses the login since 5 Jun 08:00: NO [AUTHENTICATIONFAILED] Authentication failed." {
 		t.Errorf("digest inbox = %+v", d.Inbox)
+	}
+}
+
+// The digest says when convene cannot sign in (auth oauth2).
+func TestDigestSignIn(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2020, 6, 5, 6, 0, 0, 0, time.UTC)
+	svc, _, db := exampleService(t, now)
+	d, err := svc.digestData(ctx, svc.config(), now.Add(-24*time.Hour))
+	if err != nil || d.SignIn != "" {
+		t.Fatalf("digest sign-in before any failure = %q, %v", d.SignIn, err)
+	}
+	if err := db.SetSignIn(ctx, store.SignIn{Account: "isu@isu.example", Since: now.Add(-2 * time.Hour), Detail: "oauth2: sign-in needed: the refresh token was refused (invalid_grant)"}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = svc.digestData(ctx, svc.config(), now.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "convene cannot sign in to isu@isu.example since 5 Jun 06:00: nothing is sent or read, and the outbox is kept, until the sign-in is repaired: oauth2: sign-in needed: the refresh token was refused (invalid_grant)"; d.SignIn != want {
+		t.Errorf("digest sign-in = %q\nwant %q", d.SignIn, want)
+	}
+	h, err := NewDashboard(svc, nil).Health(ctx)
+	if err != nil || !strings.Contains(h.SignIn, "invalid_grant") {
+		t.Errorf("dashboard health = %+v, %v", h, err)
+	}
+	if mt, err := NewDashboard(svc, nil).Metrics(ctx); err != nil || !mt.SignInFailing {
+		t.Errorf("metrics: sign-in failing %v, %v", mt.SignInFailing, err)
 	}
 }

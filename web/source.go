@@ -122,6 +122,11 @@ type InboxHealth struct {
 	Status      string
 	StatusSince time.Time
 	Detail      string
+
+	// SignIn, when not "", is why convene cannot obtain an OAuth2 token
+	// (auth oauth2), failing since SignInSince: nothing is sent or read.
+	SignIn      string
+	SignInSince time.Time
 }
 
 // The inbox watcher's states (InboxHealth.Status).
@@ -333,6 +338,9 @@ type Metrics struct {
 	JobLag           time.Duration
 	InboxLastContact time.Time // zero if never
 	InboxStatus      string    // InboxHealth.Status
+
+	// SignInFailing: convene cannot obtain an OAuth2 token (auth oauth2).
+	SignInFailing bool
 }
 
 // String describes the action for the review item's resolution and the

@@ -257,6 +257,13 @@ func (s *server) banner(r *http.Request) string {
 	if !h.StatusSince.IsZero() {
 		since = " since " + h.StatusSince.Format("2006-01-02 15:04 MST")
 	}
+	if h.SignIn != "" {
+		at := ""
+		if !h.SignInSince.IsZero() {
+			at = " since " + h.SignInSince.Format("2006-01-02 15:04 MST")
+		}
+		return "convene cannot sign in to the mailbox" + at + ": nothing is sent or read, and the outbox is kept, until the sign-in is repaired (the daemon tries again every minute). " + h.SignIn
+	}
 	switch {
 	case h.Status == InboxAuthFailed:
 		return "The IMAP server refuses convene's login" + since + ": replies are not being read. Check the IMAP secret. Server's answer: " + h.Detail

@@ -45,15 +45,15 @@ problem; otherwise prints a summary and exits 0. A secret that cannot be read
 here (an environment variable that is not set, a missing file) is named as a
 warning: convene run would fail to log in with it.
 
-With --connect it then logs in to the SMTP and IMAP servers with the configured
-secrets, as convene run does, and checks that the watched mailbox and the review
+With --connect it then obtains an OAuth2 token (auth oauth2), logs in to the
+SMTP and IMAP servers with the configured secrets, as convene run does, and checks that the watched mailbox and the review
 and processed folders exist; each step is printed as ok or FAIL with the
 server's answer (a missing folder is a note: convene creates it on first use).
 Nothing is sent, read or moved. Exits 1 when a step fails.`,
 		example: "convene check -c meeting.yaml --connect",
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
 			cfg := fs.String("c", "meeting.yaml", "the meeting file")
-			connect := fs.Bool("connect", false, "log in to the SMTP and IMAP servers and check the folders")
+			connect := fs.Bool("connect", false, "also connect: OAuth2 token, SMTP and IMAP login, folders (nothing is sent or moved)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected arguments %q", args)

@@ -58,6 +58,14 @@ func checkConnect(ctx context.Context, a *app, m *meeting.Meeting) error {
 		}
 	}
 	fmt.Fprintln(a.stdout, "connecting:")
+	if err := tokenStep(ctx, a, m, func(what string, err error, ok string) {
+		if err == nil {
+			what += ": " + ok
+		}
+		step(what, err)
+	}); err != nil {
+		return err
+	}
 	if m.SMTP.Configured() {
 		mailer.Check(ctx, mailer.Options{Server: m.SMTP.Server}, step)
 	} else {
