@@ -228,7 +228,7 @@ type yMeeting struct {
 	Invite    []yStr     `yaml:"invite"`
 	SMTP      yServer    `yaml:"smtp"`
 	IMAP      yServer    `yaml:"imap"`
-	Store     yStr       `yaml:"store"`
+	Store     yStore     `yaml:"store"`
 	Dashboard yDashboard `yaml:"dashboard"`
 	Contacts  yStr       `yaml:"contacts"`
 	Templates yStr       `yaml:"templates"`
@@ -528,7 +528,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 		}
 	}
 
-	m.Store = resolvePath(dir, orDefault(y.Store.V, "convene.db"))
+	c.store(m, dir, y.Store)
 	m.Dashboard, m.DashboardOptions = c.dashboard(dir, y.Dashboard)
 	if c.required(y.Contacts, "contacts") {
 		m.Contacts = resolvePath(dir, y.Contacts.V)
