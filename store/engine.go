@@ -58,7 +58,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 	sdb.SetMaxOpenConns(40)
 	sdb.SetMaxIdleConns(outboxIdleConns)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{sql: sdb, Now: time.Now, engine: Postgres, pgcfg: cfg, desc: desc}
+	db := &DB{sql: sdb, Now: time.Now, engine: Postgres, pgcfg: cfg, desc: desc, instance: NewInstanceID()}
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("store: %s: %w", desc, err)

@@ -48,7 +48,7 @@ const (
 				WHERE state = 'queued' AND ($2 = '' OR batch = $2) ORDER BY id LIMIT $3
 				FOR UPDATE SKIP LOCKED),
 			pick AS (SELECT id FROM r UNION ALL SELECT id FROM q LIMIT $3)
-		UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = $1
+		UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = $1, claimed_by = $4
 			WHERE id IN (SELECT id FROM pick) AND state IN ('queued', 'retry')
 			RETURNING id, batch, message_id, sender, recipients, domain, attempts`
 	completeSQL = `UPDATE outbox_messages SET state = $2, next_attempt_at = $3, last_error = $4, updated_at = $5,
@@ -264,7 +264,11 @@ func (db *DB) SettleOutbox(ctx context.Context, results []OutboxResult, batch st
 		if limit <= 0 {
 			return nil
 		}
-		rows, err := tx.StmtContext(ctx, st.claim).QueryContext(ctx, ms(now), batch, limit)
+		args := []any{ms(now), batch, limit}
+		if db.Engine() == Postgres {
+			args = append(args, db.instance) // claimed_by: RequeueOrphans spares a live instance's claims
+		}
+		rows, err := tx.StmtContext(ctx, st.claim).QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("store: claim: %w", err)
 		}
@@ -391,7 +395,13 @@ func (db *DB) OutboxBodies(ctx context.Context, claims []OutboxClaim) error {
 // may or may not have completed, so it is sent again, with the same bytes and
 // Message-ID; this is the only way the outbox sends a message twice. Only one
 // sending process may use a store at a time.
+//
+// On PostgreSQL, where several instances send, it puts back only the
+// messages of instances not seen within AliveWindow (RequeueOrphans).
 func (db *DB) RequeueSending(ctx context.Context) (int, error) {
+	if db.Engine() == Postgres {
+		return db.RequeueOrphans(ctx, db.AliveWindow())
+	}
 	var n int64
 	err := db.Update(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox_messages SET state = 'queued', updated_at = $1 WHERE state = 'sending'`, ms(tx.Now()))

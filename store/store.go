@@ -42,6 +42,10 @@ type DB struct {
 	engine Engine          // "" is SQLite
 	pgcfg  *pgx.ConnConfig // PostgreSQL: for connections of its own (LISTEN)
 	desc   string          // PostgreSQL: what Describe says
+
+	instance string        // id this process claims messages and leases as (cluster.go)
+	fence    *Fence        // set on a Fenced handle: every Update checks it
+	alive    time.Duration // AliveWindow
 }
 
 // Open opens (creating if needed) the store at path and applies pending
@@ -218,6 +222,12 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	tx := &Tx{Tx: stx, ctx: ctx, db: db}
+	if db.fence != nil {
+		if err := tx.checkFence(); err != nil {
+			stx.Rollback()
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return err
