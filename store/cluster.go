@@ -225,12 +225,18 @@ func (db *DB) Instances(ctx context.Context, alive time.Duration) ([]InstanceInf
 // sent: it is sent again with the same bytes and Message-ID (the crash
 // window, as on SQLite).
 func (db *DB) RequeueOrphans(ctx context.Context, alive time.Duration) (int, error) {
+	return db.requeueOrphans(ctx, alive, db.instance)
+}
+
+// requeueOrphans is RequeueOrphans sparing the claims of spare too (this
+// instance's, while it runs).
+func (db *DB) requeueOrphans(ctx context.Context, alive time.Duration, spare string) (int, error) {
 	var n int64
 	err := db.Update(ctx, func(tx *Tx) error {
 		now := tx.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE outbox_messages SET state = 'queued', updated_at = $1, claimed_by = ''
-			WHERE state = 'sending' AND claimed_by <> $2
-			AND claimed_by NOT IN (SELECT id FROM instances WHERE seen_at >= $3)`, ms(now), db.instance, ms(now.Add(-alive)))
+			WHERE state = 'sending' AND ($2 = '' OR claimed_by <> $2)
+			AND claimed_by NOT IN (SELECT id FROM instances WHERE seen_at >= $3 AND id <> $4)`, ms(now), spare, ms(now.Add(-alive)), db.instance)
 		if err != nil {
 			return err
 		}

@@ -400,7 +400,8 @@ func (db *DB) OutboxBodies(ctx context.Context, claims []OutboxClaim) error {
 // messages of instances not seen within AliveWindow (RequeueOrphans).
 func (db *DB) RequeueSending(ctx context.Context) (int, error) {
 	if db.Engine() == Postgres {
-		return db.RequeueOrphans(ctx, db.AliveWindow())
+		// At start, nothing in sending is this instance's own yet.
+		return db.requeueOrphans(ctx, db.AliveWindow(), "")
 	}
 	var n int64
 	err := db.Update(ctx, func(tx *Tx) error {
