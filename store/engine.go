@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -199,13 +198,10 @@ func (tx *Tx) migrateLock() error {
 	return err
 }
 
-// Listen is a PostgreSQL LISTEN on its own connection: C receives a value
-// (coalesced) at each NOTIFY on the channel. nil on SQLite.
+// pgConnect opens a pgx connection of its own (LISTEN) to the store's database.
 func (db *DB) pgConnect(ctx context.Context) (*pgx.Conn, error) {
 	if db.pgcfg == nil {
 		return nil, fmt.Errorf("store: not on PostgreSQL")
 	}
 	return pgx.ConnectConfig(ctx, db.pgcfg.Copy())
 }
-
-var _ = sql.ErrNoRows

@@ -203,6 +203,9 @@ func (tx *Tx) EnqueueOutbox(b OutboxBatch, msgs iter.Seq2[OutboxMessage, error])
 		added++
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE outbox_batches SET total = (SELECT count(*) FROM outbox_messages WHERE batch = $1) WHERE id = $1`, b.ID)
+	if err == nil && added > 0 {
+		err = tx.notifyOutbox()
+	}
 	return added, err
 }
 
