@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -247,4 +248,38 @@ func (db *DB) requeueOrphans(ctx context.Context, alive time.Duration, spare str
 		return 0, fmt.Errorf("store: requeue orphans: %w", err)
 	}
 	return int(n), nil
+}
+
+// lockPostgres is Lock on PostgreSQL.
+func (db *DB) lockPostgres() (unlock func(), err error) {
+	ctx := context.Background()
+	live, err := db.Instances(ctx, db.AliveWindow())
+	if err != nil {
+		return nil, fmt.Errorf("store: lock: %w", err)
+	}
+	for _, i := range live {
+		if i.ID != db.instance {
+			return nil, fmt.Errorf("%w: %s has a running instance (%s, pid %d on %s, seen %s ago)", ErrLocked, db.Describe(),
+				i.ID, i.PID, i.Host, db.Now().Sub(i.Seen).Round(time.Second))
+		}
+	}
+	started := db.Now()
+	if err := db.Heartbeat(ctx, started); err != nil {
+		return nil, fmt.Errorf("store: lock: %w", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(db.AliveWindow() / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				db.Heartbeat(ctx, started)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }, nil
 }

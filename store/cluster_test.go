@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -239,3 +240,25 @@ func testRequeueOrphans(t *testing.T, eng store.Engine) {
 func TestRequeueOrphans(t *testing.T) { storetest.Each(t, testRequeueOrphans) }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// On PostgreSQL, Lock (the CLI's "is a daemon sending?") fails while an
+// instance is alive, and succeeds once it is not.
+func TestLockPostgres(t *testing.T) {
+	clk := &clock{t: time.Date(2020, 4, 15, 9, 0, 0, 0, time.UTC)}
+	dbs := instances(t, store.Postgres, clk, 2)
+	if err := dbs[0].Heartbeat(t.Context(), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dbs[1].Lock(); !errors.Is(err, store.ErrLocked) || !strings.Contains(err.Error(), "running instance (A") {
+		t.Fatalf("Lock beside a live daemon = %v", err)
+	}
+	clk.Advance(dbs[1].AliveWindow() + time.Second)
+	unlock, err := dbs[1].Lock()
+	if err != nil {
+		t.Fatalf("Lock with no live daemon = %v", err)
+	}
+	unlock()
+	if _, err := dbs[0].Lock(); !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("Lock beside the CLI's instance = %v", err)
+	}
+}

@@ -35,6 +35,16 @@ func openMeetingStore(ctx context.Context, m *meeting.Meeting) (*store.DB, error
 	return store.OpenConfig(ctx, c)
 }
 
+// openExistingMeeting is openExisting for m's store: nil when a SQLite file
+// does not exist yet (commands that only read never create it); a
+// PostgreSQL store is always opened.
+func openExistingMeeting(ctx context.Context, m *meeting.Meeting) (*store.DB, error) {
+	if m.StoreConfig.Postgres == nil {
+		return openExisting(ctx, m.Store)
+	}
+	return openMeetingStore(ctx, m)
+}
+
 // meetingStoreConfig is the store.Config of m.
 func meetingStoreConfig(ctx context.Context, m *meeting.Meeting) (store.Config, error) {
 	p := m.StoreConfig.Postgres
