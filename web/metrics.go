@@ -43,6 +43,7 @@ func writeMetrics(buf *bytes.Buffer, m Metrics) {
 	set.NewGauge(metricLastContact, nil).Set(last)
 	set.NewGauge(metricAuthFailed, nil).Set(b2f(m.InboxStatus == InboxAuthFailed))
 	set.NewGauge(metricUnreachable, nil).Set(b2f(m.InboxStatus == InboxUnreachable))
+	writeClusterMetrics(set, m.Cluster)
 	set.WritePrometheus(buf)
 }
 

@@ -319,6 +319,7 @@ type Metrics struct {
 	JobLag           time.Duration
 	InboxLastContact time.Time // zero if never
 	InboxStatus      string    // InboxHealth.Status
+	Cluster          *Cluster  // several instances on PostgreSQL; nil on SQLite (metrics_cluster.go)
 }
 
 // String describes the action for the review item's resolution and the

@@ -11,6 +11,7 @@ import (
 	"convene/meeting"
 	"convene/schedule"
 	"convene/store"
+	"convene/web"
 )
 
 // Several `convene run` on one PostgreSQL database (store: {postgres: ...}).
@@ -252,4 +253,28 @@ func (d *daemon) runClustered(ctx context.Context) error {
 		d.watcher.Close()
 	}
 	return err
+}
+
+// clusterSource is the dashboard's source with the election added to /metrics.
+type clusterSource struct {
+	web.Source
+	l *leader
+}
+
+func (s clusterSource) Metrics(ctx context.Context) (web.Metrics, error) {
+	m, err := s.Source.Metrics(ctx)
+	if err != nil {
+		return m, err
+	}
+	st := s.l.state()
+	c := &web.Cluster{Instance: st.Instance, Leader: st.Leader, LeaderSince: st.Since}
+	live, err := s.l.db.Instances(ctx, s.l.db.AliveWindow())
+	if err != nil {
+		return m, err
+	}
+	for _, i := range live {
+		c.Alive = append(c.Alive, i.ID)
+	}
+	m.Cluster = c
+	return m, nil
 }

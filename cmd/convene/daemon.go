@@ -159,7 +159,11 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	if d.watcher != nil {
 		dash.AfterResolve(d.watcher.Wake) // the resolved item's message leaves Review now
 	}
-	srv, err := web.NewServer(dash, web.Options{
+	var src web.Source = dash
+	if d.leader != nil {
+		src = clusterSource{Source: dash, l: d.leader} // /metrics says who leads
+	}
+	srv, err := web.NewServer(src, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
 		Logger: d.log.With("component", "web"), Now: d.opts.clock.Now,
 	})
