@@ -189,6 +189,15 @@ func (db *DB) Heartbeat(ctx context.Context, started time.Time) error {
 	})
 }
 
+// Unregister removes this instance's row (a clean shutdown): it no longer
+// counts as alive, so its claims (none after a clean stop) are not spared.
+func (db *DB) Unregister(ctx context.Context) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM instances WHERE id = $1`, db.instance)
+		return err
+	})
+}
+
 // Instances lists the instances seen within alive (all when alive is 0),
 // most recently started first, and forgets those unseen for a day.
 func (db *DB) Instances(ctx context.Context, alive time.Duration) ([]InstanceInfo, error) {

@@ -249,6 +249,9 @@ func (d *daemon) runClustered(ctx context.Context) error {
 	if serr := <-senderDone; serr != nil && !errors.Is(serr, context.Canceled) {
 		err = errors.Join(err, serr)
 	}
+	if uerr := d.db.Unregister(context.WithoutCancel(ctx)); uerr != nil {
+		d.log.Warn("could not remove this instance from the instances table", "err", uerr)
+	}
 	if d.watcher != nil {
 		d.watcher.Close()
 	}
