@@ -40,6 +40,7 @@ type daemon struct {
 	runner  *schedule.Runner
 	unlock  func()
 	oauth   *oauth.Source // auth oauth2: the token source (auth.go)
+	leader  *leader // PostgreSQL: the leader election (cluster.go); nil on SQLite
 }
 
 // openDaemon builds the daemon without starting anything: the store is
@@ -67,17 +68,26 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 			}
 		}
 	}
-	db, err := store.Open(ctx, m.Store)
+	db, err := openMeetingStore(ctx, m)
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := db.Lock()
-	if err != nil {
-		db.Close()
-		return nil, err
+	// SQLite: one daemon per store. PostgreSQL: several, one leading (cluster.go).
+	unlock := func() {}
+	if db.Engine() == store.SQLite {
+		if unlock, err = db.Lock(); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	d := &daemon{opts: opts, log: log, db: db, unlock: unlock}
 	db.Now = opts.clock.Now
+	ldb := db // what the scheduler and the inbox watcher write through
+	if p := m.StoreConfig.Postgres; p != nil && db.Engine() == store.Postgres {
+		d.leader = newLeader(db, p.Lease, opts.clock, log.With("component", "leader"))
+		ldb = db.Fenced(d.leader.fence)
+		log.Info("store on PostgreSQL: several instances may run; one leads", "store", db.Describe(), "instance", db.Instance(), "lease", p.Lease)
+	}
 	fail := func(err error) (*daemon, error) { d.close(); return nil, err }
 	if err := d.startSignIn(ctx, m); err != nil {
 		return fail(err)
@@ -103,7 +113,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	}
 	d.svc.SetWake(d.sender.Wake)
 	if m.IMAP.Configured() {
-		d.watcher, err = inbox.NewWatcher(db, inbox.Options{
+		d.watcher, err = inbox.NewWatcher(ldb, inbox.Options{
 			Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed, Review: m.IMAP.Review,
 			Poll: m.IMAP.Poll, Logger: log.With("component", "inbox"), Now: opts.clock.Now,
 			Prepare: d.svc.Prepare,
@@ -124,7 +134,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if d.watcher != nil {
 		poll = func(ctx context.Context) error { _, err := d.watcher.Once(ctx); return err }
 	}
-	d.runner = schedule.NewRunner(db, opts.clock, jobs, d.svc.Handlers(poll), schedule.RunnerOptions{
+	d.runner = schedule.NewRunner(ldb, opts.clock, jobs, d.svc.Handlers(poll), schedule.RunnerOptions{
 		Logger: log.With("component", "schedule"), ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown,
 		OnMissed: func(j schedule.Job) {
 			log.Warn("job missed: past its grace period, not run", "job", j.Key, "due", j.Due)
@@ -161,7 +171,11 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	srv, err := web.NewServer(dash, web.Options{
+	var src web.Source = dash
+	if d.leader != nil {
+		src = clusterSource{Source: dash, l: d.leader} // /metrics says who leads
+	}
+	srv, err := web.NewServer(src, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
 		Staff: staff, TrustedUserHeader: do.TrustedUserHeader, Proxies: do.Proxies,
 		Logger: d.log.With("component", "web"), Now: d.opts.clock.Now,
@@ -198,6 +212,9 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 // timeline is done and the outbox empty), then shuts down: no new work is
 // taken, SMTP transactions under way finish, and everything is committed.
 func (d *daemon) run(ctx context.Context) error {
+	if d.leader != nil {
+		return d.runClustered(ctx)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

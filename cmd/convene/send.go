@@ -203,7 +203,7 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 	var db *store.DB
 	var svc *secretariat.Service
 	if o.dryRun {
-		if db, err = openExisting(ctx, m.Store); err != nil {
+		if db, err = openExistingMeeting(ctx, m); err != nil {
 			return err
 		}
 		var placeholder []string
@@ -214,7 +214,7 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 			fmt.Fprintf(a.stderr, "note: %d recipient(s) have no reply token in the store yet; their messages show %q instead\n", n, secretariat.PreviewToken)
 		}
 	} else {
-		if db, err = store.Open(ctx, m.Store); err != nil {
+		if db, err = openMeetingStore(ctx, m); err != nil {
 			return err
 		}
 		if svc, err = secretariat.New(ctx, m, cs, db, a.log.With("component", "service"), time.Now); err != nil {
@@ -369,7 +369,7 @@ func (o *sendOptions) runResume(ctx context.Context, a *app) error {
 	if !m.SMTP.Configured() {
 		return fmt.Errorf("%s: smtp.host is not set: nothing can be sent", m.Path)
 	}
-	db, err := openExisting(ctx, m.Store)
+	db, err := openExistingMeeting(ctx, m)
 	if err != nil {
 		return err
 	}
