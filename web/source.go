@@ -341,7 +341,7 @@ type Metrics struct {
 
 	// SignInFailing: convene cannot obtain an OAuth2 token (auth oauth2).
 	SignInFailing bool
-	Cluster          *Cluster  // several instances on PostgreSQL; nil on SQLite (metrics_cluster.go)
+	Cluster       *Cluster // several instances on PostgreSQL; nil on SQLite (metrics_cluster.go)
 }
 
 // String describes the action for the review item's resolution and the

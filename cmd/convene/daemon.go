@@ -40,7 +40,7 @@ type daemon struct {
 	runner  *schedule.Runner
 	unlock  func()
 	oauth   *oauth.Source // auth oauth2: the token source (auth.go)
-	leader  *leader // PostgreSQL: the leader election (cluster.go); nil on SQLite
+	leader  *leader       // PostgreSQL: the leader election (cluster.go); nil on SQLite
 }
 
 // openDaemon builds the daemon without starting anything: the store is
