@@ -13,6 +13,7 @@ import (
 	"convene/inbox"
 	"convene/mailer"
 	"convene/meeting"
+	"convene/oauth"
 	"convene/schedule"
 	"convene/secretariat"
 	"convene/store"
@@ -39,6 +40,8 @@ type daemon struct {
 	watcher *inbox.Watcher
 	runner  *schedule.Runner
 	unlock  func()
+	oauth   *oauth.Source // auth oauth2: the token source (auth.go)
+	leader  *leader       // PostgreSQL: the leader election (cluster.go); nil on SQLite
 }
 
 // openDaemon builds the daemon without starting anything: the store is
@@ -60,26 +63,41 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 		name string
 		s    meeting.Server
 	}{{"smtp", m.SMTP.Server}, {"imap", m.IMAP.Server}} {
-		if srv.s.Configured() && srv.s.Auth != meeting.AuthNone {
+		if srv.s.Configured() && srv.s.Auth != meeting.AuthNone && srv.s.Auth != meeting.AuthOAuth2 {
 			if _, err := srv.s.Secret.Resolve(ctx); err != nil {
 				return nil, fmt.Errorf("%s: %s.secret: %w", m.Path, srv.name, err)
 			}
 		}
 	}
-	db, err := store.Open(ctx, m.Store)
+	db, err := openMeetingStore(ctx, m)
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := db.Lock()
-	if err != nil {
-		db.Close()
-		return nil, err
+	// SQLite: one daemon per store. PostgreSQL: several, one leading (cluster.go).
+	unlock := func() {}
+	if db.Engine() == store.SQLite {
+		if unlock, err = db.Lock(); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	d := &daemon{opts: opts, log: log, db: db, unlock: unlock}
 	db.Now = opts.clock.Now
+	ldb := db // what the scheduler and the inbox watcher write through
+	if p := m.StoreConfig.Postgres; p != nil && db.Engine() == store.Postgres {
+		d.leader = newLeader(db, p.Lease, opts.clock, log.With("component", "leader"))
+		ldb = db.Fenced(d.leader.fence)
+		log.Info("store on PostgreSQL: several instances may run; one leads", "store", db.Describe(), "instance", db.Instance(), "lease", p.Lease)
+	}
 	fail := func(err error) (*daemon, error) { d.close(); return nil, err }
+	if err := d.startSignIn(ctx, m); err != nil {
+		return fail(err)
+	}
 
 	if d.svc, err = secretariat.New(ctx, m, cs, db, log.With("component", "service"), opts.clock.Now); err != nil {
+		return fail(err)
+	}
+	if _, err = enableWeb(ctx, d.svc); err != nil { // registration.web (regweb.go)
 		return fail(err)
 	}
 	d.sender, err = mailer.New(db, mailer.Options{
@@ -96,7 +114,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	}
 	d.svc.SetWake(d.sender.Wake)
 	if m.IMAP.Configured() {
-		d.watcher, err = inbox.NewWatcher(db, inbox.Options{
+		d.watcher, err = inbox.NewWatcher(ldb, inbox.Options{
 			Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed, Review: m.IMAP.Review,
 			Poll: m.IMAP.Poll, Logger: log, Now: opts.clock.Now, // inbox adds component=inbox
 			Prepare: d.svc.Prepare,
@@ -117,8 +135,8 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if d.watcher != nil {
 		poll = func(ctx context.Context) error { _, err := d.watcher.Once(ctx); return err }
 	}
-	d.runner = schedule.NewRunner(db, opts.clock, jobs, d.svc.Handlers(poll), schedule.RunnerOptions{
-		Logger: log, ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown,
+	d.runner = schedule.NewRunner(ldb, opts.clock, jobs, d.svc.Handlers(poll), schedule.RunnerOptions{
+		Logger: log, ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown, // schedule adds component=schedule
 		OnMissed: func(j schedule.Job) {
 			log.Warn("job missed: past its grace period, not run", "job", j.Key, "due", j.Due)
 			if opts.onMissed != nil {
@@ -150,8 +168,17 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	if d.watcher != nil {
 		dash.AfterResolve(d.watcher.Wake) // the resolved item's message leaves Review now
 	}
-	srv, err := web.NewServer(dash, web.Options{
+	staff, err := staffLogins(context.Background(), do)
+	if err != nil {
+		return "", nil, err
+	}
+	var src web.Source = dash
+	if d.leader != nil {
+		src = clusterSource{Source: dash, l: d.leader} // /metrics says who leads
+	}
+	srv, err := web.NewServer(src, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
+		Staff: staff, TrustedUserHeader: do.TrustedUserHeader, Proxies: do.Proxies,
 		Logger: d.log, Now: d.opts.clock.Now, // web adds component=web
 	})
 	if err != nil {
@@ -186,6 +213,9 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 // timeline is done and the outbox empty), then shuts down: no new work is
 // taken, SMTP transactions under way finish, and everything is committed.
 func (d *daemon) run(ctx context.Context) error {
+	if d.leader != nil {
+		return d.runClustered(ctx)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -203,7 +233,7 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	senderDone := make(chan error, 1)
-	go func() { senderDone <- d.sender.Run(senderCtx) }()
+	go func() { senderDone <- d.runSender(senderCtx) }()
 	if d.watcher != nil {
 		start("inbox", d.watcher.Run)
 	}

@@ -210,7 +210,7 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 	var db *store.DB
 	var svc *secretariat.Service
 	if o.dryRun {
-		if db, err = openExisting(ctx, m.Store); err != nil {
+		if db, err = openExistingMeeting(ctx, m); err != nil {
 			return err
 		}
 		var placeholder []string
@@ -221,7 +221,7 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 			fmt.Fprintf(a.stderr, "note: %d recipient(s) have no reply token in the store yet; their messages show %q instead\n", n, secretariat.PreviewToken)
 		}
 	} else {
-		if db, err = store.Open(ctx, m.Store); err != nil {
+		if db, err = openMeetingStore(ctx, m); err != nil {
 			return err
 		}
 		now, err := storeClock(ctx, db)
@@ -231,6 +231,10 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		}
 		db.Now = now
 		if svc, err = secretariat.New(ctx, m, cs, db, a.log.With("component", "service"), now); err != nil {
+			db.Close()
+			return err
+		}
+		if _, err = enableWeb(ctx, svc); err != nil { // registration.web: the link in the message
 			db.Close()
 			return err
 		}
@@ -429,7 +433,7 @@ func (o *sendOptions) runResume(ctx context.Context, a *app) error {
 	if !m.SMTP.Configured() {
 		return fmt.Errorf("%s: smtp.host is not set: nothing can be sent", m.Path)
 	}
-	db, err := openExisting(ctx, m.Store)
+	db, err := openExistingMeeting(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -472,6 +476,9 @@ func (o *sendOptions) runResume(ctx context.Context, a *app) error {
 // with a progress display on stdout (a terminal) or the log.
 func newCLISender(a *app, m *meeting.Meeting, db *store.DB) (*mailer.Sender, *progress, error) {
 	prog := newProgress(a)
+	if _, err := attachOAuth(a.log, m, db, nil); err != nil {
+		return nil, nil, err
+	}
 	s, err := mailer.New(db, mailer.Options{
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
