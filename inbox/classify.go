@@ -18,6 +18,7 @@ const maxText = 1 << 20
 // invitation and carry Auto-Submitted; a calendar reply may come from an
 // auto-accepting robot.
 func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) {
+	defer settle(m, env) // careful.go: any uncertainty sends the message to review
 	text, fromHTML := bodyText(env)
 	if len(text) > maxText {
 		text = text[:maxText]

@@ -192,6 +192,7 @@ func (p *regParser) result() Registration {
 		d := f.d
 		d.Name = collapseSpaces(d.Name)
 		d.Title = collapseSpaces(d.Title)
+		d = cleanDelegate(d) // honorifics.go
 		if d.Email != "" {
 			if k, ok := byEmail[d.Email]; ok {
 				mergeDelegate(&p.reg.Delegates[k], d)
@@ -215,6 +216,7 @@ func (p *regParser) result() Registration {
 		}
 		p.reg.Delegates = append(p.reg.Delegates, d)
 	}
+	cleanAll(nil, p.reg.Withdrawn, p.reg.Replaced) // honorifics.go
 	for _, d := range p.reg.Delegates {
 		if d.Email == "" {
 			p.problem("no e-mail address for %s", d.Name)
