@@ -70,7 +70,13 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 		return
 	}
 
-	reg := ParseRegistration(m.Body)
+	// a signature at the end is not a delegate (signature.go)
+	body, sigAddrs, sure := cutSignature(m.Body, m.From, m.FromName)
+	m.NotDelegates = append(m.NotDelegates, sigAddrs...)
+	if !sure {
+		m.problem("the block at the end was read as a signature, not as a delegate (%s)", strings.Join(sigAddrs, ", "))
+	}
+	reg := ParseRegistration(body)
 	if reg.Empty() && env.HTML != "" && !fromHTML {
 		// the plain-text alternative may have lost a table
 		if alt := ParseRegistration(StripReply(htmlToText(cutHTMLQuote(env.HTML)))); !alt.Empty() {

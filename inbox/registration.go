@@ -217,6 +217,11 @@ func (p *regParser) result() Registration {
 		p.reg.Delegates = append(p.reg.Delegates, d)
 	}
 	cleanAll(nil, p.reg.Withdrawn, p.reg.Replaced) // honorifics.go
+	var withdrawn []string
+	for _, w := range p.reg.Withdrawn {
+		withdrawn = appendUnique(withdrawn, w)
+	}
+	p.reg.Withdrawn = withdrawn
 	for _, d := range p.reg.Delegates {
 		if d.Email == "" {
 			p.problem("no e-mail address for %s", d.Name)

@@ -3,6 +3,7 @@ package inbox
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"convene/meeting"
 )
@@ -39,8 +40,11 @@ func parseSegment(seg string) (meeting.Delegate, bool) {
 func nameAndTitle(rest string) (name, title string) {
 	rest = strings.TrimSpace(rest)
 	if i := strings.LastIndex(rest, ": "); i >= 0 {
-		// "Our delegation: Mr. X, ..." drops the introduction
-		if f, _, _ := matchLabel(rest[:i]); f == fNone {
+		// "Mr. X, Counsellor, courriel : " drops the label of the address
+		// taken out; "Our delegation: Mr. X, ..." drops the introduction
+		if before, ok := dropTrailingLabel(rest[:i]); ok && strings.Trim(rest[i+2:], " .,;:-–—()") == "" {
+			rest = before
+		} else if f, _, _ := matchLabel(rest[:i]); f == fNone {
 			rest = rest[i+2:]
 		}
 	}
@@ -183,21 +187,44 @@ func (p *regParser) lookBack(i int) (name, title string) {
 			break // the name starts the block
 		}
 	}
-	var titles []string
+	// the block starts at its name: a line that is a name, or starts with
+	// one ("Ms. Jane Roe - First Secretary -", wrapped before the address)
+	var parts []string
 	for _, j := range block {
 		t := strings.TrimSpace(stripBullet(p.lines[j]))
 		if f, v, sep := matchLabel(t); f != fNone && sep {
 			t = v
 		}
-		if name == "" && looksLikeName(t) {
-			name = t
-			p.used[j] = true
-			continue
+		if len(parts) == 0 {
+			n, _ := nameAndTitle(t)
+			if !looksLikeName(t) && (n == "" || !looksLikeName(n) && leadingName(n) != n) {
+				continue
+			}
 		}
-		if name != "" {
-			titles = append(titles, t)
-			p.used[j] = true
-		}
+		parts = append(parts, strings.Trim(t, " -–—,;"))
+		p.used[j] = true
 	}
-	return name, strings.Join(titles, ", ")
+	if len(parts) == 0 {
+		return "", ""
+	}
+	return nameAndTitle(strings.Join(parts, ", "))
+}
+
+// dropTrailingLabel removes a label that ends s ("Mr. X, Counsellor,
+// courriel", "Sr. Y - correo electrónico") and reports whether there was one.
+func dropTrailingLabel(s string) (string, bool) {
+	s = strings.TrimRight(s, " \t")
+	cut := strings.LastIndexAny(s, ",;(-–—/|")
+	tail := s
+	if cut >= 0 {
+		_, size := utf8.DecodeRuneInString(s[cut:])
+		tail = s[cut+size:]
+	}
+	if f, v, _ := matchLabel(strings.TrimSpace(tail)); f != fNone && strings.TrimSpace(v) == "" {
+		if cut < 0 {
+			return "", true
+		}
+		return s[:cut], true
+	}
+	return s, false
 }
