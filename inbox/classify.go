@@ -77,6 +77,7 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 		m.problem("the block at the end was read as a signature, not as a delegate (%s)", strings.Join(sigAddrs, ", "))
 	}
 	reg := ParseRegistration(body)
+	reg = mergeForwarded(m, text, replyTo, reg) // forward.go
 	if reg.Empty() && env.HTML != "" && !fromHTML {
 		// the plain-text alternative may have lost a table
 		if alt := ParseRegistration(StripReply(htmlToText(cutHTMLQuote(env.HTML)))); !alt.Empty() {
