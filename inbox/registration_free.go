@@ -3,7 +3,6 @@ package inbox
 import (
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"convene/meeting"
 )
@@ -14,6 +13,9 @@ var (
 	junkRE      = regexp.MustCompile(`[{}]|":|=\S|://|\S{60,}|^(?i:from|to|cc|reply-to|sender|return-path|received|message-id|subject|date)\s*:|^[A-Z][A-Za-z]*-[A-Za-z-]+:\s`)
 	proseWordRE = regexp.MustCompile(`(?i)\b(?:please|contact|write|questions?|queries|regarding|should|would|could|kindly|veuillez|contacter|contactez|écrire|questions?|merci|por\s+favor|contacte|escriba|preguntas?|consultas?|reply|respond|send|envoyer|enviar|copy|copie|copia|cc)\b`)
 )
+
+// registerLeadRE is the request that may start a line naming a delegate.
+var registerLeadRE = regexp.MustCompile(`(?i)^(?:(?:please|kindly|we\s+(?:would\s+like\s+to|wish\s+to)|merci\s+d['’]|veuillez|pri[èe]re\s+d['’]|favor\s+de|s[íi]rvanse|le\s+ruego|les\s+ruego|rogamos)\s+)?(?:also\s+|aussi\s+|tambi[ée]n\s+)?(?:register|add|inscrire|ajouter|inscribir|registrar|agregar|a[ñn]adir)\s+(?:also\s+|aussi\s+|tambi[ée]n\s+)?(?:a\s+)?`)
 
 // emptyBrackets are what is left around an address taken out of a segment.
 var emptyBrackets = strings.NewReplacer("<>", " ", "()", " ", "[]", " ", "< >", " ", "( )", " ")
@@ -39,6 +41,9 @@ func parseSegment(seg string) (meeting.Delegate, bool) {
 // nameAndTitle splits what surrounds an address into a name and a title.
 func nameAndTitle(rest string) (name, title string) {
 	rest = strings.TrimSpace(rest)
+	if loc := registerLeadRE.FindStringIndex(rest); loc != nil {
+		rest = rest[loc[1]:] // "Please register NDIAYE Mamadou, …"
+	}
 	if i := strings.LastIndex(rest, ": "); i >= 0 {
 		// "Mr. X, Counsellor, courriel : " drops the label of the address
 		// taken out; "Our delegation: Mr. X, ..." drops the introduction
@@ -128,8 +133,16 @@ func (p *regParser) freeText() {
 				p.problem("address %s appears in a sentence and was not read as a delegate", d.Email)
 				continue
 			}
-			if d.Name == "" && d.Title == "" {
-				d.Name, d.Title = p.lookBack(i)
+			if d.Name == "" {
+				// the name (and title) on the lines above: "SMITH, John
+				// (Mr.)" then "Expert, Ministry …" wrapped onto the address
+				if name, title := p.lookBack(i); name != "" {
+					d.Name = name
+					if title != "" && d.Title != "" {
+						title += ", "
+					}
+					d.Title = title + d.Title
+				}
 			}
 			p.found = append(p.found, found{d: d, line: i})
 		}
@@ -214,10 +227,14 @@ func (p *regParser) lookBack(i int) (name, title string) {
 // courriel", "Sr. Y - correo electrónico") and reports whether there was one.
 func dropTrailingLabel(s string) (string, bool) {
 	s = strings.TrimRight(s, " \t")
-	cut := strings.LastIndexAny(s, ",;(-–—/|")
+	cut, size := -1, 0
+	for _, sep := range []string{",", ";", "(", "|", " - ", " – ", " — ", " / "} {
+		if k := strings.LastIndex(s, sep); k > cut {
+			cut, size = k, len(sep)
+		}
+	}
 	tail := s
 	if cut >= 0 {
-		_, size := utf8.DecodeRuneInString(s[cut:])
 		tail = s[cut+size:]
 	}
 	if f, v, _ := matchLabel(strings.TrimSpace(tail)); f != fNone && strings.TrimSpace(v) == "" {

@@ -46,6 +46,9 @@ func cutSignature(text, from, fromName string) (kept string, addrs []string, cer
 		if start-i > 10 || !signatureLike(lines[i:start]) {
 			break
 		}
+		if k := i - 1; k >= 0 && strings.HasSuffix(strings.TrimSpace(prevNonEmpty(lines, k)), ":") {
+			break // a list introduced by "Our delegation:", not a signature
+		}
 		start = i
 		paragraphs++
 		for start > 0 && strings.TrimSpace(lines[start-1]) == "" {
@@ -83,7 +86,7 @@ func cutSignature(text, from, fromName string) (kept string, addrs []string, cer
 		}
 	}
 	for _, a := range addrs {
-		if a != from && !sender {
+		if a != from && !(sender && len(addrs) <= 2) {
 			certain = false
 		}
 	}
@@ -93,6 +96,14 @@ func cutSignature(text, from, fromName string) (kept string, addrs []string, cer
 // signatureLike reports whether a paragraph could belong to a signature:
 // short lines, none a sentence, a form field or a delegate with an address.
 func signatureLike(par []string) bool {
+	addrs := 0
+	for _, l := range par {
+		if strings.Contains(l, "@") {
+			if addrs++; addrs > 2 {
+				return false // a list of addresses
+			}
+		}
+	}
 	for _, l := range par {
 		t := strings.TrimSpace(l)
 		if len(t) <= 120 && !strings.Contains(t, "@") && (phoneLineRE.MatchString(t) || missionLineRE.MatchString(t) || postalLineRE.MatchString(t)) {
@@ -155,4 +166,14 @@ func sameName(line, fromName string) bool {
 	}
 	a, b := key(line), key(fromName)
 	return a != "" && len(strings.Fields(b)) >= 2 && a == b
+}
+
+// prevNonEmpty returns the last non-blank line of lines[:i+1], or "".
+func prevNonEmpty(lines []string, i int) string {
+	for ; i >= 0; i-- {
+		if strings.TrimSpace(lines[i]) != "" {
+			return lines[i]
+		}
+	}
+	return ""
 }
