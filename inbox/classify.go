@@ -56,6 +56,10 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 		m.Kind, m.AutoReply = KindAutoReply, &AutoReply{Reason: note}
 		return
 	}
+	if reason := meetingForwardNotice(m.Subject, text); reason != "" { // meeting_forward.go
+		m.review("%s", reason)
+		return
+	}
 	methods := calendarMethods(env.Root, m.Calendar)
 	for _, meth := range methods {
 		if meth == "REPLY" || meth == "COUNTER" {
@@ -89,16 +93,7 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 			reg, quotedForm = alt, true
 		}
 	}
-	for _, csvPart := range csvParts(env.Root) {
-		rows, problems, cuts := parseCSVDelegates(csvPart.Content, lim.AttachmentRows)
-		for _, p := range problems {
-			m.problem("%s: %s", partName(csvPart), p)
-		}
-		for _, c := range cuts {
-			m.cut("%s: %s", partName(csvPart), c)
-		}
-		reg.Delegates = append(reg.Delegates, rows...)
-	}
+	attachmentsUnread := addAttachments(m, &reg, env.Root, lim.AttachmentRows) // attachments.go
 	reg.Delegates = dedupeDelegates(reg.Delegates)
 	m.Delegates, m.Withdrawn, m.Replaced, m.Declined = reg.Delegates, reg.Withdrawn, reg.Replaced, reg.Declined
 	for _, p := range reg.Problems {
@@ -123,12 +118,15 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 		return
 	case !reg.Empty():
 		m.Kind = KindRegistration
+		m.Complete = len(reg.Delegates)+len(reg.Replaced) > 0 && saysComplete(m.Subject, m.Body) // complete.go
 		if quotedForm {
 			m.review("delegates were read from the quoted invitation (filled in below the reply header)")
 		}
 		if reg.Declined && (len(reg.Delegates) > 0 || len(reg.Replaced) > 0) {
 			m.review("the reply both declines and names delegates")
 		}
+	case attachmentsUnread:
+		// the reason names each attachment (addAttachments)
 	case strings.TrimSpace(m.Body) == "":
 		m.review("no new text and no delegates found")
 	default:

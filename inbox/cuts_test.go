@@ -61,7 +61,7 @@ func TestNothingCutSilently(t *testing.T) {
 		{"CSV rows beyond attachment_rows (200)", withCSV(csvRows(250)), inbox.Limits{}, "beyond limits.attachment_rows (200)"},
 		{"CSV rows beyond a configured attachment_rows", withCSV(csvRows(30)), inbox.Limits{AttachmentRows: 20}, "beyond limits.attachment_rows (20)"},
 		{"CSV rows within attachment_rows", withCSV(csvRows(150)), inbox.Limits{}, ""},
-		{"CSV without a header row", withCSV("Mr. A B,Adviser,a.b@arcadia-mfa.example\r\n"), inbox.Limits{}, "CSV without a header row"},
+		{"CSV without a header row", withCSV("Mr. A B,Adviser,a.b@arcadia-mfa.example\r\n"), inbox.Limits{}, "no header row"},
 		{"text over 256 KiB", withBody("text/plain", longText), inbox.Limits{}, "text longer than 262144 bytes"},
 		{"text over 1 MB", withBody("text/plain", longText+strings.Repeat("x", 1<<20)), inbox.Limits{}, "text longer than 1048576 bytes"},
 		{"HTML table of 20,000 rows", withBody("text/html", htmlTable(20000)), inbox.Limits{}, "not read"},

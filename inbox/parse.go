@@ -86,6 +86,10 @@ type Message struct {
 	Withdrawn []string           // addresses (or names) withdrawn
 	Replaced  []Replacement      // "replace X by Y"
 	Declined  bool               // the mission will not attend
+	// Complete: the reply says the delegates it names are the complete
+	// delegation (complete.go): the registered delegates it does not name
+	// are withdrawn. Otherwise delegates are added.
+	Complete bool `json:",omitempty"`
 
 	Calendar  [][]byte   // text/calendar and application/ics parts, raw
 	Bounce    *Bounce    // set for KindBounce

@@ -58,7 +58,7 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 		return out, err
 	}
 	for _, x := range ds {
-		p := web.Person{Name: x.Name, Title: x.Title, Email: x.Email, Since: d.local(x.CreatedAt)}
+		p := web.Person{Name: x.Name, Title: x.Title, Email: x.Email, Since: d.local(x.CreatedAt), Unreachable: d.local(bounced[meeting.NormalizeEmail(x.Email)])}
 		if x.Status == store.DelegateWithdrawn {
 			p.Withdrawn, p.Since = true, d.local(x.UpdatedAt)
 		}

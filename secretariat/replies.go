@@ -159,7 +159,7 @@ func (s *Service) calendarReply(tx *store.Tx, c *config, f inbox.Fetched, msg *i
 				return s.review(tx, c, f, msg, nil, "calendar answer for an event convene did not send (UID "+r.UID+")")
 			}
 			if r.Method == calendar.MethodCounter || !r.ProposedStart.IsZero() {
-				return s.review(tx, c, f, msg, nil, fmt.Sprintf("%s proposes another time for %s", r.Attendee, eventID))
+				return s.review(tx, c, f, msg, nil, counterReason(c, r, eventID)) // counter.go
 			}
 			contact, err := tx.DelegateContact(r.Attendee)
 			if errors.Is(err, store.ErrNotFound) {
@@ -248,6 +248,11 @@ func (s *Service) bounce(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Me
 	for _, rcpt := range b.Recipients {
 		if ct, ok := c.cs.ByEmail(rcpt); ok {
 			mission = ct
+		}
+	}
+	if mission == nil { // a delegate's address: ask the mission (bounce_delegate.go)
+		if d, handled, err := s.delegateBounce(tx, c, msg); handled || err != nil {
+			return d, err
 		}
 	}
 	var reviewID int64
@@ -386,6 +391,18 @@ func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 			}
 		}
 		withdrawn = append(withdrawn, w)
+	}
+	fixed, err := replacedUnreachable(tx, ct.Name, withEmail) // a delegate's address that bounced, corrected (bounce_replace.go)
+	if err != nil {
+		return 0, err
+	}
+	withdrawn = append(withdrawn, fixed...)
+	if msg.Complete { // the complete list replaces the delegation (complete.go)
+		rest, err := notInCompleteList(tx, ct.Name, withEmail, missing)
+		if err != nil {
+			return 0, err
+		}
+		withdrawn = append(withdrawn, rest...)
 	}
 	if len(withdrawn) > 0 {
 		gone, err := tx.WithdrawDelegates(ct.Name, withdrawn, src)

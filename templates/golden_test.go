@@ -70,6 +70,8 @@ func goldenData(tb testing.TB, m *meeting.Meeting, cs *meeting.Contacts, name st
 			tb.Fatal(err)
 		}
 		d.Body = string(b)
+	case templates.DelegateAddress:
+		d.Delegate = &dels[1]
 	case templates.Invite, templates.DayBefore, templates.Rehearsal:
 		// Mail to a delegate; the contact is kept for its time zone.
 		d.Token, d.ReplyTo, d.Delegate, d.Session = "", "", &dels[0], &s

@@ -192,6 +192,7 @@ type Person struct {
 	Name, Title, Email string
 	Withdrawn          bool
 	Since              time.Time // registered, or withdrawn
+	Unreachable        time.Time // when mail to Email last bounced permanently; zero if it did not
 }
 
 // MessageEntry is a message to or from a mission.

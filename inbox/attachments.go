@@ -1,0 +1,269 @@
+package inbox
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"convene/meeting"
+)
+
+// DefaultAttachmentRows is how many rows of one attachment (a sheet, a
+// table, a CSV file) are read when Limits.AttachmentRows is not set; the
+// meeting's limits.attachment_rows overrides it.
+const DefaultAttachmentRows = meeting.DefaultAttachmentRows
+
+// Bounds of the attachment readers, beyond the size of the part
+// (Limits.MaxAttachment) and the rows (Limits.AttachmentRows).
+const (
+	maxListAttachments = 10       // attachments read from one message
+	maxSheets          = 10       // sheets of one workbook
+	maxPDFPages        = 20       // pages of one PDF
+	maxUnzipped        = 16 << 20 // bytes of one file inside an OOXML zip
+	minImageScan       = 40 << 10 // an attached image at least this large may be a scanned list
+)
+
+// listKind is how an attachment that may hold a delegation list is read.
+type listKind int
+
+const (
+	notAList listKind = iota
+	listCSV
+	listXLSX
+	listDOCX
+	listPDF
+	listText
+	listUnreadable // may hold a list, but convene has no reader for it
+)
+
+// attachmentKind tells whether part p may hold a delegation list and how it
+// is read; for an unreadable one, what it is.
+func attachmentKind(p *enmime.Part) (listKind, string) {
+	if p.FirstChild != nil {
+		return notAList, ""
+	}
+	name := strings.ToLower(p.FileName)
+	ext := path.Ext(name)
+	ct := strings.ToLower(p.ContentType)
+	switch {
+	case ct == "text/csv" || ct == "application/csv" || ct == "text/comma-separated-values" || ext == ".csv":
+		return listCSV, ""
+	case ext == ".xlsx" || ext == ".xlsm" || ct == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+		return listXLSX, ""
+	case ext == ".docx" || ext == ".docm" || ct == "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+		return listDOCX, ""
+	case ext == ".pdf" || ct == "application/pdf":
+		return listPDF, ""
+	case ext == ".txt" || ct == "text/plain" && p.Disposition == "attachment":
+		return listText, ""
+	case ext == ".xls" || ct == "application/vnd.ms-excel":
+		return listUnreadable, "an Excel 97-2003 workbook (.xls)"
+	case ext == ".doc" || ct == "application/msword":
+		return listUnreadable, "a Word 97-2003 document (.doc)"
+	case ext == ".odt" || ext == ".ods" || strings.HasPrefix(ct, "application/vnd.oasis.opendocument."):
+		return listUnreadable, "an OpenDocument file"
+	case ext == ".rtf" || ct == "application/rtf" || ct == "text/rtf":
+		return listUnreadable, "an RTF document"
+	case ext == ".pages" || ext == ".numbers":
+		return listUnreadable, "an Apple iWork document"
+	case ct == "application/ms-tnef" || name == "winmail.dat":
+		return listUnreadable, "an Outlook TNEF wrapper (winmail.dat), whose attachments were not read"
+	case ext == ".tif" || ext == ".tiff" || ct == "image/tiff":
+		return listUnreadable, "an image (a scan or a fax)"
+	case strings.HasPrefix(ct, "image/") && len(p.Content) >= minImageScan && (p.Disposition == "attachment" || p.ContentID == ""):
+		return listUnreadable, "an image (perhaps a scanned list)"
+	}
+	return notAList, ""
+}
+
+// attachmentReading is what the attachments of a message say.
+type attachmentReading struct {
+	reg    Registration // delegates (and withdrawals) read, with problems
+	read   []string     // names of the attachments read
+	unread []string     // "name: why", for each attachment that may hold a list and was not read
+}
+
+// readAttachments reads the delegation lists attached under root: CSV,
+// XLSX, DOCX, PDF with a text layer and plain text. Each attachment that may
+// hold a list and could not be read is named in unread; each problem a
+// reader met is in reg.Problems, prefixed by the attachment's name. At most
+// maxRows rows of each table are read.
+func readAttachments(root *enmime.Part, maxRows int) attachmentReading {
+	if maxRows <= 0 {
+		maxRows = DefaultAttachmentRows
+	}
+	var out attachmentReading
+	n := 0
+	var walk func(p *enmime.Part)
+	walk = func(p *enmime.Part) {
+		for ; p != nil; p = p.NextSibling {
+			walk(p.FirstChild)
+			kind, what := attachmentKind(p)
+			if kind == notAList {
+				continue
+			}
+			name := partName(p)
+			if kind == listText && p.Disposition != "attachment" {
+				continue // an inline text part is part of the body (bodyText)
+			}
+			if n++; n > maxListAttachments {
+				out.unread = append(out.unread, fmt.Sprintf("%s: more than %d attachments, not read", name, maxListAttachments))
+				continue
+			}
+			if kind == listUnreadable {
+				out.unread = append(out.unread, name+": "+what+", not read")
+				continue
+			}
+			reg, why := readAttachment(kind, p.Content, maxRows)
+			if why != "" {
+				out.unread = append(out.unread, name+": "+why)
+				continue
+			}
+			out.read = append(out.read, name)
+			out.reg.Delegates = append(out.reg.Delegates, reg.Delegates...)
+			out.reg.Withdrawn = append(out.reg.Withdrawn, reg.Withdrawn...)
+			out.reg.Replaced = append(out.reg.Replaced, reg.Replaced...)
+			out.reg.Declined = out.reg.Declined || reg.Declined
+			for _, pr := range reg.Problems {
+				out.reg.Problems = append(out.reg.Problems, name+": "+pr)
+			}
+			if reg.Empty() {
+				why := "no delegate list found in it"
+				if len(reg.Problems) > 0 {
+					why += " (" + strings.Join(reg.Problems, "; ") + ")"
+				}
+				out.unread = append(out.unread, name+": "+why)
+			}
+		}
+	}
+	walk(root)
+	return out
+}
+
+// readAttachment reads one attachment of a known kind. why is set when it
+// could not be read at all.
+func readAttachment(kind listKind, data []byte, maxRows int) (reg Registration, why string) {
+	defer func() {
+		// the readers parse untrusted files with third-party code
+		if v := recover(); v != nil {
+			reg, why = Registration{}, fmt.Sprintf("could not be read (internal error: %v)", v)
+		}
+	}()
+	switch kind {
+	case listCSV:
+		ds, problems, cuts := parseCSVDelegates(data, maxRows)
+		return Registration{Delegates: ds, Problems: append(problems, cuts...)}, ""
+	case listXLSX:
+		return readXLSX(data, maxRows)
+	case listDOCX:
+		return readDOCX(data, maxRows)
+	case listPDF:
+		return readPDF(data)
+	case listText:
+		return ParseRegistration(normalizeText(string(data))), ""
+	}
+	return Registration{}, "not read"
+}
+
+// tableRegistration reads delegates from the rows of a table whose header
+// row (among the first rows: a title may come above it) names the columns.
+// Without a header row, each row is read as a line of free text ("Name,
+// Title, address"). At most maxRows rows are read.
+func tableRegistration(rows [][]string, maxRows int) Registration {
+	p := &regParser{}
+	var cols []field
+	start := 0
+	for i, r := range rows {
+		if i >= 10 {
+			break
+		}
+		if c := headerFields(trimRow(r)); c != nil {
+			cols, start = c, i+1
+			break
+		}
+	}
+	if cols == nil {
+		var b strings.Builder
+		for i, r := range rows {
+			if i >= maxRows {
+				p.problem("more than %d rows: the rest was not read", maxRows)
+				break
+			}
+			b.WriteString(strings.Join(nonEmpty(r), ", "))
+			b.WriteByte('\n')
+		}
+		reg := ParseRegistration(b.String())
+		reg.Problems = append(p.reg.Problems, reg.Problems...)
+		return reg
+	}
+	var ds []meeting.Delegate
+	for i, r := range rows[start:] {
+		if i >= maxRows {
+			p.problem("more than %d rows: the rest was not read", maxRows)
+			break
+		}
+		if len(nonEmpty(r)) == 0 {
+			continue
+		}
+		if d, ok := p.rowDelegate(cols, r); ok {
+			if d.Email == "" {
+				p.problem("no e-mail address for %s", d.Name)
+			}
+			ds = append(ds, d)
+		}
+	}
+	p.reg.Delegates = dedupeDelegates(ds)
+	return p.reg
+}
+
+// trimRow drops the empty cells at the end of a row (a sheet's row is as
+// wide as its widest row).
+func trimRow(r []string) []string {
+	for len(r) > 0 && strings.TrimSpace(r[len(r)-1]) == "" {
+		r = r[:len(r)-1]
+	}
+	return r
+}
+
+func nonEmpty(r []string) []string {
+	var out []string
+	for _, c := range r {
+		if c = strings.Join(strings.Fields(c), " "); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// mergeRegistration adds b to a.
+func mergeRegistration(a *Registration, b Registration) {
+	a.Delegates = append(a.Delegates, b.Delegates...)
+	a.Withdrawn = append(a.Withdrawn, b.Withdrawn...)
+	a.Replaced = append(a.Replaced, b.Replaced...)
+	a.Declined = a.Declined || b.Declined
+	a.Problems = append(a.Problems, b.Problems...)
+}
+
+// addAttachments reads the attachments of a message into reg (classify).
+// Their problems become the message's; an attachment that may hold a list
+// and was not read, or whose reading met a problem, sends the message to
+// review with its name. It reports whether some attachment was not read.
+func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows int) (unread bool) {
+	att := readAttachments(root, maxRows)
+	mergeRegistration(reg, Registration{Delegates: att.reg.Delegates, Withdrawn: att.reg.Withdrawn, Replaced: att.reg.Replaced, Declined: att.reg.Declined})
+	for _, p := range att.reg.Problems {
+		m.problem("%s", p)
+	}
+	for _, u := range att.unread {
+		m.problem("attachment %s", u)
+	}
+	switch {
+	case len(att.unread) > 0:
+		m.review("an attachment that may hold the delegation list was not read (%s)", strings.Join(att.unread, "; "))
+	case len(att.reg.Problems) > 0:
+		m.review("an attachment could not be read with certainty (%s)", strings.Join(att.reg.Problems, "; "))
+	}
+	return len(att.unread) > 0
+}
