@@ -213,10 +213,11 @@ type yMeeting struct {
 		ReplyTo yStr `yaml:"reply_to"`
 	} `yaml:"sender"`
 	Registration struct {
-		Opens     yStr   `yaml:"opens"`
-		Deadline  yStr   `yaml:"deadline"`
-		Reminders []yStr `yaml:"reminders"`
-		Late      yStr   `yaml:"late"`
+		Opens     yStr     `yaml:"opens"`
+		Deadline  yStr     `yaml:"deadline"`
+		Reminders []yStr   `yaml:"reminders"`
+		Late      yStr     `yaml:"late"`
+		Web       *yWebReg `yaml:"web"`
 	} `yaml:"registration"`
 	Rehearsal *struct {
 		Start    yStr  `yaml:"start"`
@@ -530,6 +531,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 
 	m.Store = resolvePath(dir, orDefault(y.Store.V, "convene.db"))
 	m.Dashboard, m.DashboardOptions = c.dashboard(dir, y.Dashboard)
+	m.Registration.Web = c.webRegistration(dir, m.Store, y.Registration.Web)
 	if c.required(y.Contacts, "contacts") {
 		m.Contacts = resolvePath(dir, y.Contacts.V)
 	}

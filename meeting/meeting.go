@@ -117,8 +117,9 @@ const (
 type Registration struct {
 	Opens     time.Time
 	Deadline  time.Time
-	Reminders []time.Duration // offsets before Deadline, e.g. 7d, 2d
-	Late      string          // LateAccept, LateReview or LateRefuse
+	Reminders []time.Duration  // offsets before Deadline, e.g. 7d, 2d
+	Late      string           // LateAccept, LateReview or LateRefuse
+	Web       *WebRegistration // the public registration page (webreg.go), nil when not configured
 }
 
 // Rehearsal is the technical rehearsal before the meeting.

@@ -42,6 +42,10 @@ func TestReminderAudience(t *testing.T) {
 		if _, err := tx.RegisterDelegates(registered, []meeting.Delegate{{Name: "A B", Email: "ab@syldavia.example"}}, store.Source{Actor: "inbox"}); err != nil {
 			return err
 		}
+		if err := tx.LogInbound(store.Inbound{MessageID: "cal1@syldavia", Kind: "calendar-reply", Contact: registered, From: "ab@syldavia.example",
+			Summary: "ab@syldavia.example accepted article-5; ab@syldavia.example declined nowhere", Disposition: "processed"}); err != nil {
+			return err
+		}
 		return tx.Decline(declined, store.Source{Actor: "inbox"})
 	})
 	if err != nil {
@@ -116,6 +120,16 @@ func TestReminderAudience(t *testing.T) {
 	if err != nil || page.State != web.StateRegistered || len(page.People) != 1 || len(page.History) != 1 ||
 		page.History[0].What != "registered A B <ab@syldavia.example>" || page.History[0].By != "inbox" {
 		t.Errorf("Mission(%s) = %+v, %v", registered, page, err)
+	}
+	// Calendar answers name the session by its title, not its id.
+	const answer = "ab@syldavia.example accepted “Committee on Article 5 Implementation”; ab@syldavia.example declined nowhere"
+	if n := len(page.Messages); n == 0 || page.Messages[n-1].Summary != answer {
+		t.Errorf("Mission(%s) messages = %+v, want the answer %q", registered, page.Messages, answer)
+	}
+	for _, x := range ms {
+		if x.Name == registered && x.LastSummary != answer {
+			t.Errorf("missions list: last message of %s = %q", registered, x.LastSummary)
+		}
 	}
 	page, err = d.Mission(ctx, bounced)
 	if err != nil || page.State != web.StateBounced || len(page.Addresses) != 2 || page.Addresses[0].BouncedAt.IsZero() {

@@ -81,6 +81,9 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if d.svc, err = secretariat.New(ctx, m, cs, db, log.With("component", "service"), opts.clock.Now); err != nil {
 		return fail(err)
 	}
+	if _, err = enableWeb(ctx, d.svc); err != nil { // registration.web (regweb.go)
+		return fail(err)
+	}
 	d.sender, err = mailer.New(db, mailer.Options{
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
@@ -149,8 +152,13 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	if d.watcher != nil {
 		dash.AfterResolve(d.watcher.Wake) // the resolved item's message leaves Review now
 	}
+	staff, err := staffLogins(context.Background(), do)
+	if err != nil {
+		return "", nil, err
+	}
 	srv, err := web.NewServer(dash, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
+		Staff: staff, TrustedUserHeader: do.TrustedUserHeader, Proxies: do.Proxies,
 		Logger: d.log.With("component", "web"), Now: d.opts.clock.Now,
 	})
 	if err != nil {

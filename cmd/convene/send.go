@@ -221,6 +221,10 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 			db.Close()
 			return err
 		}
+		if _, err = enableWeb(ctx, svc); err != nil { // registration.web: the link in the message
+			db.Close()
+			return err
+		}
 	}
 	if db != nil {
 		defer db.Close()
