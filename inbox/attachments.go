@@ -259,6 +259,11 @@ func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows in
 	for _, u := range att.unread {
 		m.problem("attachment %s", u)
 	}
+	if att.reg.Declined || len(att.reg.Withdrawn) > 0 || len(att.reg.Replaced) > 0 {
+		// what removes people is applied from an attachment only once a
+		// person has read it
+		m.review("an attachment (%s) withdraws, replaces or declines: a person confirms", strings.Join(att.read, ", "))
+	}
 	switch {
 	case len(att.unread) > 0:
 		m.review("an attachment that may hold the delegation list was not read (%s)", strings.Join(att.unread, "; "))

@@ -91,6 +91,15 @@ func TestAttachedLists(t *testing.T) {
 			review: []string{"Delegation.doc", "Liste.xls"},
 		},
 		{
+			name: "a note verbale in PDF that declines",
+			text: "Please find attached our note verbale.",
+			files: []attachment{{"NV-decline.pdf", ctPDF, pdfFile(
+				pdfLine{72, 760, "The Permanent Mission of Arcadia presents its compliments"},
+				pdfLine{72, 746, "and regrets that it will not be able to participate in the meeting."},
+			)}},
+			review: []string{"NV-decline.pdf", "declines"},
+		},
+		{
 			name:   "a damaged xlsx",
 			text:   "Please find attached the list.",
 			files:  []attachment{{"list.xlsx", ctXLSX, []byte("PK\x03\x04 damaged")}},
