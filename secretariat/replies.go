@@ -155,11 +155,14 @@ func (s *Service) calendarReply(tx *store.Tx, c *config, f inbox.Fetched, msg *i
 		}
 		for _, r := range replies {
 			eventID, ok := eventOfUID(c.m, r.UID)
+			if r.Method == calendar.MethodCounter || !r.ProposedStart.IsZero() {
+				if !ok {
+					eventID = "an event convene did not send (UID " + r.UID + ")"
+				}
+				return s.review(tx, c, f, msg, nil, counterReason(c, r, eventID)) // counter.go
+			}
 			if !ok {
 				return s.review(tx, c, f, msg, nil, "calendar answer for an event convene did not send (UID "+r.UID+")")
-			}
-			if r.Method == calendar.MethodCounter || !r.ProposedStart.IsZero() {
-				return s.review(tx, c, f, msg, nil, counterReason(c, r, eventID)) // counter.go
 			}
 			contact, err := tx.DelegateContact(r.Attendee)
 			if errors.Is(err, store.ErrNotFound) {
