@@ -72,6 +72,16 @@ func TestAttachedLists(t *testing.T) {
 			delegates: []string{"Ana Pérez <a.perez@mfa.example>", "Jean Dupont <j.dupont@mfa.example>"},
 		},
 		{
+			name: "PDF with every word placed on its own, widths unknown",
+			text: "Please find attached our note verbale.",
+			files: []attachment{{"NV-words.pdf", ctPDF, wordsPDF(
+				"The Permanent Mission of Arcadia has the honour to register:",
+				"Ms. Jane Roe, First Secretary, jane.roe@mfa.example",
+				"Mr. John Smith, Counsellor, john.smith@mfa.example",
+			)}},
+			delegates: []string{"Jane Roe <jane.roe@mfa.example>", "John Smith <john.smith@mfa.example>"},
+		},
+		{
 			name:   "PDF without text: a scan",
 			text:   "Please find attached our note verbale.",
 			files:  []attachment{{"scan0001.pdf", ctPDF, scanPDF()}},
