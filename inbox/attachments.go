@@ -183,6 +183,10 @@ func tableRegistration(rows [][]string, maxRows int) Registration {
 			cols, start = c, i+1
 			break
 		}
+		if c := sheetHeader(trimRow(r)); c != nil {
+			cols, start = c, i+1
+			break
+		}
 	}
 	if cols == nil {
 		var b strings.Builder
@@ -271,4 +275,31 @@ func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows in
 		m.review("an attachment could not be read with certainty (%s)", strings.Join(att.reg.Problems, "; "))
 	}
 	return len(att.unread) > 0
+}
+
+// sheetHeader reads the header row of a spreadsheet or a document's table,
+// which often has columns the reply form has not (gender, passport, dates
+// of arrival): an unknown column is ignored, provided the row names both
+// a name and an e-mail column, so that a data row is never taken for it.
+func sheetHeader(cells []string) []field {
+	if len(cells) < 2 || len(cells) > 40 {
+		return nil
+	}
+	fs := make([]field, len(cells))
+	name, email := false, false
+	for k, c := range cells {
+		fs[k] = fieldOfHeader(strings.TrimSpace(c))
+		switch fs[k] {
+		case fNone:
+			fs[k] = fIgnore
+		case fName, fLast, fNameTitle:
+			name = true
+		case fEmail:
+			email = true
+		}
+	}
+	if !name || !email {
+		return nil
+	}
+	return fs
 }

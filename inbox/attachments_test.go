@@ -33,6 +33,16 @@ func TestAttachedLists(t *testing.T) {
 			delegates: []string{"Mamadou Ndiaye <m.ndiaye@diplomatie.gouv.sn>", "Awa Diop <a.diop@diplomatie.gouv.sn>"},
 		},
 		{
+			name: "xlsx with columns the form has not",
+			text: "Please find the list attached.",
+			files: []attachment{{"participants.xlsx", ctXLSX, xlsxFile(t,
+				sheet{"Participants", [][]string{
+					{"N°", "Civilité", "Prénom", "Nom", "Sexe", "Fonction", "Adresse e-mail", "N° de passeport", "Date d'arrivée"},
+					{"1", "M.", "Mamadou", "Ndiaye", "M", "Conseiller", "m.ndiaye@diplomatie.gouv.sn", "A1234567", "29/06/2020"},
+					{"2", "Mme", "Awa", "Diop", "F", "Première Secrétaire", "a.diop@diplomatie.gouv.sn", "B7654321", "29/06/2020"}}})}},
+			delegates: []string{"Mamadou Ndiaye <m.ndiaye@diplomatie.gouv.sn>", "Awa Diop <a.diop@diplomatie.gouv.sn>"},
+		},
+		{
 			name: "xlsx without a header row",
 			text: "Please find the list attached.",
 			files: []attachment{{"list.xlsx", ctXLSX, xlsxFile(t,
