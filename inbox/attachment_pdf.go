@@ -21,7 +21,14 @@ const maxPDFContent = 4 << 20
 // from the glyphs' positions; a wide gap between two words becomes a tab,
 // so that a table keeps its columns. A PDF without text is a scan: it is
 // not read.
-func readPDF(data []byte) (Registration, string) {
+func readPDF(data []byte) (reg Registration, why string) {
+	defer func() {
+		// the library reports damage in objects it reads lazily by
+		// panicking (as rsc.io/pdf does)
+		if v := recover(); v != nil {
+			reg, why = Registration{}, fmt.Sprintf("a damaged PDF, not read (%v)", v)
+		}
+	}()
 	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "encrypt") {
@@ -51,7 +58,7 @@ func readPDF(data []byte) (Registration, string) {
 		}
 		return Registration{}, "a PDF without text (a scan), not read"
 	}
-	reg := ParseRegistration(text)
+	reg = ParseRegistration(text)
 	if reg.Empty() {
 		// the text in the order it was written, for a layout the
 		// positions did not rebuild
