@@ -401,6 +401,9 @@ func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 	}
 	withdrawn = append(withdrawn, fixed...)
 	if msg.Complete { // the complete list replaces the delegation (complete.go)
+		if len(missing) > 0 {
+			return s.review(tx, c, f, msg, ct, "a complete list naming delegates without an address ("+strings.Join(missing, ", ")+"): who it replaces is for a person to confirm")
+		}
 		rest, err := notInCompleteList(tx, ct.Name, withEmail, missing)
 		if err != nil {
 			return 0, err
