@@ -257,8 +257,18 @@ func mergeRegistration(a *Registration, b Registration) {
 func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows int) (unread bool) {
 	att := readAttachments(root, maxRows)
 	mergeRegistration(reg, Registration{Delegates: att.reg.Delegates, Withdrawn: att.reg.Withdrawn, Replaced: att.reg.Replaced, Declined: att.reg.Declined})
+	var doubts []string
 	for _, p := range att.reg.Problems {
+		// "no e-mail address for X" is no doubt about the reading: X was
+		// read, without an address, and the workflow asks the mission for
+		// it (as for a form in the text); the file is named after it
+		if i := strings.Index(p, "no e-mail address for "); i >= 0 {
+			file, _, _ := strings.Cut(p, ": ")
+			m.problem("%s (%s)", p[i:], file)
+			continue
+		}
 		m.problem("%s", p)
+		doubts = append(doubts, p)
 	}
 	for _, u := range att.unread {
 		m.problem("attachment %s", u)
@@ -271,8 +281,8 @@ func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows in
 	switch {
 	case len(att.unread) > 0:
 		m.review("an attachment that may hold the delegation list was not read (%s)", strings.Join(att.unread, "; "))
-	case len(att.reg.Problems) > 0:
-		m.review("an attachment could not be read with certainty (%s)", strings.Join(att.reg.Problems, "; "))
+	case len(doubts) > 0:
+		m.review("an attachment could not be read with certainty (%s)", strings.Join(doubts, "; "))
 	}
 	return len(att.unread) > 0
 }

@@ -137,8 +137,8 @@ func TestAttachedLists(t *testing.T) {
 			text: "Please find the list attached.",
 			files: []attachment{{"list.xlsx", ctXLSX, xlsxFile(t,
 				sheet{"Sheet1", [][]string{{"Name", "Title", "Email"}, {"Ms. Jane Roe", "First Secretary", "jane.roe@mfa.example"}, {"Mr. John Doe", "Adviser", ""}}})}},
+			// read with certainty: the workflow asks the mission for the address
 			delegates: []string{"Jane Roe <jane.roe@mfa.example>", "John Doe <>"},
-			review:    []string{"list.xlsx", "no e-mail address for", "John Doe"},
 		},
 	}
 	for _, tt := range tests {
