@@ -130,7 +130,11 @@ func readAttachments(root *enmime.Part, maxRows int) attachmentReading {
 				out.reg.Problems = append(out.reg.Problems, name+": "+pr)
 			}
 			if reg.Empty() {
-				out.unread = append(out.unread, name+": no delegate list found in it")
+				why := "no delegate list found in it"
+				if len(reg.Problems) > 0 {
+					why += " (" + strings.Join(reg.Problems, "; ") + ")"
+				}
+				out.unread = append(out.unread, name+": "+why)
 			}
 		}
 	}
@@ -149,12 +153,8 @@ func readAttachment(kind listKind, data []byte, maxRows int) (reg Registration, 
 	}()
 	switch kind {
 	case listCSV:
-		ds, problems := parseCSVDelegates(data)
-		if len(ds) > maxRows {
-			ds = ds[:maxRows]
-			problems = append(problems, fmt.Sprintf("more than %d rows: the rest was not read", maxRows))
-		}
-		return Registration{Delegates: ds, Problems: problems}, ""
+		ds, problems, cuts := parseCSVDelegates(data, maxRows)
+		return Registration{Delegates: ds, Problems: append(problems, cuts...)}, ""
 	case listXLSX:
 		return readXLSX(data, maxRows)
 	case listDOCX:

@@ -18,15 +18,16 @@ const maxText = 1 << 20
 // invitation and carry Auto-Submitted; a calendar reply may come from an
 // auto-accepting robot.
 func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, lim Limits) {
-	text, fromHTML := bodyText(env)
+	text, fromHTML := bodyText(m, env, lim)
 	if len(text) > maxText {
 		text = text[:maxText]
-		m.problem("text longer than %d bytes: the rest was not read", maxText)
+		m.cut("text longer than %d bytes: the rest was not read", maxText)
 	}
 	if strings.TrimSpace(text) == "" && env.Root != nil && strings.HasPrefix(env.Root.ContentType, "multipart/") && env.Root.FirstChild == nil {
 		// a multipart whose boundary never occurs: read the body as text
 		if len(rawBody) > 1<<20 {
 			rawBody = rawBody[:1<<20]
+			m.cut("text longer than %d bytes: the rest was not read", 1<<20)
 		}
 		text = string(rawBody)
 		m.problem("MIME: no part found in the multipart body; read as text")
@@ -76,8 +77,10 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 	reg := ParseRegistration(m.Body)
 	if reg.Empty() && env.HTML != "" && !fromHTML {
 		// the plain-text alternative may have lost a table
-		if alt := ParseRegistration(StripReply(htmlToText(cutHTMLQuote(env.HTML)))); !alt.Empty() {
+		t, cuts := htmlText(env.HTML, true, lim)
+		if alt := ParseRegistration(StripReply(t)); !alt.Empty() {
 			reg = alt
+			m.cuts(cuts)
 		}
 	}
 	quotedForm := false
@@ -95,6 +98,9 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 	m.Delegates, m.Withdrawn, m.Replaced, m.Declined = reg.Delegates, reg.Withdrawn, reg.Replaced, reg.Declined
 	for _, p := range reg.Problems {
 		m.problem("%s", p)
+	}
+	for _, c := range reg.cut {
+		m.cut("%s", c)
 	}
 	switch {
 	case len(methods) > 0:
@@ -131,7 +137,7 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 // bodyText returns the text of the message: its text/plain parts outside
 // attachments, or the HTML turned into text (tables row by row) when there
 // is none.
-func bodyText(env *enmime.Envelope) (text string, fromHTML bool) {
+func bodyText(m *Message, env *enmime.Envelope, lim Limits) (text string, fromHTML bool) {
 	var parts []string
 	var walk func(p *enmime.Part)
 	walk = func(p *enmime.Part) {
@@ -163,11 +169,11 @@ func bodyText(env *enmime.Envelope) (text string, fromHTML bool) {
 		return t, false
 	}
 	if env.HTML != "" {
-		if t := htmlToText(cutHTMLQuote(env.HTML)); strings.TrimSpace(t) != "" {
-			return t, true
-		}
-		if t := htmlToText(env.HTML); strings.TrimSpace(t) != "" {
-			return t, true
+		for _, dropQuote := range []bool{true, false} {
+			if t, cuts := htmlText(env.HTML, dropQuote, lim); strings.TrimSpace(t) != "" {
+				m.cuts(cuts)
+				return t, true
+			}
 		}
 	}
 	return env.Text, false

@@ -18,6 +18,8 @@ type Registration struct {
 	Replaced  []Replacement      // corrections; their New delegates are not repeated in Delegates
 	Declined  bool               // the mission will not attend at all
 	Problems  []string           // what could not be read with certainty
+
+	cut []string // what was not read at all (cuts.go): the reply goes to review
 }
 
 // Replacement is a correction: the delegate Old (an address, or a name when
@@ -52,6 +54,7 @@ func parseRegistration(text string, formOnly bool) Registration {
 	if len(text) > MaxRegistrationText {
 		text = text[:MaxRegistrationText]
 		p.problem("text longer than %d bytes: the rest was not read", MaxRegistrationText)
+		p.reg.cut = append(p.reg.cut, p.reg.Problems[len(p.reg.Problems)-1])
 	}
 	p.split(normalizeText(text))
 	if !formOnly {

@@ -221,6 +221,10 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 			db.Close()
 			return err
 		}
+		if _, err = enableWeb(ctx, svc); err != nil { // registration.web: the link in the message
+			db.Close()
+			return err
+		}
 	}
 	if db != nil {
 		defer db.Close()
@@ -405,6 +409,9 @@ func (o *sendOptions) runResume(ctx context.Context, a *app) error {
 // with a progress display on stdout (a terminal) or the log.
 func newCLISender(a *app, m *meeting.Meeting, db *store.DB) (*mailer.Sender, *progress, error) {
 	prog := newProgress(a)
+	if _, err := attachOAuth(a.log, m, db, nil); err != nil {
+		return nil, nil, err
+	}
 	s, err := mailer.New(db, mailer.Options{
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
