@@ -386,6 +386,9 @@ func (s *Service) applyRegistration(tx *store.Tx, c *config, ct *meeting.Contact
 		}
 		withEmail = append(withEmail, d)
 	}
+	if msg.Complete && len(missing) > 0 { // before any effect (complete.go)
+		return nil, "a complete list naming delegates without an address (" + strings.Join(missing, ", ") + "): who it replaces is for a person to confirm", nil
+	}
 	for _, r := range msg.Replaced {
 		old := r.Old
 		if !strings.Contains(old, "@") {
@@ -417,9 +420,6 @@ func (s *Service) applyRegistration(tx *store.Tx, c *config, ct *meeting.Contact
 	}
 	withdrawn = append(withdrawn, fixed...)
 	if msg.Complete { // the complete list replaces the delegation (complete.go)
-		if len(missing) > 0 {
-			return s.review(tx, c, f, msg, ct, "a complete list naming delegates without an address ("+strings.Join(missing, ", ")+"): who it replaces is for a person to confirm")
-		}
 		rest, err := notInCompleteList(tx, ct.Name, withEmail, missing)
 		if err != nil {
 			return nil, "", err
