@@ -45,11 +45,14 @@ func (s *server) review(w http.ResponseWriter, r *http.Request) {
 	}
 	if id := q.Get("done"); id != "" {
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-			p.Done = fmt.Sprintf("Item %d: %s done.", n, actionLabel(ActionKind(q.Get("action"))))
+			p.Done = fmt.Sprintf("Item %d: %s.", n, actionLabel(ActionKind(q.Get("action"))))
 		}
 	}
 	if n, err := strconv.Atoi(q.Get("dismissed")); err == nil {
 		p.Done = fmt.Sprintf("%d items dismissed.", n)
+		if n == 1 {
+			p.Done = "1 item dismissed."
+		}
 	}
 	s.renderReview(w, r, http.StatusOK, p)
 }
@@ -236,7 +239,7 @@ func actionLabel(k ActionKind) string {
 	case ActionAddAddress:
 		return "address added"
 	}
-	return "resolved"
+	return "resolved" // "Item 4: resolved."
 }
 
 // ParseDelegates reads delegates typed by hand, one per line as

@@ -25,6 +25,7 @@ type daemonOptions struct {
 	clock        schedule.Clock
 	exitWhenDone bool          // stop after the timeline's last job
 	minGrace     time.Duration // floor of every job's grace period (simulated clocks)
+	simSpeed     float64       // a simulated clock's speed, published in the store for convene send; 0: real time
 	shutdown     time.Duration // how long to wait for work under way at shutdown
 	onMissed     func(schedule.Job)
 }
@@ -102,7 +103,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	d.sender, err = mailer.New(db, mailer.Options{
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
-		Logger: log.With("component", "outbox"), Now: opts.clock.Now,
+		Logger: log, Now: opts.clock.Now, // mailer adds component=mailer
 		NewTimer: func(d time.Duration) (<-chan time.Time, func() bool) {
 			t := opts.clock.NewTimer(d)
 			return t.C(), t.Stop
@@ -115,7 +116,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if m.IMAP.Configured() {
 		d.watcher, err = inbox.NewWatcher(ldb, inbox.Options{
 			Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed, Review: m.IMAP.Review,
-			Poll: m.IMAP.Poll, Logger: log.With("component", "inbox"), Now: opts.clock.Now,
+			Poll: m.IMAP.Poll, Logger: log, Now: opts.clock.Now, // inbox adds component=inbox
 			Prepare: d.svc.Prepare,
 		}, d.svc.Handle)
 		if err != nil {
@@ -135,7 +136,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 		poll = func(ctx context.Context) error { _, err := d.watcher.Once(ctx); return err }
 	}
 	d.runner = schedule.NewRunner(ldb, opts.clock, jobs, d.svc.Handlers(poll), schedule.RunnerOptions{
-		Logger: log.With("component", "schedule"), ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown,
+		Logger: log, ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown,
 		OnMissed: func(j schedule.Job) {
 			log.Warn("job missed: past its grace period, not run", "job", j.Key, "due", j.Due)
 			if opts.onMissed != nil {
@@ -178,7 +179,7 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	srv, err := web.NewServer(src, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
 		Staff: staff, TrustedUserHeader: do.TrustedUserHeader, Proxies: do.Proxies,
-		Logger: d.log.With("component", "web"), Now: d.opts.clock.Now,
+		Logger: d.log, Now: d.opts.clock.Now, // web adds component=web
 	})
 	if err != nil {
 		return "", nil, err
@@ -238,6 +239,12 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- d.runner.Run(ctx) }()
+	var clockDone chan struct{}
+	if d.opts.simSpeed > 0 {
+		d.setClockReading(ctx) // before the first job: a reading is there as soon as anything is sent
+		clockDone = make(chan struct{})
+		go func() { defer close(clockDone); d.publishClock(ctx) }()
+	}
 
 	var err error
 	select {
@@ -260,6 +267,10 @@ func (d *daemon) run(ctx context.Context) error {
 	if d.watcher != nil {
 		d.watcher.Close()
 	}
+	if clockDone != nil {
+		<-clockDone
+		d.setClockReading(context.WithoutCancel(ctx)) // where the clock stood at the end
+	}
 	close(errs)
 	for e := range errs {
 		err = errors.Join(err, e)
@@ -269,6 +280,33 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	return err
 }
+
+// publishClock records the simulated clock in the store every few real
+// seconds until ctx ends, so that convene send, run while this daemon holds
+// the store, dates what it records on this clock.
+func (d *daemon) publishClock(ctx context.Context) {
+	t := time.NewTicker(clockPublishEvery) // real time: the reading maps real time to simulated time
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.setClockReading(ctx)
+		}
+	}
+}
+
+func (d *daemon) setClockReading(ctx context.Context) {
+	r := store.ClockReading{Sim: d.opts.clock.Now(), Real: time.Now(), Speed: d.opts.simSpeed}
+	if err := d.db.SetClockReading(ctx, r); err != nil && ctx.Err() == nil {
+		d.log.Warn("publish the clock", "err", err)
+	}
+}
+
+// clockPublishEvery is how often a daemon on a simulated clock records it
+// (its readings are exact for a clock that is not held, as convene run's).
+const clockPublishEvery = 5 * time.Second
 
 // reload re-reads meeting.yaml and contacts.csv (SIGHUP). A bad file is
 // rejected with its problems and the running configuration kept. Otherwise

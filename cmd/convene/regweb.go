@@ -43,7 +43,7 @@ func (d *daemon) serveRegistration() (string, func(), error) {
 	tlsOn := w.TLSCert != ""
 	srv, err := regweb.NewServer(d.svc, regweb.Options{
 		Addr: w.Listen, PublicURL: w.PublicURL, Hosts: w.Hosts, TrustedProxies: w.TrustedProxies, TLS: tlsOn,
-		Key: regweb.FormKey(key), Logger: d.log.With("component", "regweb"), Now: d.opts.clock.Now,
+		Key: regweb.FormKey(key), Logger: d.log, Now: d.opts.clock.Now, // regweb adds component=regweb
 	})
 	if err != nil {
 		return "", nil, err
