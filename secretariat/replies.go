@@ -410,13 +410,13 @@ func (s *Service) applyRegistration(tx *store.Tx, c *config, ct *meeting.Contact
 	}
 	fixed, err := replacedUnreachable(tx, ct.Name, withEmail) // a delegate's address that bounced, corrected (bounce_replace.go)
 	if err != nil {
-		return 0, err
+		return nil, "", err
 	}
 	withdrawn = append(withdrawn, fixed...)
 	if msg.Complete { // the complete list replaces the delegation (complete.go)
 		rest, err := notInCompleteList(tx, ct.Name, withEmail, missing)
 		if err != nil {
-			return 0, err
+			return nil, "", err
 		}
 		withdrawn = append(withdrawn, rest...)
 	}
