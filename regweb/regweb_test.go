@@ -813,3 +813,24 @@ func TestStaleAndMore(t *testing.T) {
 		t.Errorf("more blocks: want at most limits.delegates_per_reply (15)")
 	}
 }
+
+// TestDoubleConfirm: confirming the same form twice (a double click, the
+// back button) applies it once; the second time the page says the
+// delegate is already registered.
+func TestDoubleConfirm(t *testing.T) {
+	e := newEnv(t, beforeDeadline, "", regweb.Options{})
+	p := e.link(arcadia)
+	_, v := e.page(p)
+	v.Set("n0.name", "Ms. Jane Roe")
+	v.Set("n0.email", "jane.roe@arcadia-mfa.example")
+	e.submit(p, v)
+	v.Set("action", "confirm")
+	code, body, _ := e.do("POST", p, v, nil)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "already registered") {
+		t.Errorf("second confirmation: %d", code)
+	}
+	hist, _ := e.db.History(t.Context(), arcadia)
+	if got := batches(e.outbox())["answer-confirmation"]; len(hist) != 1 || got != 1 {
+		t.Errorf("%d history entries, %d confirmations; want 1 and 1", len(hist), got)
+	}
+}
