@@ -590,6 +590,7 @@ func TestValidation(t *testing.T) {
 		{"long name", "en", long, "", "a@b.example", "name", "Too long (at most 200 characters)."},
 		{"long title, French", "fr", "Ana", long, "a@b.example", "title", "Trop long (200 caractères au plus)."},
 		{"control character", "en", "Ana\u202eevil", "", "a@b.example", "name", "not allowed"},
+		{"invalid UTF-8", "en", "Ana\xff", "", "a@b.example", "name", "not allowed"},
 		{"line break in title", "es", "Ana", "Jefa\r\nBcc: x@y.example", "a@b.example", "title", "no permitidos"},
 		{"no e-mail", "en", "Ana", "", "", "email", "Required."},
 		{"not an address", "fr", "Ana", "", "ana-at-b.example", "email", "Ce n'est pas une adresse"},
@@ -750,6 +751,17 @@ func TestSecurityHeaders(t *testing.T) {
 	v.Set("action", "review")
 	if code, _, _ := e.do("POST", p, v, nil); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversize body: %d", code)
+	}
+	// A body that is not form encoding.
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", e.srv.URL+p, strings.NewReader("form=%zz&action=review"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := e.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("malformed body: %d", resp.StatusCode)
 	}
 }
 
