@@ -14,6 +14,7 @@ import (
 	"convene/internal/testmeeting"
 	"convene/meeting"
 	"convene/schedule"
+	"convene/secretariat"
 	"convene/templates"
 )
 
@@ -58,6 +59,14 @@ func TestRegistrationPageServed(t *testing.T) {
 			}
 			if !strings.HasPrefix(link, "http://127.0.0.1:8026/r/") || !strings.Contains(msg.Text, link) || !strings.Contains(msg.HTML, link) {
 				t.Fatalf("link %q not in the invitation", link)
+			}
+			// A dry run's read-only service shows the same link.
+			ro, _, err := secretariat.NewReadOnly(t.Context(), m, cs, d.db, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := previewWeb(t.Context(), ro); err != nil || ro.WebLink(ct.Name) != link {
+				t.Errorf("dry run link %q (%v), want %q", ro.WebLink(ct.Name), err, link)
 			}
 			fi, err := os.Stat(filepath.Join(filepath.Dir(m.Store), "webreg.key"))
 			if err != nil || fi.Mode().Perm() != 0o600 {
