@@ -824,6 +824,9 @@ func TestStaleAndMore(t *testing.T) {
 	if !strings.Contains(body, `id="n14.name"`) || strings.Contains(body, `id="n15.name"`) {
 		t.Errorf("more blocks: want at most limits.delegates_per_reply (15)")
 	}
+	if strings.Contains(body, `value="more"`) {
+		t.Error("the button for more blocks is still offered at the cap")
+	}
 }
 
 // TestDoubleConfirm: confirming the same form twice (a double click, the
