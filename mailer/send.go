@@ -219,13 +219,13 @@ func New(db *store.DB, opts Options) (*Sender, error) {
 	}
 	switch srv.Auth {
 	case meeting.AuthNone, "":
-	case meeting.AuthPassword, meeting.AuthXOAUTH2:
+	case meeting.AuthPassword, meeting.AuthXOAUTH2, meeting.AuthOAuth2:
 		if srv.Username == "" || srv.Secret.IsZero() {
 			return nil, fmt.Errorf("mailer: auth %s needs a username and a secret", srv.Auth)
 		}
 		mech := gomail.SMTPAuthAutoDiscover
 		switch {
-		case srv.Auth == meeting.AuthXOAUTH2:
+		case srv.Auth == meeting.AuthXOAUTH2 || srv.Auth == meeting.AuthOAuth2:
 			mech = gomail.SMTPAuthXOAUTH2
 		case srv.Security == meeting.SecurityNone:
 			mech = gomail.SMTPAuthPlainNoEnc // loopback only, checked above

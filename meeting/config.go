@@ -234,6 +234,7 @@ type yMeeting struct {
 	Contacts  yStr       `yaml:"contacts"`
 	Templates yStr       `yaml:"templates"`
 	Limits    yLimits    `yaml:"limits"`
+	OAuth2    *yOAuth2   `yaml:"oauth2"`
 }
 
 var (
@@ -539,6 +540,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	if m.Templates != "" {
 		c.templatesDir(m.Templates, y.Templates.Line)
 	}
+	m.OAuth2 = c.oauth2(y, m, dir)
 	return m
 }
 
@@ -588,9 +590,17 @@ func (c *checker) server(y yServer, name string, defPort int, dir string) Server
 		if y.Secret == nil {
 			c.add(at(y.Auth.Line), name+".secret", "is required for auth %s: env, file or command", s.Auth)
 		}
+	case AuthOAuth2:
+		if s.Username == "" {
+			c.add(at(y.Username.Line), name+".username", "is required for auth oauth2: the mailbox signed in to")
+		}
+		if y.Secret != nil {
+			c.add(at(y.Auth.Line), name+".secret", "is not used with auth oauth2: convene obtains the token (see the oauth2 block)")
+			y.Secret = nil
+		}
 	case AuthNone:
 	default:
-		c.add(y.Auth.Line, name+".auth", "unknown %q: want password, xoauth2 or none", s.Auth)
+		c.add(y.Auth.Line, name+".auth", "unknown %q: want password, xoauth2, oauth2 or none", s.Auth)
 	}
 	if y.Secret != nil {
 		s.Secret = Secret{Env: y.Secret.Env, File: resolvePath(dir, y.Secret.File), Command: y.Secret.Command}

@@ -87,6 +87,8 @@ type Meeting struct {
 	Templates string // optional directory of template overrides, absolute
 	Limits    Limits // caps on what one inbound message may cause
 
+	OAuth2 *OAuth2 // the oauth2 block, when given (smtp or imap with auth oauth2)
+
 	DashboardOptions DashboardOptions // TLS, public host names, trusted proxy
 
 	Path string // the meeting.yaml this was loaded from

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"convene/inbox"
 	"convene/meeting"
 	"convene/store"
 	"convene/web"
@@ -70,7 +71,7 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 		return out, err
 	}
 	for _, m := range in {
-		out.Messages = append(out.Messages, web.MessageEntry{At: d.local(m.At), In: true, Kind: m.Kind, Summary: m.Summary, State: m.Disposition})
+		out.Messages = append(out.Messages, web.MessageEntry{At: d.local(m.At), In: true, Kind: m.Kind, Summary: answerTitles(c.m, m.Kind, m.Summary), State: m.Disposition})
 	}
 	sent, err := d.s.db.OutboxFor(ctx, ct.Name)
 	if err != nil {
@@ -89,6 +90,26 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 	}
 	sort.SliceStable(out.Messages, func(i, j int) bool { return out.Messages[i].At.Before(out.Messages[j].At) })
 	return out, nil
+}
+
+// answerTitles writes the summary of a calendar answer ("a@x accepted
+// article-5; …", as the inbox records it) with the sessions' titles in
+// place of their ids, for a person: "a@x accepted “Article 5 …”".
+func answerTitles(m *meeting.Meeting, kind, summary string) string {
+	if kind != string(inbox.KindCalendarReply) {
+		return summary
+	}
+	clauses := strings.Split(summary, "; ")
+	for i, cl := range clauses {
+		sp := strings.LastIndexByte(cl, ' ')
+		if sp < 0 {
+			continue
+		}
+		if ev, ok := m.Session(cl[sp+1:]); ok && ev.Title.In(meeting.EN) != "" {
+			clauses[i] = cl[:sp+1] + "“" + ev.Title.In(meeting.EN) + "”"
+		}
+	}
+	return strings.Join(clauses, "; ")
 }
 
 // eventText says what a registration event did, for a person.
@@ -117,6 +138,10 @@ func eventText(ev store.Event) string {
 		return "withdrew " + strings.Join(es, ", ")
 	case "decline":
 		return "declined"
+	case "add-address":
+		var e string
+		json.Unmarshal([]byte(ev.Detail), &e)
+		return "added the address " + e
 	}
 	return fmt.Sprintf("%s %s", ev.Action, ev.Detail)
 }

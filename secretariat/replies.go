@@ -106,7 +106,7 @@ func (s *Service) reviewItem(tx *store.Tx, c *config, f inbox.Fetched, msg *inbo
 	detail, _ := json.Marshal(reviewDetail{
 		Delegates: msg.Delegates, Withdrawn: msg.Withdrawn, Replaced: msg.Replaced, Declined: msg.Declined,
 		Body: clip(msg.Body, reviewTextLimit), Problems: msg.Problems,
-		Date: msg.Date, Attachments: listAttachments(raw), RawSize: len(f.Raw),
+		Date: msg.Date, Attachments: listAttachments(raw), RawSize: len(f.Raw), Suggested: suggestedBy(msg),
 	})
 	name := ""
 	if ct != nil {

@@ -144,5 +144,15 @@ type reviewDetail struct {
 	Problems    []string            `json:"problems,omitempty"`
 	Date        time.Time           `json:"date,omitzero"`
 	Attachments []attachment        `json:"attachments,omitempty"`
-	RawSize     int                 `json:"raw_size,omitempty"` // the message's size as received
+	RawSize     int                 `json:"raw_size,omitempty"`  // the message's size as received
+	Suggested   []string            `json:"suggested,omitempty"` // addresses an out-of-office named
+}
+
+// suggestedBy returns the addresses an out-of-office names (a colleague to
+// write to), for the desk's "remind the colleague too".
+func suggestedBy(msg *inbox.Message) []string {
+	if msg.AutoReply == nil {
+		return nil
+	}
+	return msg.AutoReply.Suggested
 }

@@ -47,6 +47,9 @@ type DigestData struct {
 
 	Outbox OutboxHealth
 	Inbox  InboxHealth
+
+	// SignIn, when not "", says that convene cannot sign in (auth oauth2).
+	SignIn string
 }
 
 // ReviewLine is one open item of the review queue.

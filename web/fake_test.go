@@ -199,7 +199,7 @@ func (f *fakeSource) Metrics(ctx context.Context) (web.Metrics, error) {
 	return web.Metrics{
 		MessagesSent: 118, MessagesFailed: 2,
 		InboxByKind: map[string]int64{"registration": 21, "bounce": 3, "auto-reply": 4, `we"ird\kind`: 1},
-		ReviewQueue: 4, JobLag: 90 * time.Second, InboxLastContact: at("2020-06-05 09:58"), InboxStatus: web.InboxAuthFailed,
+		ReviewQueue: 4, JobLag: 90 * time.Second, InboxLastContact: at("2020-06-05 09:58"), InboxStatus: web.InboxAuthFailed, SignInFailing: true,
 	}, nil
 }
 

@@ -12,9 +12,6 @@ import (
 	"convene/meeting"
 )
 
-// operatorCookie remembers the name typed in the review forms.
-const operatorCookie = "convene_operator"
-
 type reviewPage struct {
 	page
 	Items    []ReviewItem
@@ -24,8 +21,8 @@ type reviewPage struct {
 	First    int      // 1-based index of the first item shown
 	Missions []string // names, for the forms' suggestions
 	Sessions int      // calendar invitations each registered delegate gets
-	Operator string
-	Done     string // what the last action did
+	Person   string   // who acts
+	Done     string   // what the last action did
 	// A refused action, shown on its item with what was typed.
 	Error     string
 	ErrorItem int64
@@ -36,12 +33,13 @@ type reviewForm struct {
 	Action    string
 	Mission   string
 	Delegates string
+	Address   string
 	Note      string
 }
 
 func (s *server) review(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := reviewPage{Operator: operator(r), Page: 1}
+	p := reviewPage{Page: 1}
 	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 {
 		p.Page = n
 	}
@@ -77,6 +75,7 @@ func (s *server) renderReview(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	p.Sessions = len(sessions)
+	p.Person = s.person(r)
 	p.page = page{Title: "Review", Nav: "review"}
 	p.Items, p.Total = items, total
 	p.Pages = max(1, (total+size-1)/size)
@@ -124,10 +123,7 @@ func (s *server) dismissMany(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("select between 1 and %d items", maxBulk), http.StatusBadRequest)
 		return
 	}
-	by := strings.TrimSpace(r.PostForm.Get("by"))
-	if by == "" {
-		by = s.opts.User
-	}
+	by := s.person(r)
 	note := strings.TrimSpace(r.PostForm.Get("note"))
 	nums := make([]int64, len(ids))
 	for i, v := range ids {
@@ -171,17 +167,12 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 		Action:    r.PostForm.Get("action"),
 		Mission:   strings.TrimSpace(r.PostForm.Get("mission")),
 		Delegates: r.PostForm.Get("delegates"),
+		Address:   strings.TrimSpace(r.PostForm.Get("address")),
 		Note:      strings.TrimSpace(r.PostForm.Get("note")),
 	}
-	by := strings.TrimSpace(r.PostForm.Get("by"))
-	a := ReviewAction{Item: id, Kind: ActionKind(form.Action), Mission: form.Mission, Note: form.Note, By: by, At: s.opts.Now()}
-	if a.By == "" {
-		a.By = s.opts.User
-	}
+	a := ReviewAction{Item: id, Kind: ActionKind(form.Action), Mission: form.Mission, Note: form.Note, By: s.person(r), At: s.opts.Now()}
 	refuse := func(msg string) {
-		s.renderReview(w, r, http.StatusUnprocessableEntity, reviewPage{
-			Operator: by, Error: msg, ErrorItem: id, Form: form,
-		})
+		s.renderReview(w, r, http.StatusUnprocessableEntity, reviewPage{Error: msg, ErrorItem: id, Form: form})
 	}
 	switch a.Kind {
 	case ActionAssign:
@@ -189,7 +180,7 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 			refuse("Name the mission to assign this message to.")
 			return
 		}
-	case ActionRegister:
+	case ActionRegister, ActionAcceptLate:
 		if a.Mission == "" {
 			refuse("Name the mission the delegates belong to.")
 			return
@@ -199,6 +190,17 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 			refuse(err.Error())
 			return
 		}
+	case ActionAddAddress:
+		if a.Mission == "" {
+			refuse("Name the mission the address belongs to.")
+			return
+		}
+		addr, err := mail.ParseAddress(form.Address)
+		if err != nil || addr.Name != "" || addr.Address != form.Address {
+			refuse(fmt.Sprintf("%q is not an email address.", form.Address))
+			return
+		}
+		a.Address = addr.Address
 	case ActionDismiss:
 	default:
 		http.Error(w, "unknown action", http.StatusBadRequest)
@@ -217,23 +219,8 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("review resolved", "item", id, "action", string(a.Kind), "by", a.By)
-	if by != "" {
-		http.SetCookie(w, &http.Cookie{Name: operatorCookie, Value: url.QueryEscape(by), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
-	}
 	v := url.Values{"done": {strconv.FormatInt(id, 10)}, "action": {string(a.Kind)}}
 	http.Redirect(w, r, "/review?"+v.Encode(), http.StatusSeeOther)
-}
-
-func operator(r *http.Request) string {
-	c, err := r.Cookie(operatorCookie)
-	if err != nil {
-		return ""
-	}
-	v, err := url.QueryUnescape(c.Value)
-	if err != nil {
-		return ""
-	}
-	return v
 }
 
 func actionLabel(k ActionKind) string {
@@ -244,6 +231,10 @@ func actionLabel(k ActionKind) string {
 		return "delegates registered"
 	case ActionDismiss:
 		return "dismissed"
+	case ActionAcceptLate:
+		return "late registration accepted"
+	case ActionAddAddress:
+		return "address added"
 	}
 	return "resolved"
 }

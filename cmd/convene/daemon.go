@@ -13,6 +13,7 @@ import (
 	"convene/inbox"
 	"convene/mailer"
 	"convene/meeting"
+	"convene/oauth"
 	"convene/schedule"
 	"convene/secretariat"
 	"convene/store"
@@ -38,6 +39,7 @@ type daemon struct {
 	watcher *inbox.Watcher
 	runner  *schedule.Runner
 	unlock  func()
+	oauth   *oauth.Source // auth oauth2: the token source (auth.go)
 }
 
 // openDaemon builds the daemon without starting anything: the store is
@@ -59,7 +61,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 		name string
 		s    meeting.Server
 	}{{"smtp", m.SMTP.Server}, {"imap", m.IMAP.Server}} {
-		if srv.s.Configured() && srv.s.Auth != meeting.AuthNone {
+		if srv.s.Configured() && srv.s.Auth != meeting.AuthNone && srv.s.Auth != meeting.AuthOAuth2 {
 			if _, err := srv.s.Secret.Resolve(ctx); err != nil {
 				return nil, fmt.Errorf("%s: %s.secret: %w", m.Path, srv.name, err)
 			}
@@ -77,6 +79,9 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	d := &daemon{opts: opts, log: log, db: db, unlock: unlock}
 	db.Now = opts.clock.Now
 	fail := func(err error) (*daemon, error) { d.close(); return nil, err }
+	if err := d.startSignIn(ctx, m); err != nil {
+		return fail(err)
+	}
 
 	if d.svc, err = secretariat.New(ctx, m, cs, db, log.With("component", "service"), opts.clock.Now); err != nil {
 		return fail(err)
@@ -152,8 +157,13 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	if d.watcher != nil {
 		dash.AfterResolve(d.watcher.Wake) // the resolved item's message leaves Review now
 	}
+	staff, err := staffLogins(context.Background(), do)
+	if err != nil {
+		return "", nil, err
+	}
 	srv, err := web.NewServer(dash, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
+		Staff: staff, TrustedUserHeader: do.TrustedUserHeader, Proxies: do.Proxies,
 		Logger: d.log.With("component", "web"), Now: d.opts.clock.Now,
 	})
 	if err != nil {
@@ -205,7 +215,7 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	senderDone := make(chan error, 1)
-	go func() { senderDone <- d.sender.Run(senderCtx) }()
+	go func() { senderDone <- d.runSender(senderCtx) }()
 	if d.watcher != nil {
 		start("inbox", d.watcher.Run)
 	}

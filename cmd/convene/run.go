@@ -45,7 +45,9 @@ changed session sends calendar updates to its delegates. A second daemon on
 the same store refuses to start.
 
 The dashboard listens on the meeting's dashboard address; off loopback it
-requires the token in CONVENE_DASHBOARD_TOKEN.`,
+requires staff sign-in (dashboard.staff, or a trusted proxy's header) or the
+token in CONVENE_DASHBOARD_TOKEN. Staff passwords are read from their secrets
+at start; one that cannot be read stops the start.`,
 		example: `convene run -c meeting.yaml
 convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600   # one simulated hour per second`,
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {

@@ -412,6 +412,9 @@ func (o *sendOptions) runResume(ctx context.Context, a *app) error {
 // with a progress display on stdout (a terminal) or the log.
 func newCLISender(a *app, m *meeting.Meeting, db *store.DB) (*mailer.Sender, *progress, error) {
 	prog := newProgress(a)
+	if _, err := attachOAuth(a.log, m, db, nil); err != nil {
+		return nil, nil, err
+	}
 	s, err := mailer.New(db, mailer.Options{
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,

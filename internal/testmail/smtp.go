@@ -53,6 +53,10 @@ type Options struct {
 	RequireAuth        bool
 	Username, Password string
 	Token              string
+	// CheckToken, when set, replaces Token: AUTH offers XOAUTH2 and
+	// OAUTHBEARER only, and accepts a token when CheckToken says it is
+	// current (an AuthServer's Valid).
+	CheckToken func(user, token string) bool
 
 	// Faults by recipient address.
 	Faults map[string]Fault
@@ -233,7 +237,19 @@ func (se *session) AuthMechanisms() []string {
 	if !se.s.opts.RequireAuth {
 		return nil
 	}
+	if se.s.opts.CheckToken != nil {
+		return []string{"XOAUTH2", sasl.OAuthBearer}
+	}
 	return []string{sasl.Plain, "XOAUTH2"}
+}
+
+// tokenOK checks an OAuth2 bearer token for user.
+func (se *session) tokenOK(user, token string) bool {
+	o := se.s.opts
+	if o.CheckToken != nil {
+		return o.CheckToken(user, token)
+	}
+	return user == o.Username && token == o.Token
 }
 
 var errBadCredentials = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
@@ -243,7 +259,7 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 	switch mech {
 	case sasl.Plain:
 		return sasl.NewPlainServer(func(identity, username, password string) error {
-			if username != o.Username || password != o.Password {
+			if o.CheckToken != nil || username != o.Username || password != o.Password {
 				se.s.mu.Lock()
 				se.s.authFail++
 				se.s.mu.Unlock()
@@ -254,11 +270,25 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 		}), nil
 	case "XOAUTH2":
 		return xoauth2Server(func(user, token string) error {
-			if user != o.Username || token != o.Token {
+			if !se.tokenOK(user, token) {
 				se.s.mu.Lock()
 				se.s.authFail++
 				se.s.mu.Unlock()
 				return errBadCredentials
+			}
+			se.authed = true
+			return nil
+		}), nil
+	case sasl.OAuthBearer:
+		if o.CheckToken == nil {
+			break
+		}
+		return sasl.NewOAuthBearerServer(func(opts sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if !se.tokenOK(opts.Username, opts.Token) {
+				se.s.mu.Lock()
+				se.s.authFail++
+				se.s.mu.Unlock()
+				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
 			}
 			se.authed = true
 			return nil
