@@ -186,6 +186,31 @@ func (d *daemon) runSender(ctx context.Context) error {
 	}
 }
 
+// signInCheck is how often an idle daemon asks for a token: the token is
+// refreshed ahead of its expiry even when nothing is sent, and a revoked
+// sign-in shows on the dashboard within the token's lifetime.
+const signInCheck = 5 * time.Minute
+
+// keepSignedIn asks the token source for a token every signInCheck until
+// ctx ends (a no-op without auth oauth2).
+func (d *daemon) keepSignedIn(ctx context.Context) {
+	if d.oauth == nil {
+		return
+	}
+	for {
+		t := d.opts.clock.NewTimer(signInCheck)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+		if _, err := d.oauth.Token(ctx); err != nil && !oauth.IsSignIn(err) && ctx.Err() == nil {
+			d.log.Warn("oauth2: token refresh failed; tried again later", "err", err)
+		}
+	}
+}
+
 // startSignIn attaches the token source for the daemon and tries a token
 // now: a failing sign-in is recorded (banner) and logged, but the daemon
 // starts anyway and keeps its outbox.

@@ -208,6 +208,7 @@ func (d *daemon) run(ctx context.Context) error {
 	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	senderDone := make(chan error, 1)
 	go func() { senderDone <- d.runSender(senderCtx) }()
+	go d.keepSignedIn(senderCtx)
 	if d.watcher != nil {
 		start("inbox", d.watcher.Run)
 	}
