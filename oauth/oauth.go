@@ -377,8 +377,9 @@ type serverError struct {
 func (e *serverError) Error() string { return "oauth2: " + e.what + ": the server answered " + e.msg }
 func (e *serverError) Unwrap() error { return e.re }
 
-// noteState updates the state after a Token; it reports the new state
-// when it changed. Called with s.mu held.
+// noteState updates the state after a Token; when it changed it returns
+// the new state and the change's number for notify (else 0). Called with
+// s.mu held.
 func (s *Source) noteState(err error) (State, uint64) {
 	st := State{OK: err == nil}
 	if err != nil {
