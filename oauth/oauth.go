@@ -245,6 +245,17 @@ func (s *Source) token(ctx context.Context, force, retried bool) (string, error)
 	} else if s.cfg.Flow == meeting.FlowApp {
 		cc := &clientcredentials.Config{ClientID: s.cfg.ClientID, ClientSecret: secret, TokenURL: s.cfg.TokenURL,
 			Scopes: s.cfg.Scopes, AuthStyle: oauth2.AuthStyleInParams}
+		if !s.cfg.ClientCertificate.IsZero() {
+			pemData, err := s.cfg.ClientCertificate.Resolve(ctx)
+			if err != nil {
+				return "", fmt.Errorf("oauth2.client_certificate: %w", err)
+			}
+			as, err := clientAssertion(pemData, s.cfg.ClientID, s.cfg.TokenURL, now)
+			if err != nil {
+				return "", &SignInError{App: true, Reason: err.Error()}
+			}
+			cc.EndpointParams = map[string][]string{"client_assertion_type": {ClientAssertionType}, "client_assertion": {as}}
+		}
 		t, err = cc.Token(s.ctx(ctx))
 		if err != nil {
 			err = describe("client credentials", err)
