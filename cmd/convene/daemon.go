@@ -13,7 +13,6 @@ import (
 	"convene/inbox"
 	"convene/mailer"
 	"convene/meeting"
-	"convene/oauth"
 	"convene/schedule"
 	"convene/secretariat"
 	"convene/store"
@@ -39,7 +38,7 @@ type daemon struct {
 	watcher *inbox.Watcher
 	runner  *schedule.Runner
 	unlock  func()
-	oauth   *oauth.Source // auth oauth2: the token source (auth.go)
+	signIn  *signIn // auth oauth2: the token source (auth.go)
 }
 
 // openDaemon builds the daemon without starting anything: the store is
