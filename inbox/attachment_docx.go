@@ -105,7 +105,7 @@ func docxRead(r io.Reader, maxRows int) (docx, error) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
-			case "Fallback", "delText", "instrText", "del":
+			case "Fallback", "delText", "instrText", "del", "moveFrom":
 				if err := d.Skip(); err != nil {
 					return out, err
 				}

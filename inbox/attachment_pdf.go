@@ -21,7 +21,14 @@ const maxPDFContent = 4 << 20
 // from the glyphs' positions; a wide gap between two words becomes a tab,
 // so that a table keeps its columns. A PDF without text is a scan: it is
 // not read.
-func readPDF(data []byte) (Registration, string) {
+func readPDF(data []byte) (reg Registration, why string) {
+	defer func() {
+		// the library reports damage in objects it reads lazily by
+		// panicking (as rsc.io/pdf does)
+		if v := recover(); v != nil {
+			reg, why = Registration{}, fmt.Sprintf("a damaged PDF, not read (%v)", v)
+		}
+	}()
 	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "encrypt") {
@@ -51,9 +58,36 @@ func readPDF(data []byte) (Registration, string) {
 		}
 		return Registration{}, "a PDF without text (a scan), not read"
 	}
-	reg := ParseRegistration(text)
+	reg = ParseRegistration(text)
+	if reg.Empty() {
+		// the text in the order it was written, for a layout the
+		// positions did not rebuild
+		if alt := ParseRegistration(pdfStreamText(pages)); !alt.Empty() {
+			reg = alt
+		}
+	}
 	reg.Problems = append(problems, reg.Problems...)
 	return reg, ""
+}
+
+// pdfStreamText is the text of the pages in content-stream order, a line
+// per text object.
+func pdfStreamText(pages []pdf.Page) string {
+	var b strings.Builder
+	for _, pg := range pages {
+		func() {
+			defer func() { recover() }()
+			if pdfContentBounded(pg.V.Key("Contents")) != nil {
+				return
+			}
+			t, err := pg.GetPlainText(nil)
+			if err == nil {
+				b.WriteString(t)
+				b.WriteString("\n")
+			}
+		}()
+	}
+	return b.String()
 }
 
 // pdfPages walks the page tree from its root, depth first, and returns at
@@ -156,18 +190,21 @@ func pdfLines(glyphs []pdf.Text) string {
 	for _, l := range lines {
 		sort.SliceStable(l, func(i, j int) bool { return l[i].X < l[j].X })
 		end := math.Inf(-1)
+		known := true // the previous glyph's width was known
 		for _, g := range l {
 			gap := g.X - end
 			switch {
 			case end == math.Inf(-1):
-			case gap > 2*size(g):
+			case gap > 2*size(g) && known:
 				b.WriteByte('\t')
 			case gap > size(g)/5:
+				// without the width (a font whose widths the reader does not
+				// know), a gap is a space, never a column
 				b.WriteByte(' ')
 			}
 			b.WriteString(g.S)
 			w := g.W
-			if w <= 0 {
+			if known = w > 0; !known {
 				w = size(g) / 2
 			}
 			end = g.X + w

@@ -183,6 +183,10 @@ func tableRegistration(rows [][]string, maxRows int) Registration {
 			cols, start = c, i+1
 			break
 		}
+		if c := sheetHeader(trimRow(r)); c != nil {
+			cols, start = c, i+1
+			break
+		}
 	}
 	if cols == nil {
 		var b strings.Builder
@@ -253,17 +257,59 @@ func mergeRegistration(a *Registration, b Registration) {
 func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows int) (unread bool) {
 	att := readAttachments(root, maxRows)
 	mergeRegistration(reg, Registration{Delegates: att.reg.Delegates, Withdrawn: att.reg.Withdrawn, Replaced: att.reg.Replaced, Declined: att.reg.Declined})
+	var doubts []string
 	for _, p := range att.reg.Problems {
+		// "no e-mail address for X" is no doubt about the reading: X was
+		// read, without an address, and the workflow asks the mission for
+		// it (as for a form in the text); the file is named after it
+		if i := strings.Index(p, "no e-mail address for "); i >= 0 {
+			file, _, _ := strings.Cut(p, ": ")
+			m.problem("%s (%s)", p[i:], file)
+			continue
+		}
 		m.problem("%s", p)
+		doubts = append(doubts, p)
 	}
 	for _, u := range att.unread {
 		m.problem("attachment %s", u)
 	}
+	if att.reg.Declined || len(att.reg.Withdrawn) > 0 || len(att.reg.Replaced) > 0 {
+		// what removes people is applied from an attachment only once a
+		// person has read it
+		m.review("an attachment (%s) withdraws, replaces or declines: a person confirms", strings.Join(att.read, ", "))
+	}
 	switch {
 	case len(att.unread) > 0:
 		m.review("an attachment that may hold the delegation list was not read (%s)", strings.Join(att.unread, "; "))
-	case len(att.reg.Problems) > 0:
-		m.review("an attachment could not be read with certainty (%s)", strings.Join(att.reg.Problems, "; "))
+	case len(doubts) > 0:
+		m.review("an attachment could not be read with certainty (%s)", strings.Join(doubts, "; "))
 	}
 	return len(att.unread) > 0
+}
+
+// sheetHeader reads the header row of a spreadsheet or a document's table,
+// which often has columns the reply form has not (gender, passport, dates
+// of arrival): an unknown column is ignored, provided the row names both
+// a name and an e-mail column, so that a data row is never taken for it.
+func sheetHeader(cells []string) []field {
+	if len(cells) < 2 || len(cells) > 40 {
+		return nil
+	}
+	fs := make([]field, len(cells))
+	name, email := false, false
+	for k, c := range cells {
+		fs[k] = fieldOfHeader(strings.TrimSpace(c))
+		switch fs[k] {
+		case fNone:
+			fs[k] = fIgnore
+		case fName, fLast, fNameTitle:
+			name = true
+		case fEmail:
+			email = true
+		}
+	}
+	if !name || !email {
+		return nil
+	}
+	return fs
 }

@@ -152,6 +152,31 @@ func pdfFile(lines ...pdfLine) []byte {
 	)
 }
 
+// wordsPDF writes a one-page PDF as some exporters do: every word shown
+// on its own at its own position, in a font without Widths (the reader then
+// knows no glyph's width).
+func wordsPDF(lines ...string) []byte {
+	var content strings.Builder
+	content.WriteString("BT\n/F1 11 Tf\n")
+	y := 760.0
+	for _, l := range lines {
+		x := 72.0
+		for _, w := range strings.Fields(l) {
+			fmt.Fprintf(&content, "1 0 0 1 %.2f %.2f Tm (%s) Tj\n", x, y, pdfEscape(latin1(w)))
+			x += float64(len(w))*6.1 + 3
+		}
+		y -= 14
+	}
+	content.WriteString("ET\n")
+	return pdfObjects(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+		pdfStream(content.String()),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+	)
+}
+
 // scanPDF writes a one-page PDF whose only content is an image, as a
 // scanner makes it.
 func scanPDF() []byte {

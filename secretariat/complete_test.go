@@ -29,6 +29,8 @@ func TestCompleteListReplacesDelegation(t *testing.T) {
 			[]string{jane.Email, "paul.martin@arcadia-mfa.example"}, true},
 		{"lista completa, es", "Estimados señores:\r\n\r\nLes remitimos la lista actualizada de la delegación:\r\n\r\nSr. John Doe, Consejero, john.doe@arcadia-mfa.example\r\n",
 			[]string{john.Email}, false},
+		{"a complete list with a delegate without an address goes to review", "Please find below the complete list of our delegation:\r\n\r\nName: Ms. Jane Roe\r\nEmail: jane.roe@arcadia-mfa.example\r\n\r\nName: Mr. Paul Martin\r\nTitle: Adviser\r\n",
+			nil, false},
 		{"a plain reply adds", "Dear colleagues,\r\n\r\nPlease also register Mr. Paul Martin, Adviser, paul.martin@arcadia-mfa.example\r\n",
 			[]string{jane.Email, john.Email, "paul.martin@arcadia-mfa.example"}, false},
 	}
@@ -57,7 +59,13 @@ func TestCompleteListReplacesDelegation(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if got != inbox.Processed {
+			if tt.active == nil { // review: nothing changes
+				items, _ := db.ReviewItems(ctx, false)
+				if got != inbox.Review || len(items) != 1 || !strings.Contains(items[0].Reason, "complete list naming delegates without an address") {
+					t.Errorf("disposition %v, review %+v: want review naming the delegate without an address", got, items)
+				}
+				tt.active = []string{jane.Email, john.Email}
+			} else if got != inbox.Processed {
 				items, _ := db.ReviewItems(ctx, false)
 				t.Fatalf("disposition %v, want processed (review %+v)", got, items)
 			}

@@ -155,11 +155,14 @@ func (s *Service) calendarReply(tx *store.Tx, c *config, f inbox.Fetched, msg *i
 		}
 		for _, r := range replies {
 			eventID, ok := eventOfUID(c.m, r.UID)
+			if r.Method == calendar.MethodCounter || !r.ProposedStart.IsZero() {
+				if !ok {
+					eventID = "an event convene did not send (UID " + r.UID + ")"
+				}
+				return s.review(tx, c, f, msg, nil, counterReason(c, r, eventID)) // counter.go
+			}
 			if !ok {
 				return s.review(tx, c, f, msg, nil, "calendar answer for an event convene did not send (UID "+r.UID+")")
-			}
-			if r.Method == calendar.MethodCounter || !r.ProposedStart.IsZero() {
-				return s.review(tx, c, f, msg, nil, counterReason(c, r, eventID)) // counter.go
 			}
 			contact, err := tx.DelegateContact(r.Attendee)
 			if errors.Is(err, store.ErrNotFound) {
@@ -382,6 +385,9 @@ func (s *Service) applyRegistration(tx *store.Tx, c *config, ct *meeting.Contact
 			continue
 		}
 		withEmail = append(withEmail, d)
+	}
+	if msg.Complete && len(missing) > 0 { // before any effect (complete.go)
+		return nil, "a complete list naming delegates without an address (" + strings.Join(missing, ", ") + "): who it replaces is for a person to confirm", nil
 	}
 	for _, r := range msg.Replaced {
 		old := r.Old

@@ -29,6 +29,9 @@ type Source interface {
 	// ReviewMessage returns the message of a review item as it was received
 	// (RFC 5322, possibly cut at the store's limit), or ErrNotFound.
 	ReviewMessage(ctx context.Context, id int64) ([]byte, error)
+	// ReviewAttachment returns attachment n (0-based, in ReviewItem.Attachments
+	// order) of a review item's message, decoded, or ErrNotFound.
+	ReviewAttachment(ctx context.Context, id int64, n int) (Attachment, []byte, error)
 	// Resolve applies a staff decision to a review item and closes it, in one
 	// transaction. It returns ErrNotFound when the item is unknown or already
 	// closed, and an InputError when the action cannot apply (an unknown

@@ -13,7 +13,6 @@ import (
 	"convene/inbox"
 	"convene/mailer"
 	"convene/meeting"
-	"convene/oauth"
 	"convene/schedule"
 	"convene/secretariat"
 	"convene/store"
@@ -40,8 +39,8 @@ type daemon struct {
 	watcher *inbox.Watcher
 	runner  *schedule.Runner
 	unlock  func()
-	oauth   *oauth.Source // auth oauth2: the token source (auth.go)
-	leader  *leader       // PostgreSQL: the leader election (cluster.go); nil on SQLite
+	signIn  *signIn // auth oauth2: the token source (auth.go)
+	leader  *leader // PostgreSQL: the leader election (cluster.go); nil on SQLite
 }
 
 // openDaemon builds the daemon without starting anything: the store is
@@ -234,6 +233,7 @@ func (d *daemon) run(ctx context.Context) error {
 	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	senderDone := make(chan error, 1)
 	go func() { senderDone <- d.runSender(senderCtx) }()
+	go d.keepSignedIn(senderCtx)
 	if d.watcher != nil {
 		start("inbox", d.watcher.Run)
 	}

@@ -217,6 +217,9 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		if svc, placeholder, err = secretariat.NewReadOnly(ctx, m, cs, db, a.log); err != nil {
 			return err
 		}
+		if err = previewWeb(ctx, svc); err != nil { // registration.web: the links, as sending will write them
+			return err
+		}
 		if n := countIn(placeholder, recipients); n > 0 {
 			fmt.Fprintf(a.stderr, "note: %d recipient(s) have no reply token in the store yet; their messages show %q instead\n", n, secretariat.PreviewToken)
 		}
