@@ -83,6 +83,9 @@ type attachmentReading struct {
 	reg    Registration // delegates (and withdrawals) read, with problems
 	read   []string     // names of the attachments read
 	unread []string     // "name: why", for each attachment that may hold a list and was not read
+	// complete: an attachment that gave delegates says they are the
+	// complete delegation (a note verbale's "liste complète")
+	complete bool
 }
 
 // readAttachments reads the delegation lists attached under root: CSV,
@@ -116,12 +119,13 @@ func readAttachments(root *enmime.Part, maxRows int) attachmentReading {
 				out.unread = append(out.unread, name+": "+what+", not read")
 				continue
 			}
-			reg, why := readAttachment(kind, p.Content, maxRows)
+			reg, why, complete := readAttachment(kind, p.Content, maxRows)
 			if why != "" {
 				out.unread = append(out.unread, name+": "+why)
 				continue
 			}
 			out.read = append(out.read, name)
+			out.complete = out.complete || complete && len(reg.Delegates) > 0
 			out.reg.Delegates = append(out.reg.Delegates, reg.Delegates...)
 			out.reg.Withdrawn = append(out.reg.Withdrawn, reg.Withdrawn...)
 			out.reg.Replaced = append(out.reg.Replaced, reg.Replaced...)
@@ -144,27 +148,29 @@ func readAttachments(root *enmime.Part, maxRows int) attachmentReading {
 
 // readAttachment reads one attachment of a known kind. why is set when it
 // could not be read at all.
-func readAttachment(kind listKind, data []byte, maxRows int) (reg Registration, why string) {
+func readAttachment(kind listKind, data []byte, maxRows int) (reg Registration, why string, complete bool) {
 	defer func() {
 		// the readers parse untrusted files with third-party code
 		if v := recover(); v != nil {
-			reg, why = Registration{}, fmt.Sprintf("could not be read (internal error: %v)", v)
+			reg, why, complete = Registration{}, fmt.Sprintf("could not be read (internal error: %v)", v), false
 		}
 	}()
 	switch kind {
 	case listCSV:
 		ds, problems, cuts := parseCSVDelegates(data, maxRows)
-		return Registration{Delegates: ds, Problems: append(problems, cuts...)}, ""
+		return Registration{Delegates: ds, Problems: append(problems, cuts...)}, "", false
 	case listXLSX:
-		return readXLSX(data, maxRows)
+		reg, why := readXLSX(data, maxRows)
+		return reg, why, false
 	case listDOCX:
 		return readDOCX(data, maxRows)
 	case listPDF:
 		return readPDF(data)
 	case listText:
-		return ParseRegistration(normalizeText(string(data))), ""
+		text := normalizeText(string(data))
+		return ParseRegistration(text), "", saysComplete("", text)
 	}
-	return Registration{}, "not read"
+	return Registration{}, "not read", false
 }
 
 // tableRegistration reads delegates from the rows of a table whose header
@@ -253,8 +259,9 @@ func mergeRegistration(a *Registration, b Registration) {
 // addAttachments reads the attachments of a message into reg (classify).
 // Their problems become the message's; an attachment that may hold a list
 // and was not read, or whose reading met a problem, sends the message to
-// review with its name. It reports whether some attachment was not read.
-func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows int) (unread bool) {
+// review with its name. It reports whether some attachment was not read,
+// and whether one that gave delegates says they are the complete list.
+func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows int) (unread, complete bool) {
 	att := readAttachments(root, maxRows)
 	mergeRegistration(reg, Registration{Delegates: att.reg.Delegates, Withdrawn: att.reg.Withdrawn, Replaced: att.reg.Replaced, Declined: att.reg.Declined})
 	var doubts []string
@@ -284,7 +291,7 @@ func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows in
 	case len(doubts) > 0:
 		m.review("an attachment could not be read with certainty (%s)", strings.Join(doubts, "; "))
 	}
-	return len(att.unread) > 0
+	return len(att.unread) > 0, att.complete
 }
 
 // sheetHeader reads the header row of a spreadsheet or a document's table,

@@ -45,3 +45,32 @@ func TestCompleteList(t *testing.T) {
 		})
 	}
 }
+
+// TestCompleteListInAttachment: a note verbale attached (docx, PDF) that
+// gives "la liste complète" of the delegation makes the reply a complete
+// list; one that only lists delegates adds.
+func TestCompleteListInAttachment(t *testing.T) {
+	table := [][]string{{"Nom", "Fonction", "Courriel"}, {"M. Coly Seck", "Ambassadeur", "c.seck@diplomatie.gouv.sn"}}
+	tests := []struct {
+		name string
+		file attachment
+		want bool
+	}{
+		{"docx, liste complète", attachment{"NV.docx", ctDOCX, docxFile(t, "La Mission a l'honneur de communiquer ci-dessous la liste complète de sa délégation :", table)}, true},
+		{"docx, a list", attachment{"NV.docx", ctDOCX, docxFile(t, "La Mission a l'honneur de communiquer ci-dessous le nom de son délégué :", table)}, false},
+		{"PDF, the updated list", attachment{"NV.pdf", ctPDF, pdfFile(pdfLine{72, 760, "The Mission has the honour to transmit the updated list of its delegation:"},
+			pdfLine{72, 730, "Ms. Jane Roe, First Secretary, jane.roe@mfa.example"})}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := mailWith("mission@mfa.example", "RE: Registration confirmed", "Please find attached our note verbale.", tt.file)
+			m, err := inbox.ParseBytes(raw, "registrations@isu.example", inbox.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Complete != tt.want || len(m.Delegates) != 1 {
+				t.Errorf("Complete = %v with %d delegates, want %v with 1 (review %q)", m.Complete, len(m.Delegates), tt.want, m.ReviewReason)
+			}
+		})
+	}
+}
