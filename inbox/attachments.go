@@ -3,6 +3,7 @@ package inbox
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -208,6 +209,7 @@ func tableRegistration(rows [][]string, maxRows int) Registration {
 		reg.Problems = append(p.reg.Problems, reg.Problems...)
 		return reg
 	}
+	honorificColumns(cols, rows[start:])
 	var ds []meeting.Delegate
 	for i, r := range rows[start:] {
 		if i >= maxRows {
@@ -319,4 +321,31 @@ func sheetHeader(cells []string) []field {
 		return nil
 	}
 	return fs
+}
+
+// honorificCellRE is a cell that holds only a form of address.
+var honorificCellRE = regexp.MustCompile(`(?i)^\s*(?:mr|mrs|ms|miss|mx|dr|prof|h\.?\s?e|s\.?\s?e|m|mme|mlle|sr|sra|srta|d|dña|excmo|excma|amb|lic|mtra|mag)\.?\s*$`)
+
+// honorificColumns turns a "Title" column whose cells are forms of address
+// (Mr., Ms., H.E., M., Mme, Sr., Sra.: many delegation sheets call the
+// salutation "Title" and the function "Position") into the honorific.
+func honorificColumns(cols []field, rows [][]string) {
+	for k, f := range cols {
+		if f != fTitle {
+			continue
+		}
+		n, hon := 0, 0
+		for _, r := range rows {
+			if k >= len(r) || strings.TrimSpace(r[k]) == "" {
+				continue
+			}
+			n++
+			if honorificCellRE.MatchString(r[k]) {
+				hon++
+			}
+		}
+		if hon > 0 && 2*hon >= n {
+			cols[k] = fHonorific
+		}
+	}
 }

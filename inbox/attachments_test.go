@@ -19,6 +19,7 @@ func TestAttachedLists(t *testing.T) {
 		text      string
 		files     []attachment
 		delegates []string // "Name <email>", in order
+		titles    []string // the delegates' titles, when checked
 		review    []string // parts of the review reason; none: not reviewed
 	}{
 		{
@@ -41,6 +42,17 @@ func TestAttachedLists(t *testing.T) {
 					{"1", "M.", "Mamadou", "Ndiaye", "M", "Conseiller", "m.ndiaye@diplomatie.gouv.sn", "A1234567", "29/06/2020"},
 					{"2", "Mme", "Awa", "Diop", "F", "Première Secrétaire", "a.diop@diplomatie.gouv.sn", "B7654321", "29/06/2020"}}})}},
 			delegates: []string{"Mamadou Ndiaye <m.ndiaye@diplomatie.gouv.sn>", "Awa Diop <a.diop@diplomatie.gouv.sn>"},
+		},
+		{
+			name: "xlsx whose Title column holds forms of address",
+			text: "Please find the list attached.",
+			files: []attachment{{"registration form.xlsx", ctXLSX, xlsxFile(t,
+				sheet{"Form", [][]string{
+					{"Title", "First name", "Last name", "Position", "E-mail", "Phone"},
+					{"Mr.", "John", "Smith", "Counsellor", "john.smith@mfa.example", "+41 22 000 00 00"},
+					{"H.E.", "Jane", "Roe", "Ambassador", "jane.roe@mfa.example", ""}}})}},
+			delegates: []string{"John Smith <john.smith@mfa.example>", "Jane Roe <jane.roe@mfa.example>"},
+			titles:    []string{"Counsellor", "Ambassador"},
 		},
 		{
 			name: "xlsx without a header row",
@@ -159,6 +171,11 @@ func TestAttachedLists(t *testing.T) {
 			}
 			if !ok {
 				t.Errorf("delegates = %q, want %q (problems %q)", got, tt.delegates, m.Problems)
+			}
+			for i, want := range tt.titles {
+				if i < len(m.Delegates) && m.Delegates[i].Title != want {
+					t.Errorf("title of %s = %q, want %q", m.Delegates[i].Name, m.Delegates[i].Title, want)
+				}
 			}
 			if len(tt.delegates) > 0 && m.Kind != inbox.KindRegistration {
 				t.Errorf("kind = %s, want registration", m.Kind)
