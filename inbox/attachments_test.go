@@ -48,9 +48,9 @@ func TestAttachedLists(t *testing.T) {
 			text: "Please find the list attached.",
 			files: []attachment{{"registration form.xlsx", ctXLSX, xlsxFile(t,
 				sheet{"Form", [][]string{
-					{"Title", "First name", "Last name", "Position", "E-mail", "Phone"},
-					{"Mr.", "John", "Smith", "Counsellor", "john.smith@mfa.example", "+41 22 000 00 00"},
-					{"H.E.", "Jane", "Roe", "Ambassador", "jane.roe@mfa.example", ""}}})}},
+					{"Last name", "First name", "Position", "Title", "E-mail", "Phone"},
+					{"Smith", "John", "Counsellor", "Mr.", "john.smith@mfa.example", "+41 22 000 00 00"},
+					{"Roe", "Jane", "Ambassador", "H.E.", "jane.roe@mfa.example", ""}}})}},
 			delegates: []string{"John Smith <john.smith@mfa.example>", "Jane Roe <jane.roe@mfa.example>"},
 			titles:    []string{"Counsellor", "Ambassador"},
 		},
