@@ -216,8 +216,8 @@ func tableRegistration(rows [][]string, maxRows int) Registration {
 			p.problem("more than %d rows: the rest was not read", maxRows)
 			break
 		}
-		if len(nonEmpty(r)) == 0 {
-			continue
+		if ne := nonEmpty(r); len(ne) == 0 || len(ne) == 1 && sectionRowRE.MatchString(ne[0]) {
+			continue // an empty row, or a heading: "Head of delegation", "Membres", "Asesores"
 		}
 		if d, ok := p.rowDelegate(cols, r); ok {
 			if d.Email == "" {
@@ -349,3 +349,8 @@ func honorificColumns(cols []field, rows [][]string) {
 		}
 	}
 }
+
+// sectionRowRE is a row of a delegation table that heads a part of it.
+var sectionRowRE = regexp.MustCompile(`(?i)^\s*(?:head\s+of\s+(?:the\s+)?delegation|deputy\s+head(?:\s+of\s+(?:the\s+)?delegation)?|(?:other\s+)?members?(?:\s+of\s+(?:the\s+)?delegation)?|alternates?|advis[eo]rs?|experts?|representatives?|delegates?|delegation|` +
+	`chef\s+de\s+(?:la\s+)?d[ée]l[ée]gation|chef\s+adjoint|membres?(?:\s+de\s+la\s+d[ée]l[ée]gation)?|suppl[ée]ants?|conseill(?:er|ère)s?|experts?|repr[ée]sentants?|d[ée]l[ée]gu[ée]s?|d[ée]l[ée]gation|` +
+	`jef[ea]\s+de\s+(?:la\s+)?delegaci[óo]n|miembros?(?:\s+de\s+la\s+delegaci[óo]n)?|suplentes?|asesor(?:es|as?)?|expert[oa]s?|representantes?|delegad[oa]s?|delegaci[óo]n)\s*:?\s*$`)
