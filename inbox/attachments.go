@@ -69,6 +69,8 @@ func attachmentKind(p *enmime.Part) (listKind, string) {
 		return listUnreadable, "an RTF document"
 	case ext == ".pages" || ext == ".numbers":
 		return listUnreadable, "an Apple iWork document"
+	case ct == "application/pkcs7-mime" || ct == "application/x-pkcs7-mime" || ext == ".p7m":
+		return listUnreadable, "an S/MIME encrypted or opaque-signed message (smime.p7m), whose content was not read"
 	case ct == "application/ms-tnef" || name == "winmail.dat":
 		return listUnreadable, "an Outlook TNEF wrapper (winmail.dat), whose attachments were not read"
 	case ext == ".tif" || ext == ".tiff" || ct == "image/tiff":

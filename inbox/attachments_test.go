@@ -134,6 +134,12 @@ func TestAttachedLists(t *testing.T) {
 			review: []string{"NV-decline.pdf", "declines"},
 		},
 		{
+			name:   "an S/MIME encrypted message",
+			text:   "",
+			files:  []attachment{{"smime.p7m", "application/pkcs7-mime; smime-type=enveloped-data", []byte("0\x80\x06\x09*\x86H\x86\xf7\x0d\x01\x07\x03")}},
+			review: []string{"smime.p7m", "S/MIME"},
+		},
+		{
 			name:   "a damaged xlsx",
 			text:   "Please find attached the list.",
 			files:  []attachment{{"list.xlsx", ctXLSX, []byte("PK\x03\x04 damaged")}},
