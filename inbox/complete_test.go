@@ -29,6 +29,10 @@ func TestCompleteList(t *testing.T) {
 		{"la liste complète suivra", "RE: x", "Veuillez inscrire la personne suivante, la liste complète suivra." + person, false},
 		{"not the full list", "RE: x", "This is not the full list of our delegation." + person, false},
 		{"our own sentence, quoted without marks", "RE: x", "Please add:" + person + "\nTo change the composition of the delegation, please reply to this message, keeping the reference in its subject. A reply that says it gives the complete list of delegates replaces the delegation.", false},
+		{"further to, the complete list including", "RE: x", "Further to your message, please find the complete list of our delegation, including the Ambassador:" + person, true},
+		{"add to the updated list", "RE: x", "Please add the following delegate to the updated list:" + person, false},
+		{"ajouter à la liste complète", "RE: x", "Nous vous prions d'ajouter également à la liste complète :" + person, false},
+		{"updated list in the subject, also add in the text", "Updated list", "Please also register:" + person, false},
 		{"complete, but no delegate named", "RE: x", "The complete list will be sent by the capital.", false},
 	}
 	for _, tt := range tests {
