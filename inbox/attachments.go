@@ -310,6 +310,15 @@ func sheetHeader(cells []string) []field {
 	name, email := false, false
 	for k, c := range cells {
 		fs[k] = fieldOfHeader(strings.TrimSpace(c))
+		if fs[k] == fNone {
+			// a bilingual header: "Nom / Name", "Correo electrónico / E-mail"
+			for part := range strings.SplitSeq(c, "/") {
+				if f := fieldOfHeader(strings.TrimSpace(part)); f != fNone {
+					fs[k] = f
+					break
+				}
+			}
+		}
 		switch fs[k] {
 		case fNone:
 			fs[k] = fIgnore

@@ -57,6 +57,16 @@ func TestAttachedLists(t *testing.T) {
 			titles:    []string{"Counsellor", "Ambassador"},
 		},
 		{
+			name: "docx table with bilingual headers",
+			text: "Veuillez trouver ci-joint la liste.",
+			files: []attachment{{"liste.docx", ctDOCX, docxFile(t, [][]string{
+				{"Nom / Name", "Fonction / Position", "Courriel / E-mail", "Téléphone / Phone"},
+				{"M. Paul Martin", "Conseiller", "p.martin@mfa.example", "+41 22 000 00 01"},
+				{"Mme Claire Dubois", "Attachée", "c.dubois@mfa.example", ""}})}},
+			delegates: []string{"Paul Martin <p.martin@mfa.example>", "Claire Dubois <c.dubois@mfa.example>"},
+			titles:    []string{"Conseiller", "Attachée"},
+		},
+		{
 			name: "xlsx without a header row",
 			text: "Please find the list attached.",
 			files: []attachment{{"list.xlsx", ctXLSX, xlsxFile(t,
