@@ -18,6 +18,7 @@ const maxText = 1 << 20
 // invitation and carry Auto-Submitted; a calendar reply may come from an
 // auto-accepting robot.
 func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, lim Limits) {
+	defer settle(m, env) // careful.go: any uncertainty sends the message to review
 	text, fromHTML := bodyText(m, env, lim)
 	if len(text) > maxText {
 		text = text[:maxText]
@@ -74,7 +75,14 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 		return
 	}
 
-	reg := ParseRegistration(m.Body)
+	// a signature at the end is not a delegate (signature.go)
+	body, sigAddrs, sure := cutSignature(m.Body, m.From, m.FromName)
+	m.NotDelegates = append(m.NotDelegates, sigAddrs...)
+	if !sure {
+		m.problem("the block at the end was read as a signature, not as a delegate (%s)", strings.Join(sigAddrs, ", "))
+	}
+	reg := ParseRegistration(body)
+	reg = mergeForwarded(m, text, replyTo, reg) // forward.go
 	if reg.Empty() && env.HTML != "" && !fromHTML {
 		// the plain-text alternative may have lost a table
 		t, cuts := htmlText(env.HTML, true, lim)

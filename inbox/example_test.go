@@ -23,7 +23,7 @@ func ExampleParse() {
 	}
 	// Output:
 	// registration k7qmzt4x jane.roe@arcadia-mfa.example
-	// Ms. Jane Roe | First Secretary | jane.roe@arcadia-mfa.example
+	// Jane Roe | First Secretary | jane.roe@arcadia-mfa.example
 }
 
 func ExampleParseRegistration() {
@@ -34,7 +34,7 @@ func ExampleParseRegistration() {
 	}
 	fmt.Println("withdrawn:", r.Withdrawn)
 	// Output:
-	// H.E. Mr. John Smith | Ambassador | j.smith@arcadia-mfa.example
-	// Ms. Jane DOE | Counsellor | jane.doe@arcadia-mfa.example
-	// withdrawn: [Mr. Paul Green]
+	// John Smith | Ambassador | j.smith@arcadia-mfa.example
+	// Jane DOE | Counsellor | jane.doe@arcadia-mfa.example
+	// withdrawn: [Paul Green]
 }

@@ -122,6 +122,9 @@ func (s *mimeScanner) line(start, end int) string {
 		// a delimiter line inside the field was declared as its end
 		// (delimiterAt); enmime reads on when that boundary is not open
 		// for it, and so does this
+		if len(s.ct) > maxContentType {
+			return fmt.Sprintf("a Content-Type field longer than %d bytes", maxContentType)
+		}
 		switch {
 		case len(line) == 0:
 			return s.endCT()

@@ -189,6 +189,8 @@ func FuzzScanMIME(f *testing.F) {
 	f.Add(nested(3))
 	f.Add([]byte("Content-Type: multipart/mixed; boundary=a\n\nsee --a here\n--a\n\nx\n--a\n\ny\n--a--\n"))
 	f.Add([]byte("Content-Type: multipart/mixed;\n boundary*0=a; boundary*1=b\n\n--ab\nContent-Type: multipart/alternative; boundary=\"c d\"\n\n--c d\n\nx\r--c d\t\n\ny\n--ab--\n"))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Type: message/rfc822\r\n\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n--a\r\nContent-Type: text/plain\r\n\r\ny\rq--a \r\nz\r\n--a--\r\n"))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=\"a b\"\n\n--a b\t\nContent-Type: multipart/related;\n\tboundary=\"a b c\"\n\n--a b c\n\nx\n--a b c--\n--a b--\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 16<<10 {
 			return

@@ -97,6 +97,10 @@ type Message struct {
 
 	Body string // the new text, after quote and signature stripping
 
+	// NotDelegates are addresses of the new text known not to be delegates'
+	// (a signature's, the secretariat's): see settle.
+	NotDelegates []string `json:",omitempty"`
+
 	Auth Auth `json:"-"` // what the trusted receiving server said of the sender (ReadAuth); set by the caller
 
 	NeedsReview  bool

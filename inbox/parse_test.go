@@ -45,49 +45,49 @@ func TestParseTestdata(t *testing.T) {
 			file: "outlook-form-en.eml", kind: inbox.KindRegistration, token: "k7qmzt4x", from: "jane.roe@arcadia-mfa.example",
 			subject: "RE: Intersessional Meetings 2020",
 			delegates: []del{
-				{Name: "H.E. Mr. John Smith", Title: "Ambassador, Permanent Representative", Email: "j.smith@arcadia-mfa.example"},
-				{Name: "Ms. Jane Roe", Title: "First Secretary", Email: "jane.roe@arcadia-mfa.example"},
+				{Name: "John Smith", Title: "Ambassador, Permanent Representative", Email: "j.smith@arcadia-mfa.example"},
+				{Name: "Jane Roe", Title: "First Secretary", Email: "jane.roe@arcadia-mfa.example"},
 			},
 		},
 		{
 			file: "gmail-form-fr.eml", kind: inbox.KindRegistration, token: "b4n6xq2w", from: "sophie.bernard@belavie.example",
 			subject: "Re: Réunions intersessions 2020 : invitation",
 			delegates: []del{
-				{Name: "S.E. M. Jean Dupont", Title: "Ambassadeur", Email: "jean.dupont@belavie.example"},
-				{Name: "Mme Sophie Bernard", Title: "Conseillère", Email: "sophie.bernard@belavie.example"},
+				{Name: "Jean Dupont", Title: "Ambassadeur", Email: "jean.dupont@belavie.example"},
+				{Name: "Sophie Bernard", Title: "Conseillère", Email: "sophie.bernard@belavie.example"},
 			},
 		},
 		{
 			file: "iphone-free-es.eml", kind: inbox.KindRegistration, token: "m3p5rt6y", from: "cdiaz@mrree-costaverde.example",
 			subject: "Reuniones entre períodos de sesiones",
 			delegates: []del{
-				{Name: "Sr. Juan Pérez", Title: "Embajador", Email: "jperez@mrree-costaverde.example"},
-				{Name: "Sra. Carmen Díaz", Title: "Primera Secretaria", Email: "cdiaz@mrree-costaverde.example"},
+				{Name: "Juan Pérez", Title: "Embajador", Email: "jperez@mrree-costaverde.example"},
+				{Name: "Carmen Díaz", Title: "Primera Secretaria", Email: "cdiaz@mrree-costaverde.example"},
 			},
 		},
 		{
 			file: "html-table-fr.eml", kind: inbox.KindRegistration, token: "b4n6xq2w", from: "mission@belavie.example",
 			subject: "TR : Réunions",
 			delegates: []del{
-				{Name: "M. Paul Girard", Title: "Premier secrétaire", Email: "paul.girard@belavie.example"},
-				{Name: "Mme Claire Roux", Title: "Conseillère juridique", Email: "claire.roux@belavie.example"},
+				{Name: "Paul Girard", Title: "Premier secrétaire", Email: "paul.girard@belavie.example"},
+				{Name: "Claire Roux", Title: "Conseillère juridique", Email: "claire.roux@belavie.example"},
 			},
 		},
 		{
 			file: "csv-attachment-es.eml", kind: inbox.KindRegistration, token: "m3p5rt6y", from: "lmora@mrree-costaverde.example",
 			subject: "Inscripción de la delegación",
 			delegates: []del{
-				{Name: "Sr. Luis Mora", Title: "Consejero", Email: "lmora@mrree-costaverde.example"},
-				{Name: "Sra. Ana Ruiz", Title: "Agregada", Email: "aruiz@mrree-costaverde.example"},
+				{Name: "Luis Mora", Title: "Consejero", Email: "lmora@mrree-costaverde.example"},
+				{Name: "Ana Ruiz", Title: "Agregada", Email: "aruiz@mrree-costaverde.example"},
 			},
 		},
 		{
 			file: "correction-en.eml", kind: inbox.KindRegistration, token: "k7qmzt4x", from: "jane.roe@arcadia-mfa.example",
-			replaced: []inbox.Replacement{{Old: "Mr. John Smith", New: del{Name: "Mr. Paul Green", Title: "Counsellor", Email: "p.green@arcadia-mfa.example"}}},
+			replaced: []inbox.Replacement{{Old: "John Smith", New: del{Name: "Paul Green", Title: "Counsellor", Email: "p.green@arcadia-mfa.example"}}},
 		},
 		{
 			file: "withdrawal-fr.eml", kind: inbox.KindRegistration, token: "b4n6xq2w", from: "sophie.bernard@belavie.example",
-			subject: "Retrait d’un délégué", withdrawn: []string{"M. Jean Dupont"},
+			subject: "Retrait d’un délégué", withdrawn: []string{"Jean Dupont"},
 		},
 		{
 			file: "decline-es.eml", kind: inbox.KindRegistration, token: "m3p5rt6y", from: "mision@mrree-costaverde.example",
@@ -124,11 +124,11 @@ func TestParseTestdata(t *testing.T) {
 		{file: "question-en.eml", kind: inbox.KindOther, token: "k7qmzt4x", review: true},
 		{
 			file: "form-koi8r.eml", kind: inbox.KindRegistration, token: "z2x3c4v5", subject: "登録代表團",
-			delegates: []del{{Name: "Mr. Ivan Petrov", Title: "Counsellor", Email: "i.petrov@mid-severia.example"}},
+			delegates: []del{{Name: "Ivan Petrov", Title: "Counsellor", Email: "i.petrov@mid-severia.example"}},
 		},
 		{
 			file: "free-gbk.eml", kind: inbox.KindRegistration, token: "n6m7b2v3", subject: "代表团登记",
-			delegates: []del{{Name: "Mr. Wang Wei", Title: "Counsellor", Email: "wang.wei@mfa-zhongland.example"}},
+			delegates: []del{{Name: "Wang Wei", Title: "Counsellor", Email: "wang.wei@mfa-zhongland.example"}},
 		},
 	}
 	for _, tt := range tests {
@@ -271,7 +271,7 @@ func TestParseFormFilledInQuote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []del{{Name: "Mr. Paul Green", Title: "Counsellor", Email: "p.green@arcadia-mfa.example"}}
+	want := []del{{Name: "Paul Green", Title: "Counsellor", Email: "p.green@arcadia-mfa.example"}}
 	if m.Kind != inbox.KindRegistration || !reflect.DeepEqual(m.Delegates, want) || !m.NeedsReview || !strings.Contains(m.ReviewReason, "quoted invitation") {
 		t.Errorf("Kind = %s, Delegates = %v, NeedsReview = %v (%s); want the delegate, for review", m.Kind, m.Delegates, m.NeedsReview, m.ReviewReason)
 	}
@@ -321,7 +321,7 @@ func TestParseCSVByRFC2231Name(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []del{{Name: "Sr. Luis Mora", Title: "Consejero", Email: "lmora@mrree-costaverde.example"}}
+	want := []del{{Name: "Luis Mora", Title: "Consejero", Email: "lmora@mrree-costaverde.example"}}
 	if m.Kind != inbox.KindRegistration || !reflect.DeepEqual(m.Delegates, want) {
 		t.Errorf("Kind = %s (%s), Delegates = %v; want %v", m.Kind, m.ReviewReason, m.Delegates, want)
 	}

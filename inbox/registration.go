@@ -195,6 +195,7 @@ func (p *regParser) result() Registration {
 		d := f.d
 		d.Name = collapseSpaces(d.Name)
 		d.Title = collapseSpaces(d.Title)
+		d = cleanDelegate(d) // honorifics.go
 		if d.Email != "" {
 			if k, ok := byEmail[d.Email]; ok {
 				mergeDelegate(&p.reg.Delegates[k], d)
@@ -218,6 +219,12 @@ func (p *regParser) result() Registration {
 		}
 		p.reg.Delegates = append(p.reg.Delegates, d)
 	}
+	cleanAll(nil, p.reg.Withdrawn, p.reg.Replaced) // honorifics.go
+	var withdrawn []string
+	for _, w := range p.reg.Withdrawn {
+		withdrawn = appendUnique(withdrawn, w)
+	}
+	p.reg.Withdrawn = withdrawn
 	for _, d := range p.reg.Delegates {
 		if d.Email == "" {
 			p.problem("no e-mail address for %s", d.Name)

@@ -120,7 +120,20 @@ func (p *regParser) withdrawal(s string, mask uint64) bool {
 			if m == nil {
 				continue
 			}
-			who := strings.TrimSpace(m[re.SubexpIndex("who")])
+			who := lastClause(strings.TrimSpace(m[re.SubexpIndex("who")]))
+			if refs := personRefs(who); len(refs) > 1 {
+				// "Mr. A and Ms. B will not attend"
+				for _, ref := range refs {
+					p.reg.Withdrawn = appendUnique(p.reg.Withdrawn, ref)
+				}
+				return true
+			}
+			if roleRE.MatchString(who) && !entityRE.MatchString(who) && !honorificAnyRE.MatchString(" "+who) && personRef(who) == "" {
+				// "our Ambassador will not attend": a delegate named by
+				// function, not the mission declining
+				p.problem("%q: a delegate named by function will not attend; which one?", clip(s, 120))
+				return true
+			}
 			if isMission(who) {
 				p.reg.Declined = true
 				return true
@@ -185,4 +198,54 @@ func personRef(s string) string {
 		}
 	}
 	return ""
+}
+
+// clauseSepRE separates the clauses of a sentence: the subject of a verb is
+// in the last clause before it ("Katharina Moser remains registered, but
+// Stefan Huber will not attend").
+var clauseSepRE = regexp.MustCompile(`(?i)\s*;\s*|,?\s+(?:but|while|whereas|however|although|mais|tandis\s+que|alors\s+que|cependant|pero|mientras\s+que|sin\s+embargo|aunque)\s+`)
+
+// lastClause returns the last clause of s.
+func lastClause(s string) string {
+	locs := clauseSepRE.FindAllStringIndex(s, -1)
+	if len(locs) == 0 {
+		return s
+	}
+	return strings.TrimSpace(s[locs[len(locs)-1][1]:])
+}
+
+// andRE separates persons named together.
+var andRE = regexp.MustCompile(`(?i)\s*,\s*(?:and\s+|et\s+|y\s+)?|\s+(?:and|et|y|as\s+well\s+as|ainsi\s+que|as[íi]\s+como)\s+`)
+
+// personRefs names each person of "Mr. A and Ms. B" (or "A, B and C"), or
+// returns nil when a part is not a person.
+func personRefs(who string) []string {
+	w := cleanClause(who, false)
+	parts := andRE.Split(w, -1)
+	if len(parts) < 2 {
+		return nil
+	}
+	var out []string
+	for _, part := range parts {
+		ref := personRef(part)
+		if ref == "" || isMission(part) {
+			return nil
+		}
+		out = append(out, ref)
+	}
+	return out
+}
+
+var (
+	// roleRE names a person by function; entityRE the mission as a whole
+	roleRE   = regexp.MustCompile(`(?i)\b(?:ambassador|ambassadeur|ambassadrice|embajador[a]?|counsell?or|conseill[eè]re?|consejer[oa]|secretary|secr[ée]taire|secretari[oa]|attach[ée]e?|agregad[oa]|expert[oae]?|advis[eo]r|conseiller|asesor[a]?|delegate|d[ée]l[ée]gu[ée]e?|delegad[oa]|representative|repr[ée]sentante?|representante|minister|ministre|ministr[oa]|colleague|coll[èe]gue|colega|head|chef|jef[ae])\b`)
+	entityRE = regexp.MustCompile(`(?i)\b(?:delegation|d[ée]l[ée]gation|delegaci[óo]n|mission|misi[óo]n|government|gouvernement|gobierno|country|pays|pa[íi]s|state|[ée]tat|estado|embassy|ambassade|embajada|ministry|minist[èe]re|ministerio)\b`)
+)
+
+// clip shortens s to n bytes for a message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

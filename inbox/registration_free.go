@@ -14,6 +14,9 @@ var (
 	proseWordRE = regexp.MustCompile(`(?i)\b(?:please|contact|write|questions?|queries|regarding|should|would|could|kindly|veuillez|contacter|contactez|écrire|questions?|merci|por\s+favor|contacte|escriba|preguntas?|consultas?|reply|respond|send|envoyer|enviar|copy|copie|copia|cc)\b`)
 )
 
+// registerLeadRE is the request that may start a line naming a delegate.
+var registerLeadRE = regexp.MustCompile(`(?i)^(?:(?:please|kindly|we\s+(?:would\s+like\s+to|wish\s+to)|merci\s+d['’]|veuillez|pri[èe]re\s+d['’]|favor\s+de|s[íi]rvanse|le\s+ruego|les\s+ruego|rogamos)\s+)?(?:also\s+|aussi\s+|tambi[ée]n\s+)?(?:register|add|inscrire|ajouter|inscribir|registrar|agregar|a[ñn]adir)\s+(?:also\s+|aussi\s+|tambi[ée]n\s+)?(?:a\s+)?`)
+
 // emptyBrackets are what is left around an address taken out of a segment.
 var emptyBrackets = strings.NewReplacer("<>", " ", "()", " ", "[]", " ", "< >", " ", "( )", " ")
 
@@ -38,9 +41,15 @@ func parseSegment(seg string) (meeting.Delegate, bool) {
 // nameAndTitle splits what surrounds an address into a name and a title.
 func nameAndTitle(rest string) (name, title string) {
 	rest = strings.TrimSpace(rest)
+	if loc := registerLeadRE.FindStringIndex(rest); loc != nil {
+		rest = rest[loc[1]:] // "Please register NDIAYE Mamadou, …"
+	}
 	if i := strings.LastIndex(rest, ": "); i >= 0 {
-		// "Our delegation: Mr. X, ..." drops the introduction
-		if f, _, _ := matchLabel(rest[:i]); f == fNone {
+		// "Mr. X, Counsellor, courriel : " drops the label of the address
+		// taken out; "Our delegation: Mr. X, ..." drops the introduction
+		if before, ok := dropTrailingLabel(rest[:i]); ok && strings.Trim(rest[i+2:], " .,;:-–—()") == "" {
+			rest = before
+		} else if f, _, _ := matchLabel(rest[:i]); f == fNone {
 			rest = rest[i+2:]
 		}
 	}
@@ -124,8 +133,16 @@ func (p *regParser) freeText() {
 				p.problem("address %s appears in a sentence and was not read as a delegate", d.Email)
 				continue
 			}
-			if d.Name == "" && d.Title == "" {
-				d.Name, d.Title = p.lookBack(i)
+			if d.Name == "" {
+				// the name (and title) on the lines above: "SMITH, John
+				// (Mr.)" then "Expert, Ministry …" wrapped onto the address
+				if name, title := p.lookBack(i); name != "" {
+					d.Name = name
+					if title != "" && d.Title != "" {
+						title += ", "
+					}
+					d.Title = title + d.Title
+				}
 			}
 			p.found = append(p.found, found{d: d, line: i})
 		}
@@ -183,21 +200,48 @@ func (p *regParser) lookBack(i int) (name, title string) {
 			break // the name starts the block
 		}
 	}
-	var titles []string
+	// the block starts at its name: a line that is a name, or starts with
+	// one ("Ms. Jane Roe - First Secretary -", wrapped before the address)
+	var parts []string
 	for _, j := range block {
 		t := strings.TrimSpace(stripBullet(p.lines[j]))
 		if f, v, sep := matchLabel(t); f != fNone && sep {
 			t = v
 		}
-		if name == "" && looksLikeName(t) {
-			name = t
-			p.used[j] = true
-			continue
+		if len(parts) == 0 {
+			n, _ := nameAndTitle(t)
+			if !looksLikeName(t) && (n == "" || !looksLikeName(n) && leadingName(n) != n) {
+				continue
+			}
 		}
-		if name != "" {
-			titles = append(titles, t)
-			p.used[j] = true
+		parts = append(parts, strings.Trim(t, " -–—,;"))
+		p.used[j] = true
+	}
+	if len(parts) == 0 {
+		return "", ""
+	}
+	return nameAndTitle(strings.Join(parts, ", "))
+}
+
+// dropTrailingLabel removes a label that ends s ("Mr. X, Counsellor,
+// courriel", "Sr. Y - correo electrónico") and reports whether there was one.
+func dropTrailingLabel(s string) (string, bool) {
+	s = strings.TrimRight(s, " \t")
+	cut, size := -1, 0
+	for _, sep := range []string{",", ";", "(", "|", " - ", " – ", " — ", " / "} {
+		if k := strings.LastIndex(s, sep); k > cut {
+			cut, size = k, len(sep)
 		}
 	}
-	return name, strings.Join(titles, ", ")
+	tail := s
+	if cut >= 0 {
+		tail = s[cut+size:]
+	}
+	if f, v, _ := matchLabel(strings.TrimSpace(tail)); f != fNone && strings.TrimSpace(v) == "" {
+		if cut < 0 {
+			return "", true
+		}
+		return s[:cut], true
+	}
+	return s, false
 }

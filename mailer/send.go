@@ -130,6 +130,12 @@ type Sender struct {
 	global   *rate.Limiter
 	domains  sync.Map // domain -> *rate.Limiter
 
+	// The clock of the rate limiters: real time, whatever Options.Now says
+	// (a simulated day must not let a day's worth of mail through a real
+	// server in a second). Tests step it with SetLimitClock.
+	limitNow   func() time.Time
+	limitTimer func(time.Duration) (<-chan time.Time, func() bool)
+
 	recover sync.Once
 	requeue int
 	wake    chan struct{}
@@ -238,7 +244,7 @@ func New(db *store.DB, opts Options) (*Sender, error) {
 		return nil, fmt.Errorf("mailer: %w", err)
 	}
 	s := &Sender{db: db, opts: opts, clientOp: co, wake: make(chan struct{}, 1),
-		log: opts.Logger.With("component", "mailer")}
+		log: opts.Logger.With("component", "mailer"), limitNow: time.Now, limitTimer: realTimer}
 	s.global = limiter(opts.RatePerMinute, opts.Concurrency)
 	return s, nil
 }

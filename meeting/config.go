@@ -229,7 +229,7 @@ type yMeeting struct {
 	Invite    []yStr     `yaml:"invite"`
 	SMTP      yServer    `yaml:"smtp"`
 	IMAP      yServer    `yaml:"imap"`
-	Store     yStr       `yaml:"store"`
+	Store     yStore     `yaml:"store"`
 	Dashboard yDashboard `yaml:"dashboard"`
 	Contacts  yStr       `yaml:"contacts"`
 	Templates yStr       `yaml:"templates"`
@@ -530,7 +530,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 		}
 	}
 
-	m.Store = resolvePath(dir, orDefault(y.Store.V, "convene.db"))
+	c.store(m, dir, y.Store)
 	m.Dashboard, m.DashboardOptions = c.dashboard(dir, y.Dashboard)
 	m.Registration.Web = c.webRegistration(dir, m.Store, y.Registration.Web)
 	if c.required(y.Contacts, "contacts") {

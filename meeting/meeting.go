@@ -81,7 +81,7 @@ type Meeting struct {
 
 	SMTP      SMTP
 	IMAP      IMAP
-	Store     string // path of the embedded store, absolute
+	Store     string // path of the embedded store, absolute ("" on PostgreSQL)
 	Dashboard string // listen address of the dashboard, e.g. 127.0.0.1:8025
 	Contacts  string // path of contacts.csv, absolute
 	Templates string // optional directory of template overrides, absolute
@@ -90,6 +90,7 @@ type Meeting struct {
 	OAuth2 *OAuth2 // the oauth2 block, when given (smtp or imap with auth oauth2)
 
 	DashboardOptions DashboardOptions // TLS, public host names, trusted proxy
+	StoreConfig      StoreConfig      // store: on PostgreSQL (store_config.go)
 
 	Path string // the meeting.yaml this was loaded from
 }

@@ -40,8 +40,12 @@ type OAuth2 struct {
 	RevokeURL     string // optional (RFC 7009)
 	ClientID      string
 	ClientSecret  Secret // optional for the device flow (public client)
-	Flow          string // FlowDevice or FlowApp
-	Scopes        []string
+	// ClientCertificate, instead of a client secret (Microsoft, flow
+	// app): a PEM holding the certificate registered with the app and its
+	// private key; convene signs a client assertion (RFC 7523) with it.
+	ClientCertificate Secret
+	Flow              string // FlowDevice or FlowApp
+	Scopes            []string
 	// Cache is the file that keeps the tokens, created 0600 next to the
 	// store (or, when the store is not a file, next to meeting.yaml).
 	Cache string
@@ -67,6 +71,7 @@ type yOAuth2 struct {
 	RevokeURL     yStr     `yaml:"revocation_url"`
 	ClientID      yStr     `yaml:"client_id"`
 	ClientSecret  *ySecret `yaml:"client_secret"`
+	ClientCert    *ySecret `yaml:"client_certificate"`
 	Flow          yStr     `yaml:"flow"`
 	Scopes        []yStr   `yaml:"scopes"`
 	Cache         yStr     `yaml:"token_cache"`
@@ -168,21 +173,35 @@ func (c *checker) oauth2(ym *yMeeting, m *Meeting, dir string) *OAuth2 {
 	} else if o.Provider == ProviderGeneric {
 		c.add(line, "oauth2.scopes", "is required for provider issuer")
 	}
-	if y.ClientSecret != nil {
-		o.ClientSecret = Secret{Env: y.ClientSecret.Env, File: resolvePath(dir, y.ClientSecret.File), Command: y.ClientSecret.Command}
+	secret := func(y *ySecret, field string) Secret {
+		if y == nil {
+			return Secret{}
+		}
 		n := 0
-		for _, v := range []string{y.ClientSecret.Env, y.ClientSecret.File, y.ClientSecret.Command} {
+		for _, v := range []string{y.Env, y.File, y.Command} {
 			if v != "" {
 				n++
 			}
 		}
 		if n != 1 {
-			c.add(line, "oauth2.client_secret", "set exactly one of env, file or command")
+			c.add(line, field, "set exactly one of env, file or command")
 		}
-	} else if o.Flow == FlowApp {
+		return Secret{Env: y.Env, File: resolvePath(dir, y.File), Command: y.Command}
+	}
+	o.ClientSecret = secret(y.ClientSecret, "oauth2.client_secret")
+	o.ClientCertificate = secret(y.ClientCert, "oauth2.client_certificate")
+	switch {
+	case y.ClientCert != nil && (o.Flow != FlowApp || o.Provider == ProviderGoogle):
+		c.add(line, "oauth2.client_certificate", "is for flow app with provider microsoft or issuer")
+	case y.ClientCert != nil && y.ClientSecret != nil:
+		c.add(line, "oauth2.client_certificate", "set client_secret or client_certificate, not both")
+	case y.ClientSecret == nil && y.ClientCert == nil && o.Flow == FlowApp:
 		what := "the app's client secret"
 		if o.Provider == ProviderGoogle {
 			what = "the service account's JSON key"
+		}
+		if o.Provider != ProviderGoogle {
+			what += " or client_certificate"
 		}
 		c.add(line, "oauth2.client_secret", "is required for flow app (%s): env, file or command", what)
 	}

@@ -49,7 +49,7 @@ type Options struct {
 	Logger     *slog.Logger // default: discard
 	Margin     time.Duration
 	// OnState is called when the sign-in state changes (OK to failing
-	// and back), outside the Source's lock.
+	// and back), outside the Source's lock, one call at a time, in order.
 	OnState func(State)
 }
 
@@ -106,10 +106,14 @@ type Source struct {
 	log     *slog.Logger
 
 	mu    sync.Mutex
+	seq   uint64 // state changes so far
 	c     cache
 	stamp fileStamp // of the cache file when last read or written
 	stale bool      // a server refused c.AccessToken
 	state State
+
+	notifyMu  sync.Mutex // OnState is called with it held, in order
+	delivered uint64     // the last state change given to OnState
 }
 
 var _ meeting.TokenSource = (*Source)(nil)
@@ -203,11 +207,9 @@ func (s *Source) config(secret string) *oauth2.Config {
 func (s *Source) Token(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	tok, err := s.token(ctx, false, false)
-	st, changed := s.noteState(err)
+	st, seq := s.noteState(err)
 	s.mu.Unlock()
-	if changed && s.opts.OnState != nil {
-		s.opts.OnState(st)
-	}
+	s.notify(st, seq)
 	return tok, err
 }
 
@@ -243,6 +245,17 @@ func (s *Source) token(ctx context.Context, force, retried bool) (string, error)
 	} else if s.cfg.Flow == meeting.FlowApp {
 		cc := &clientcredentials.Config{ClientID: s.cfg.ClientID, ClientSecret: secret, TokenURL: s.cfg.TokenURL,
 			Scopes: s.cfg.Scopes, AuthStyle: oauth2.AuthStyleInParams}
+		if !s.cfg.ClientCertificate.IsZero() {
+			pemData, err := s.cfg.ClientCertificate.Resolve(ctx)
+			if err != nil {
+				return "", fmt.Errorf("oauth2.client_certificate: %w", err)
+			}
+			as, err := clientAssertion(pemData, s.cfg.ClientID, s.cfg.TokenURL, now)
+			if err != nil {
+				return "", &SignInError{App: true, Reason: err.Error()}
+			}
+			cc.EndpointParams = map[string][]string{"client_assertion_type": {ClientAssertionType}, "client_assertion": {as}}
+		}
 		t, err = cc.Token(s.ctx(ctx))
 		if err != nil {
 			err = describe("client credentials", err)
@@ -375,25 +388,43 @@ type serverError struct {
 func (e *serverError) Error() string { return "oauth2: " + e.what + ": the server answered " + e.msg }
 func (e *serverError) Unwrap() error { return e.re }
 
-// noteState updates the state after a Token; it reports the new state
-// when it changed. Called with s.mu held.
-func (s *Source) noteState(err error) (State, bool) {
+// noteState updates the state after a Token; when it changed it returns
+// the new state and the change's number for notify (else 0). Called with
+// s.mu held.
+func (s *Source) noteState(err error) (State, uint64) {
 	st := State{OK: err == nil}
 	if err != nil {
 		if !IsSignIn(err) {
-			return s.state, false // a passing failure (network): not a sign-in problem
+			return s.state, 0 // a passing failure (network): not a sign-in problem
 		}
 		st.Problem = err.Error()
 	}
 	if st.OK == s.state.OK && st.Problem == s.state.Problem && !s.state.Since.IsZero() {
-		return s.state, false
+		return s.state, 0
 	}
 	st.Since = s.opts.Now()
 	s.state = st
 	if !st.OK {
 		s.log.Warn("sign-in failing", "problem", st.Problem)
 	}
-	return st, true
+	s.seq++
+	return st, s.seq
+}
+
+// notify gives OnState the state change number seq (0: none), unless a
+// later one was given already: concurrent callers cannot leave an older
+// state last.
+func (s *Source) notify(st State, seq uint64) {
+	if seq == 0 || s.opts.OnState == nil {
+		return
+	}
+	s.notifyMu.Lock()
+	defer s.notifyMu.Unlock()
+	if seq <= s.delivered {
+		return
+	}
+	s.delivered = seq
+	s.opts.OnState(st)
 }
 
 // State returns the sign-in state as of the last Token.
@@ -561,11 +592,9 @@ func (s *Source) Login(ctx context.Context, w io.Writer) error {
 		s.c.SignedInAt = now
 		s.stale = false
 		err = s.save()
-		st, changed := s.noteState(err)
+		st, seq := s.noteState(err)
 		s.mu.Unlock()
-		if changed && s.opts.OnState != nil {
-			s.opts.OnState(st)
-		}
+		s.notify(st, seq)
 		if err != nil {
 			return err
 		}
@@ -592,7 +621,7 @@ type Status struct {
 func (s *Source) Status(ctx context.Context) Status {
 	s.mu.Lock()
 	_, err := s.token(ctx, true, false)
-	st, changed := s.noteState(err)
+	st, seq := s.noteState(err)
 	out := Status{Provider: s.cfg.Provider, Flow: s.cfg.Flow, Account: s.account, Cache: s.cfg.Cache,
 		Scopes: s.c.Scopes, SignedInAt: s.c.SignedInAt, RefreshedAt: s.c.RefreshedAt, Expiry: s.c.Expiry,
 		HasRefreshToken: s.c.RefreshToken != "", RefreshOK: err == nil}
@@ -600,9 +629,7 @@ func (s *Source) Status(ctx context.Context) Status {
 		out.RefreshErr = err.Error()
 	}
 	s.mu.Unlock()
-	if changed && s.opts.OnState != nil {
-		s.opts.OnState(st)
-	}
+	s.notify(st, seq)
 	return out
 }
 

@@ -174,7 +174,7 @@ func (f *form) check(lang meeting.Lang, cur []meeting.Delegate, lim meeting.Limi
 		added++
 		if good {
 			if old, ok := current[d.Email]; ok && !withdrawn(ch.Withdraw, old.Email) {
-				fail(r, "email", t["e_duplicate"])
+				fail(r, "email", t["e_registered"])
 				continue
 			}
 			ch.Add = append(ch.Add, d)

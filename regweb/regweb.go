@@ -534,6 +534,7 @@ type pageData struct {
 	Status   string
 	Form     form
 	NewOK    bool
+	MoreOK   bool // more blocks may be shown
 	Blocks   int
 	Token    string
 	Step     string // "form" or "summary"
@@ -556,6 +557,8 @@ func (s *server) data(r *http.Request, ct *meeting.Contact, tok string, l meetin
 	t := texts[l]
 	d := pageData{Lang: string(l), T: t, Action: "/r/" + tok, Meeting: m.Title.In(l), Mission: ct.Name, Form: f,
 		NewOK: s.newAllowed(), Blocks: len(f.New), Token: s.formToken(tok, s.opts.Now()), Step: "form", Contact: m.Sender.ReplyTo}
+	lim := s.limits()
+	d.MoreOK = len(f.New) < min(lim.DelegatesPerReply, lim.DelegatesPerMission-len(st.Delegates))
 	for _, x := range meeting.Langs {
 		d.Langs = append(d.Langs, langLink{Code: string(x), Name: texts[x]["lang_name"], Href: "/r/" + tok + "?lang=" + string(x), Current: x == l})
 	}

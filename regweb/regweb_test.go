@@ -590,6 +590,7 @@ func TestValidation(t *testing.T) {
 		{"long name", "en", long, "", "a@b.example", "name", "Too long (at most 200 characters)."},
 		{"long title, French", "fr", "Ana", long, "a@b.example", "title", "Trop long (200 caractères au plus)."},
 		{"control character", "en", "Ana\u202eevil", "", "a@b.example", "name", "not allowed"},
+		{"invalid UTF-8", "en", "Ana\xff", "", "a@b.example", "name", "not allowed"},
 		{"line break in title", "es", "Ana", "Jefa\r\nBcc: x@y.example", "a@b.example", "title", "no permitidos"},
 		{"no e-mail", "en", "Ana", "", "", "email", "Required."},
 		{"not an address", "fr", "Ana", "", "ana-at-b.example", "email", "Ce n'est pas une adresse"},
@@ -751,6 +752,17 @@ func TestSecurityHeaders(t *testing.T) {
 	if code, _, _ := e.do("POST", p, v, nil); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversize body: %d", code)
 	}
+	// A body that is not form encoding.
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", e.srv.URL+p, strings.NewReader("form=%zz&action=review"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := e.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("malformed body: %d", resp.StatusCode)
+	}
 }
 
 // TestLateReviewSplits: after the deadline under review, a new delegate
@@ -811,5 +823,29 @@ func TestStaleAndMore(t *testing.T) {
 	_, body, _ = e.do("POST", p, v, nil)
 	if !strings.Contains(body, `id="n14.name"`) || strings.Contains(body, `id="n15.name"`) {
 		t.Errorf("more blocks: want at most limits.delegates_per_reply (15)")
+	}
+	if strings.Contains(body, `value="more"`) {
+		t.Error("the button for more blocks is still offered at the cap")
+	}
+}
+
+// TestDoubleConfirm: confirming the same form twice (a double click, the
+// back button) applies it once; the second time the page says the
+// delegate is already registered.
+func TestDoubleConfirm(t *testing.T) {
+	e := newEnv(t, beforeDeadline, "", regweb.Options{})
+	p := e.link(arcadia)
+	_, v := e.page(p)
+	v.Set("n0.name", "Ms. Jane Roe")
+	v.Set("n0.email", "jane.roe@arcadia-mfa.example")
+	e.submit(p, v)
+	v.Set("action", "confirm")
+	code, body, _ := e.do("POST", p, v, nil)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "already registered") {
+		t.Errorf("second confirmation: %d", code)
+	}
+	hist, _ := e.db.History(t.Context(), arcadia)
+	if got := batches(e.outbox())["answer-confirmation"]; len(hist) != 1 || got != 1 {
+		t.Errorf("%d history entries, %d confirmations; want 1 and 1", len(hist), got)
 	}
 }

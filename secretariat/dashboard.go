@@ -239,6 +239,23 @@ func (d *Dashboard) Review(ctx context.Context, offset, limit int) ([]web.Review
 	return out, total, nil
 }
 
+// ReviewAttachment returns attachment n of a review item's stored message,
+// decoded (cut if the message was stored cut).
+func (d *Dashboard) ReviewAttachment(ctx context.Context, id int64, n int) (web.Attachment, []byte, error) {
+	raw, err := d.s.db.ReviewRaw(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return web.Attachment{}, nil, web.ErrNotFound
+	}
+	if err != nil {
+		return web.Attachment{}, nil, err
+	}
+	a, data, ok := attachmentData(raw, n)
+	if !ok {
+		return web.Attachment{}, nil, web.ErrNotFound
+	}
+	return web.Attachment{Name: a.Name, Type: a.Type, Size: a.Size}, data, nil
+}
+
 // ReviewMessage returns the stored message of a review item.
 func (d *Dashboard) ReviewMessage(ctx context.Context, id int64) ([]byte, error) {
 	raw, err := d.s.db.ReviewRaw(ctx, id)

@@ -150,4 +150,12 @@ func TestAcceptLate(t *testing.T) {
 	if !found {
 		t.Errorf("messages of %s: %+v", qurac, page.Messages)
 	}
+	// Calendar invitations name their session by title.
+	titled := false
+	for _, m := range page.Messages {
+		titled = titled || (m.Kind == "invite" && m.Summary == "“Committee on Article 5 Implementation” to one@qurac.example")
+	}
+	if !titled {
+		t.Errorf("no invitation to the Article 5 committee by title among %+v", page.Messages)
+	}
 }

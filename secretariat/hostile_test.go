@@ -231,6 +231,23 @@ func TestHostileMail(t *testing.T) {
 			return [][]byte{h.multipart("cut@arcadia-mfa.example", csvPart(6000, 1)+"--b--\n")}
 		}, want: want{review: 1, reasons: []string{"CSV longer than 262144 bytes"}, confirmations: 0}},
 
+		{name: "an HTML table of 20,000 rows", msgs: func(h *hostile) [][]byte {
+			var b strings.Builder
+			b.WriteString("<html><body><table><tr><th>Name</th><th>Title</th><th>Email</th></tr>\n")
+			for i := range 20000 {
+				fmt.Fprintf(&b, "<tr><td>Ms. Delegate Number%d</td><td>Adviser</td><td>d%d@victim%d.example</td></tr>\n", i, i, i%50)
+			}
+			b.WriteString("</table></body></html>\n")
+			return [][]byte{rawMail([]string{"From: " + arcadiaAddr, "To: " + h.tokenAddr(arcadiaName), "Subject: RE: Invitation",
+				"Message-ID: <table@arcadia-mfa.example>", "MIME-Version: 1.0", "Content-Type: text/html; charset=utf-8"}, b.String())}
+		}, want: want{review: 1, reasons: []string{"beyond limits.attachment_rows (200)"}, confirmations: 0}},
+
+		{name: "text over 256 KiB after the delegates", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.registration("long@arcadia-mfa.example", arcadiaAddr, h.tokenAddr(arcadiaName), "RE: Invitation", "",
+				"Name: Ms. Jane Roe\nTitle: First Secretary\nEmail: jane.roe@arcadia-mfa.example\n\n"+
+					strings.Repeat("The delegation of Arcadia thanks the secretariat for its kind invitation and support.\n", 3500))}
+		}, want: want{review: 1, reasons: []string{"text longer than 262144 bytes"}, confirmations: 0}},
+
 		{name: "a delegate whose name is all markup", msgs: func(h *hostile) [][]byte {
 			return [][]byte{h.registration("markup@arcadia-mfa.example", arcadiaAddr, h.tokenAddr(arcadiaName), "RE: Invitation", "",
 				"Name: <b><i></i></b>\nTitle: Adviser\nEmail: eve@arcadia-mfa.example\n")}

@@ -83,6 +83,9 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 			at = m.Created
 		}
 		e := web.MessageEntry{At: d.local(at), Kind: m.Template, Summary: "to " + strings.Join(m.Recipients, ", "), State: m.State}
+		if what := calendarWhat(c.m, m.Key); what != "" {
+			e.Summary = what + " " + e.Summary
+		}
 		if m.State == store.OutboxFailed || m.State == store.OutboxRetry {
 			e.Detail = m.LastError
 		}
@@ -110,6 +113,29 @@ func answerTitles(m *meeting.Meeting, kind, summary string) string {
 		}
 	}
 	return strings.Join(clauses, "; ")
+}
+
+// calendarWhat says which session a calendar message is about, by title,
+// from its outbox key (CalendarBatch/EMAIL/EVENT/SEQUENCE/METHOD, as
+// planInvites writes it): "“Committee on Article 5”", "update 1 of …",
+// "cancellation of …". "" for other messages.
+func calendarWhat(m *meeting.Meeting, key string) string {
+	parts := strings.Split(key, "/")
+	if len(parts) != 5 || parts[0] != CalendarBatch {
+		return ""
+	}
+	title := parts[2]
+	if ev, ok := m.Session(parts[2]); ok && ev.Title.In(meeting.EN) != "" {
+		title = ev.Title.In(meeting.EN)
+	}
+	title = "“" + title + "”"
+	switch {
+	case parts[4] == "cancel":
+		return "cancellation of " + title
+	case parts[3] != "0":
+		return "update " + parts[3] + " of " + title
+	}
+	return title
 }
 
 // eventText says what a registration event did, for a person.

@@ -51,6 +51,33 @@ func (s *Service) EnableWeb(ctx context.Context, key []byte) error {
 	return s.syncWebLinks(ctx)
 }
 
+// PreviewWeb gives a read-only service (NewReadOnly, for dry runs) the
+// mission links as EnableWeb records them, writing nothing: the store's
+// current links, and the first link of a contact that has none yet.
+func (s *Service) PreviewWeb(ctx context.Context, key []byte) error {
+	if len(key) < 32 {
+		return errors.New("secretariat: the web link key must be at least 32 bytes")
+	}
+	w := &webLinks{key: append([]byte(nil), key...), gen: map[string]int{}, one: make(chan struct{}, 1)}
+	c := s.config()
+	if s.db != nil {
+		have, err := s.db.WebLinks(ctx, c.m.ID)
+		if err != nil {
+			return err
+		}
+		for name, l := range have {
+			w.gen[name] = l.Generation
+		}
+	}
+	for _, ct := range c.cs.List {
+		if w.gen[ct.Name] == 0 {
+			w.gen[ct.Name] = 1
+		}
+	}
+	s.web = w
+	return nil
+}
+
 // syncWebLinks loads the generations and gives a link to each contact
 // that has none.
 func (s *Service) syncWebLinks(ctx context.Context) error {

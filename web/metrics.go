@@ -46,6 +46,7 @@ func writeMetrics(buf *bytes.Buffer, m Metrics) {
 	set.NewGauge(metricAuthFailed, nil).Set(b2f(m.InboxStatus == InboxAuthFailed))
 	set.NewGauge(metricUnreachable, nil).Set(b2f(m.InboxStatus == InboxUnreachable))
 	set.NewGauge(metricSignIn, nil).Set(b2f(m.SignInFailing))
+	writeClusterMetrics(set, m.Cluster)
 	set.WritePrometheus(buf)
 }
 

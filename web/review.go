@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -45,11 +46,14 @@ func (s *server) review(w http.ResponseWriter, r *http.Request) {
 	}
 	if id := q.Get("done"); id != "" {
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-			p.Done = fmt.Sprintf("Item %d: %s done.", n, actionLabel(ActionKind(q.Get("action"))))
+			p.Done = fmt.Sprintf("Item %d: %s.", n, actionLabel(ActionKind(q.Get("action"))))
 		}
 	}
 	if n, err := strconv.Atoi(q.Get("dismissed")); err == nil {
 		p.Done = fmt.Sprintf("%d items dismissed.", n)
+		if n == 1 {
+			p.Done = "1 item dismissed."
+		}
 	}
 	s.renderReview(w, r, http.StatusOK, p)
 }
@@ -107,6 +111,40 @@ func (s *server) reviewMessage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="review-%d.eml"`, id))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(raw)
+}
+
+// reviewAttachment serves an attachment of a review item's message as a
+// download, never rendered by the dashboard: its type is not believed
+// (application/octet-stream), and its name only as a file name.
+func (s *server) reviewAttachment(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	n, nerr := strconv.Atoi(r.PathValue("n"))
+	if err != nil || id <= 0 || nerr != nil || n < 0 {
+		http.Error(w, "bad attachment", http.StatusBadRequest)
+		return
+	}
+	a, data, err := s.src.ReviewAttachment(r.Context(), id, n)
+	if errors.Is(err, ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, "the attachment", err)
+		return
+	}
+	name := strings.Map(func(c rune) rune {
+		if c < ' ' || c == 0x7f || c == '/' || c == '\\' {
+			return '_'
+		}
+		return c
+	}, a.Name)
+	if name == "" {
+		name = fmt.Sprintf("review-%d-attachment-%d", id, n+1)
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(data)
 }
 
 // maxBulk is how many items one bulk dismissal may close.
@@ -236,7 +274,7 @@ func actionLabel(k ActionKind) string {
 	case ActionAddAddress:
 		return "address added"
 	}
-	return "resolved"
+	return "resolved" // "Item 4: resolved."
 }
 
 // ParseDelegates reads delegates typed by hand, one per line as

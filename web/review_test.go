@@ -48,6 +48,26 @@ func TestReviewDeskShowsMessage(t *testing.T) {
 	}
 }
 
+// TestReviewAttachmentDownload: an attachment is only ever a download,
+// whatever type and name the sender gave it.
+func TestReviewAttachmentDownload(t *testing.T) {
+	h := newHandler(t, &fakeSource{}, web.Options{})
+	res, body := get(t, h, httptest.NewRequest("GET", "/review/3/attachments/0", nil))
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/octet-stream" || res.Header.Get("X-Content-Type-Options") != "nosniff" ||
+		res.Header.Get("Content-Disposition") != `attachment; filename=".._dele\"gation__.pdf"` || body != "<script>alert(1)</script>%PDF-1.4" {
+		t.Errorf("GET attachment: %d %v %q", res.StatusCode, res.Header, body)
+	}
+	for path, status := range map[string]int{"/review/3/attachments/1": 404, "/review/4/attachments/0": 404, "/review/3/attachments/-1": 400, "/review/x/attachments/0": 400} {
+		if res, _ := get(t, h, httptest.NewRequest("GET", path, nil)); res.StatusCode != status {
+			t.Errorf("GET %s: %d, want %d", path, res.StatusCode, status)
+		}
+	}
+	_, page := get(t, h, httptest.NewRequest("GET", "/review", nil))
+	if !strings.Contains(page, `<a href="/review/3/attachments/0" download>delegation.pdf</a>`) {
+		t.Error("the desk does not link the attachment")
+	}
+}
+
 func TestReviewMessageDownload(t *testing.T) {
 	h := newHandler(t, &fakeSource{}, web.Options{})
 	res, body := get(t, h, httptest.NewRequest("GET", "/review/3/message.eml", nil))

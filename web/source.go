@@ -29,6 +29,9 @@ type Source interface {
 	// ReviewMessage returns the message of a review item as it was received
 	// (RFC 5322, possibly cut at the store's limit), or ErrNotFound.
 	ReviewMessage(ctx context.Context, id int64) ([]byte, error)
+	// ReviewAttachment returns attachment n (0-based, in ReviewItem.Attachments
+	// order) of a review item's message, decoded, or ErrNotFound.
+	ReviewAttachment(ctx context.Context, id int64, n int) (Attachment, []byte, error)
 	// Resolve applies a staff decision to a review item and closes it, in one
 	// transaction. It returns ErrNotFound when the item is unknown or already
 	// closed, and an InputError when the action cannot apply (an unknown
@@ -341,6 +344,7 @@ type Metrics struct {
 
 	// SignInFailing: convene cannot obtain an OAuth2 token (auth oauth2).
 	SignInFailing bool
+	Cluster       *Cluster // several instances on PostgreSQL; nil on SQLite (metrics_cluster.go)
 }
 
 // String describes the action for the review item's resolution and the

@@ -156,6 +156,7 @@ func New(src Source, opts Options) (http.Handler, error) {
 	mux.HandleFunc("POST /review/{id}", s.resolve)
 	mux.HandleFunc("POST /review/dismiss", s.dismissMany)
 	mux.HandleFunc("GET /review/{id}/message.eml", s.reviewMessage)
+	mux.HandleFunc("GET /review/{id}/attachments/{n}", s.reviewAttachment)
 	mux.HandleFunc("GET /outbox", s.outbox)
 	mux.HandleFunc("GET /export/registrations.csv", s.exportCSV)
 	mux.HandleFunc("GET /export/registrations.xlsx", s.exportXLSX)

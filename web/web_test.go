@@ -64,7 +64,8 @@ func TestPages(t *testing.T) {
 			`id="review-count">2 open`, "unknown sender", "&lt;b&gt;two people&lt;/b&gt;", `action="/review/3"`, `action="/review/7"`,
 			`value="Permanent Mission of Borduria"`, `name="delegates"`, `value="dismiss"`, `<option value="Permanent Mission of Arcadia">`,
 		}, not: []string{"<b>two people"}},
-		{name: "review flash", path: "/review?done=3&action=dismiss", status: 200, want: []string{"Item 3: dismissed done."}},
+		{name: "review flash", path: "/review?done=3&action=dismiss", status: 200, want: []string{"Item 3: dismissed."}},
+		{name: "review flash register", path: "/review?done=4&action=register", status: 200, want: []string{"Item 4: delegates registered."}},
 		{name: "outbox", path: "/outbox", status: 200, want: []string{
 			"Invitation", "Reminder (7 days)", "550 5.1.1 &lt;old@nowhere.example&gt;: Recipient address rejected: User unknown",
 			`<td class="num bad" data-label="Failed">2</td>`, `<td class="num" data-label="Sent">`,

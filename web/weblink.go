@@ -46,9 +46,9 @@ func (s *server) webLink(w http.ResponseWriter, r *http.Request) {
 	done := ""
 	switch r.PostForm.Get("action") {
 	case "resend":
-		err, done = wl.ResendWebLink(r.Context(), name, s.opts.User), "resent"
+		err, done = wl.ResendWebLink(r.Context(), name, s.person(r)), "resent"
 	case "rotate":
-		err, done = wl.RotateWebLink(r.Context(), name, s.opts.User), "rotated"
+		err, done = wl.RotateWebLink(r.Context(), name, s.person(r)), "rotated"
 	default:
 		http.Error(w, "unknown action", http.StatusBadRequest)
 		return
@@ -61,6 +61,6 @@ func (s *server) webLink(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "the mission's link", err)
 		return
 	}
-	s.log.Info("web link", "mission", name, "action", done, "by", s.opts.User)
+	s.log.Info("web link", "mission", name, "action", done, "by", s.person(r))
 	http.Redirect(w, r, "/missions/"+url.PathEscape(name)+"?done="+done, http.StatusSeeOther)
 }

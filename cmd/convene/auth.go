@@ -160,6 +160,12 @@ func attachOAuth(log *slog.Logger, m *meeting.Meeting, db *store.DB, now func() 
 	return src, nil
 }
 
+// signIn is the daemon's OAuth2 sign-in (auth oauth2).
+type signIn struct {
+	src  *oauth.Source
+	smtp bool // the outbox signs in with it
+}
+
 // signInRetry is how often a daemon whose sign-in fails tries again; a
 // new sign-in (convene auth login) is seen at the next try.
 const signInRetry = time.Minute
@@ -172,7 +178,7 @@ const signInRetry = time.Minute
 func (d *daemon) runSender(ctx context.Context) error {
 	for {
 		err := d.sender.Run(ctx)
-		if err == nil || ctx.Err() != nil || d.oauth == nil || !(oauth.IsSignIn(err) || mailer.AuthRefused(err)) {
+		if err == nil || ctx.Err() != nil || d.signIn == nil || !d.signIn.smtp || !(oauth.IsSignIn(err) || mailer.AuthRefused(err)) {
 			return err
 		}
 		d.log.Error("outbox paused: convene cannot sign in to the SMTP server; the messages stay queued", "err", err, "retry_in", signInRetry)
@@ -186,6 +192,31 @@ func (d *daemon) runSender(ctx context.Context) error {
 	}
 }
 
+// signInCheck is how often an idle daemon asks for a token: the token is
+// refreshed ahead of its expiry even when nothing is sent, and a revoked
+// sign-in shows on the dashboard within the token's lifetime.
+const signInCheck = 5 * time.Minute
+
+// keepSignedIn asks the token source for a token every signInCheck until
+// ctx ends (a no-op without auth oauth2).
+func (d *daemon) keepSignedIn(ctx context.Context) {
+	if d.signIn == nil {
+		return
+	}
+	for {
+		t := d.opts.clock.NewTimer(signInCheck)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+		if _, err := d.signIn.src.Token(ctx); err != nil && !oauth.IsSignIn(err) && ctx.Err() == nil {
+			d.log.Warn("oauth2: token refresh failed; tried again later", "err", err)
+		}
+	}
+}
+
 // startSignIn attaches the token source for the daemon and tries a token
 // now: a failing sign-in is recorded (banner) and logged, but the daemon
 // starts anyway and keeps its outbox.
@@ -194,7 +225,7 @@ func (d *daemon) startSignIn(ctx context.Context, m *meeting.Meeting) error {
 	if err != nil || src == nil {
 		return err
 	}
-	d.oauth = src
+	d.signIn = &signIn{src: src, smtp: m.SMTP.Auth == meeting.AuthOAuth2}
 	if _, err := src.Token(ctx); err != nil {
 		if !oauth.IsSignIn(err) {
 			d.log.Warn("oauth2: no token yet; tried again at each connection", "err", err)

@@ -205,3 +205,44 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// TestDaemonNoticesRevocationWhenIdle: with nothing to send, the daemon
+// still asks for a token every few minutes, so a revoked sign-in shows on
+// the dashboard once the token needs refreshing.
+func TestDaemonNoticesRevocationWhenIdle(t *testing.T) {
+	e := newOAuthEnv(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	if code, out, errb := runIn(t, "", "auth", "login", "-c", e.cfg); code != 0 {
+		t.Fatalf("auth login: %s %s", out, errb)
+	}
+	m, cs := loadExample(t, e.cfg)
+	clock := schedule.NewManualClock(time.Now()) // the login's token expires an hour from now
+	d, err := openDaemon(ctx, slog.New(slog.DiscardHandler), m, cs, daemonOptions{clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	done := make(chan struct{})
+	go func() { d.keepSignedIn(ctx); close(done) }()
+	e.auth.RevokeUser(oauthUser)
+	for i := 0; ; i++ {
+		n, _, changed := clock.Waiting()
+		if _, failing, _ := d.db.SignInFailing(ctx); failing {
+			break
+		}
+		if n > 0 && i < 20 {
+			clock.Advance(signInCheck)
+		}
+		select {
+		case <-changed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the revoked sign-in was not noticed")
+		}
+	}
+	if r := e.auth.Requests("refresh_token"); r < 1 {
+		t.Errorf("%d refreshes", r)
+	}
+	cancel()
+	<-done
+}

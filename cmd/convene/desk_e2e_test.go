@@ -251,6 +251,9 @@ imap:
 	if att := read("attachments", chromedp.Text(chromedp.CSS(item+` ul.attachments`))); !strings.Contains(att, "delegation.pdf") || !strings.Contains(att, "application/pdf") {
 		t.Errorf("attachments listed: %q", att)
 	}
+	if link := read("attachment link", chromedp.Text(chromedp.CSS(item+` ul.attachments a[download]`))); link != "delegation.pdf" {
+		t.Errorf("the attachment's download link reads %q", link)
+	}
 	prefilled := read("delegates", chromedp.Value(chromedp.CSS(item+` form.primary textarea[name="delegates"]`)))
 	if !strings.Contains(prefilled, "peter.lindqvist.private@webmail.example") || !strings.Contains(prefilled, "i.holm@hdf.example") {
 		t.Fatalf("pre-filled delegates: %q", prefilled)

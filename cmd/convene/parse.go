@@ -12,7 +12,6 @@ import (
 	"convene/calendar"
 	"convene/inbox"
 	"convene/meeting"
-	"convene/store"
 )
 
 func init() {
@@ -53,7 +52,7 @@ exists. Nothing is sent, stored or moved. Exits 1 if a file cannot be read,
 					}
 					cs, replyTo = c, m.Sender.ReplyTo
 					lim.AttachmentRows = m.Limits.WithDefaults(len(m.Events())).AttachmentRows
-					if tokens, err = storeTokens(ctx, m.Store); err != nil {
+					if tokens, err = storeTokens(ctx, m); err != nil {
 						return err
 					}
 				}
@@ -98,12 +97,9 @@ func interrupted(a *app, done, total int) error {
 
 // storeTokens returns the reply tokens (token → contact name) from the store
 // at path, or none when there is no store yet.
-func storeTokens(ctx context.Context, path string) (map[string]string, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil
-	}
-	db, err := store.Open(ctx, path)
-	if err != nil {
+func storeTokens(ctx context.Context, m *meeting.Meeting) (map[string]string, error) {
+	db, err := openExistingMeeting(ctx, m)
+	if err != nil || db == nil {
 		return nil, err
 	}
 	defer db.Close()

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	iofs "io/fs"
-	"os"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -57,13 +54,10 @@ created and every job is pending.`,
 					return err
 				}
 				var db *store.DB
-				if _, err := os.Stat(m.Store); err == nil {
-					if db, err = store.Open(ctx, m.Store); err != nil {
-						return err
-					}
-					defer db.Close()
-				} else if !errors.Is(err, iofs.ErrNotExist) {
+				if db, err = openExistingMeeting(ctx, m); err != nil {
 					return err
+				} else if db != nil {
+					defer db.Close()
 				}
 				return printPlan(ctx, a.stdout, m, cs, db, jobs)
 			}

@@ -27,6 +27,20 @@ func enableWeb(ctx context.Context, svc *secretariat.Service) ([]byte, error) {
 	return key, svc.EnableWeb(ctx, key)
 }
 
+// previewWeb gives a dry run's read-only service the links the messages
+// will carry (nothing is written to the store).
+func previewWeb(ctx context.Context, svc *secretariat.Service) error {
+	w := svc.Meeting().Registration.Web
+	if w == nil {
+		return nil
+	}
+	key, err := regweb.LoadKey(w.KeyFile)
+	if err != nil {
+		return err
+	}
+	return svc.PreviewWeb(ctx, key)
+}
+
 // serveRegistration starts the public registration page when
 // registration.web is configured, and returns its address and a function
 // that stops it ("" and a no-op otherwise). It is a listener of its own,
@@ -43,7 +57,7 @@ func (d *daemon) serveRegistration() (string, func(), error) {
 	tlsOn := w.TLSCert != ""
 	srv, err := regweb.NewServer(d.svc, regweb.Options{
 		Addr: w.Listen, PublicURL: w.PublicURL, Hosts: w.Hosts, TrustedProxies: w.TrustedProxies, TLS: tlsOn,
-		Key: regweb.FormKey(key), Logger: d.log.With("component", "regweb"), Now: d.opts.clock.Now,
+		Key: regweb.FormKey(key), Logger: d.log, Now: d.opts.clock.Now, // regweb adds component=regweb
 	})
 	if err != nil {
 		return "", nil, err

@@ -75,7 +75,7 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 						return usagef("--clock-speed must be positive")
 					}
 					opts.clock, startClock = schedule.PausedSimClock(t, *clockSpeed)
-					opts.minGrace = simGrace(*clockSpeed)
+					opts.minGrace, opts.simSpeed = simGrace(*clockSpeed), *clockSpeed
 					a.log.Info("simulated clock", "start", t, "speed", *clockSpeed)
 				}
 				d, err := openDaemon(ctx, a.log, m, cs, opts)

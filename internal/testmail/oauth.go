@@ -3,6 +3,9 @@ package testmail
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -45,6 +48,11 @@ type AuthOptions struct {
 	ServiceAccount    string
 	ServiceAccountKey *rsa.PublicKey
 	NoDelegation      bool
+	// ClientCert, when set, authenticates the client by a signed client
+	// assertion (RFC 7523 §2.2) instead of a secret: RS256 by the
+	// certificate's key, x5t its SHA-1 thumbprint, iss and sub the client
+	// id, aud the token URL.
+	ClientCert *x509.Certificate
 }
 
 // AuthServer is an OAuth 2.0 authorization server over TCP (httptest) with
@@ -118,6 +126,9 @@ func oauthError(w http.ResponseWriter, code int, e string) {
 
 // client checks the client's id (and secret, when one is sent or needed).
 func (a *AuthServer) client(r *http.Request, needSecret bool) bool {
+	if r.PostFormValue("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+		return a.assertionOK(r.PostFormValue("client_assertion")) && r.PostFormValue("client_secret") == ""
+	}
 	id, secret, basic := r.BasicAuth()
 	if !basic {
 		id, secret = r.PostFormValue("client_id"), r.PostFormValue("client_secret")
@@ -242,6 +253,30 @@ func (a *AuthServer) device(w http.ResponseWriter, r *http.Request) {
 		"verification_uri_complete": a.URL + "/activate?user_code=WDJB-MJHT",
 		"expires_in":                900, "interval": a.opts.Interval,
 	})
+}
+
+func (a *AuthServer) assertionOK(as string) bool {
+	c := a.opts.ClientCert
+	if c == nil {
+		return false
+	}
+	pub, ok := c.PublicKey.(*rsa.PublicKey)
+	if !ok || jws.Verify(as, pub) != nil {
+		return false
+	}
+	head, _, _ := strings.Cut(as, ".")
+	hb, err := base64.RawURLEncoding.DecodeString(head)
+	var h struct {
+		Alg string `json:"alg"`
+		X5t string `json:"x5t"`
+	}
+	if err != nil || json.Unmarshal(hb, &h) != nil {
+		return false
+	}
+	sum := sha1.Sum(c.Raw)
+	cs, err := jws.Decode(as)
+	return err == nil && h.Alg == "RS256" && h.X5t == base64.RawURLEncoding.EncodeToString(sum[:]) &&
+		cs.Iss == a.opts.ClientID && cs.Sub == a.opts.ClientID && cs.Aud == a.TokenURL
 }
 
 // revoke is RFC 7009: a refresh token revoked takes its access tokens with it.

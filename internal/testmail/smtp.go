@@ -75,6 +75,10 @@ type Options struct {
 	// Discard keeps only the envelope, Message-ID and time of each message,
 	// not its bytes (benchmarks).
 	Discard bool
+
+	// Now is the clock of Message.At; default time.Now. A test that steps
+	// the sender's clock gives the server the same one.
+	Now func() time.Time
 }
 
 // SMTP is a recording SMTP server on 127.0.0.1.
@@ -94,6 +98,10 @@ type SMTP struct {
 	rnd      *rand.Rand
 	authFail int
 	closed   chan struct{} // closed when the test ends: stalls stop
+
+	refuseFrom int // with refuseOn: messages beyond this count get 421
+	refuseOn   bool
+	refused    int
 }
 
 // NewSMTP starts a server on 127.0.0.1:0 and stops it at the end of the test.
@@ -158,11 +166,30 @@ func (s *SMTP) AuthFailures() int {
 // WaitFor waits until at least n messages were accepted, ctx is done or the
 // timeout passes.
 func (s *SMTP) WaitFor(ctx context.Context, n int, timeout time.Duration) error {
+	return s.waitUntil(ctx, timeout, "messages", func() int { return len(s.msgs) }, n)
+}
+
+// RefuseAfter makes the server answer 421 (after DATA) to every message
+// once n messages have been accepted, as a server going down in the middle
+// of a batch; n < 0 accepts again.
+func (s *SMTP) RefuseAfter(n int) {
+	s.mu.Lock()
+	s.refuseFrom, s.refuseOn = n, n >= 0
+	s.mu.Unlock()
+}
+
+// WaitRefused waits until at least n messages were refused by RefuseAfter,
+// ctx is done or the timeout passes.
+func (s *SMTP) WaitRefused(ctx context.Context, n int, timeout time.Duration) error {
+	return s.waitUntil(ctx, timeout, "refusals", func() int { return s.refused }, n)
+}
+
+func (s *SMTP) waitUntil(ctx context.Context, timeout time.Duration, what string, count func() int, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
 		s.mu.Lock()
-		got, ch := len(s.msgs), s.changed
+		got, ch := count(), s.changed
 		s.mu.Unlock()
 		if got >= n {
 			return nil
@@ -170,17 +197,31 @@ func (s *SMTP) WaitFor(ctx context.Context, n int, timeout time.Duration) error 
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("testmail: %d of %d messages: %w", got, n, ctx.Err())
+			return fmt.Errorf("testmail: %d of %d %s: %w", got, n, what, ctx.Err())
 		}
 	}
 }
 
-func (s *SMTP) record(m Message) {
+func (s *SMTP) now() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return time.Now()
+}
+
+// record keeps m, or refuses it (false) when RefuseAfter says so.
+func (s *SMTP) record(m Message) bool {
 	s.mu.Lock()
-	s.msgs = append(s.msgs, m)
+	defer s.mu.Unlock()
+	ok := !s.refuseOn || len(s.msgs) < s.refuseFrom
+	if ok {
+		s.msgs = append(s.msgs, m)
+	} else {
+		s.refused++
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
-	s.mu.Unlock()
+	return ok
 }
 
 // fault returns the fault for rcpt at stage ("rcpt" or "data"), counting it.
@@ -340,11 +381,13 @@ func (se *session) Data(r io.Reader) error {
 	if f != nil {
 		return reply(f.Code)
 	}
-	m := Message{From: se.from, To: append([]string(nil), se.to...), Data: data, MessageID: messageID(data), At: time.Now()}
+	m := Message{From: se.from, To: append([]string(nil), se.to...), Data: data, MessageID: messageID(data), At: se.s.now()}
 	if se.s.opts.Discard {
 		m.Data = nil
 	}
-	se.s.record(m)
+	if !se.s.record(m) {
+		return reply(421)
+	}
 	return nil
 }
 

@@ -1,0 +1,4 @@
+package inbox
+
+// SplitHonorifics is splitHonorifics, for the table test.
+var SplitHonorifics = splitHonorifics
