@@ -14,10 +14,10 @@ import (
 // holding word/document.xml): its tables through tableRegistration, its
 // paragraphs as free text (ParseRegistration). The standard library
 // suffices. At most maxUnzipped bytes of XML are read.
-func readDOCX(data []byte, maxRows int) (Registration, string) {
+func readDOCX(data []byte, maxRows int) (Registration, string, bool) {
 	doc, err := docxContent(data, maxRows)
 	if err != nil {
-		return Registration{}, fmt.Sprintf("not a readable .docx document (%v)", err)
+		return Registration{}, fmt.Sprintf("not a readable .docx document (%v)", err), false
 	}
 	var reg Registration
 	for k, t := range doc.tables {
@@ -37,7 +37,7 @@ func readDOCX(data []byte, maxRows int) (Registration, string) {
 		reg.Problems = append(reg.Problems, fmt.Sprintf("more than %d table rows: the rest was not read", maxRows))
 	}
 	reg.Delegates = dedupeDelegates(reg.Delegates)
-	return reg, ""
+	return reg, "", saysComplete("", doc.text)
 }
 
 // docx is the text of a Word document: its paragraphs outside tables, one a

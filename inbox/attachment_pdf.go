@@ -21,20 +21,20 @@ const maxPDFContent = 4 << 20
 // from the glyphs' positions; a wide gap between two words becomes a tab,
 // so that a table keeps its columns. A PDF without text is a scan: it is
 // not read.
-func readPDF(data []byte) (reg Registration, why string) {
+func readPDF(data []byte) (reg Registration, why string, complete bool) {
 	defer func() {
 		// the library reports damage in objects it reads lazily by
 		// panicking (as rsc.io/pdf does)
 		if v := recover(); v != nil {
-			reg, why = Registration{}, fmt.Sprintf("a damaged PDF, not read (%v)", v)
+			reg, why, complete = Registration{}, fmt.Sprintf("a damaged PDF, not read (%v)", v), false
 		}
 	}()
 	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "encrypt") {
-			return Registration{}, "an encrypted PDF, not read"
+			return Registration{}, "an encrypted PDF, not read", false
 		}
-		return Registration{}, fmt.Sprintf("not a readable PDF (%v)", err)
+		return Registration{}, fmt.Sprintf("not a readable PDF (%v)", err), false
 	}
 	pages, more := pdfPages(r.Trailer().Key("Root").Key("Pages"), maxPDFPages)
 	var b strings.Builder
@@ -54,9 +54,9 @@ func readPDF(data []byte) (reg Registration, why string) {
 	text := b.String()
 	if len(strings.Join(strings.Fields(text), "")) < 20 {
 		if len(problems) > 0 {
-			return Registration{}, "a PDF whose text could not be read (" + problems[0] + ")"
+			return Registration{}, "a PDF whose text could not be read (" + problems[0] + ")", false
 		}
-		return Registration{}, "a PDF without text (a scan), not read"
+		return Registration{}, "a PDF without text (a scan), not read", false
 	}
 	reg = ParseRegistration(text)
 	if reg.Empty() {
@@ -67,7 +67,7 @@ func readPDF(data []byte) (reg Registration, why string) {
 		}
 	}
 	reg.Problems = append(problems, reg.Problems...)
-	return reg, ""
+	return reg, "", saysComplete("", text)
 }
 
 // pdfStreamText is the text of the pages in content-stream order, a line

@@ -3,6 +3,7 @@ package inbox
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -68,6 +69,8 @@ func attachmentKind(p *enmime.Part) (listKind, string) {
 		return listUnreadable, "an RTF document"
 	case ext == ".pages" || ext == ".numbers":
 		return listUnreadable, "an Apple iWork document"
+	case ct == "application/pkcs7-mime" || ct == "application/x-pkcs7-mime" || ext == ".p7m":
+		return listUnreadable, "an S/MIME encrypted or opaque-signed message (smime.p7m), whose content was not read"
 	case ct == "application/ms-tnef" || name == "winmail.dat":
 		return listUnreadable, "an Outlook TNEF wrapper (winmail.dat), whose attachments were not read"
 	case ext == ".tif" || ext == ".tiff" || ct == "image/tiff":
@@ -83,6 +86,9 @@ type attachmentReading struct {
 	reg    Registration // delegates (and withdrawals) read, with problems
 	read   []string     // names of the attachments read
 	unread []string     // "name: why", for each attachment that may hold a list and was not read
+	// complete: an attachment that gave delegates says they are the
+	// complete delegation (a note verbale's "liste complète")
+	complete bool
 }
 
 // readAttachments reads the delegation lists attached under root: CSV,
@@ -116,12 +122,13 @@ func readAttachments(root *enmime.Part, maxRows int) attachmentReading {
 				out.unread = append(out.unread, name+": "+what+", not read")
 				continue
 			}
-			reg, why := readAttachment(kind, p.Content, maxRows)
+			reg, why, complete := readAttachment(kind, p.Content, maxRows)
 			if why != "" {
 				out.unread = append(out.unread, name+": "+why)
 				continue
 			}
 			out.read = append(out.read, name)
+			out.complete = out.complete || complete && len(reg.Delegates) > 0
 			out.reg.Delegates = append(out.reg.Delegates, reg.Delegates...)
 			out.reg.Withdrawn = append(out.reg.Withdrawn, reg.Withdrawn...)
 			out.reg.Replaced = append(out.reg.Replaced, reg.Replaced...)
@@ -144,27 +151,29 @@ func readAttachments(root *enmime.Part, maxRows int) attachmentReading {
 
 // readAttachment reads one attachment of a known kind. why is set when it
 // could not be read at all.
-func readAttachment(kind listKind, data []byte, maxRows int) (reg Registration, why string) {
+func readAttachment(kind listKind, data []byte, maxRows int) (reg Registration, why string, complete bool) {
 	defer func() {
 		// the readers parse untrusted files with third-party code
 		if v := recover(); v != nil {
-			reg, why = Registration{}, fmt.Sprintf("could not be read (internal error: %v)", v)
+			reg, why, complete = Registration{}, fmt.Sprintf("could not be read (internal error: %v)", v), false
 		}
 	}()
 	switch kind {
 	case listCSV:
 		ds, problems, cuts := parseCSVDelegates(data, maxRows)
-		return Registration{Delegates: ds, Problems: append(problems, cuts...)}, ""
+		return Registration{Delegates: ds, Problems: append(problems, cuts...)}, "", false
 	case listXLSX:
-		return readXLSX(data, maxRows)
+		reg, why := readXLSX(data, maxRows)
+		return reg, why, false
 	case listDOCX:
 		return readDOCX(data, maxRows)
 	case listPDF:
 		return readPDF(data)
 	case listText:
-		return ParseRegistration(normalizeText(string(data))), ""
+		text := normalizeText(string(data))
+		return ParseRegistration(text), "", saysComplete("", text)
 	}
-	return Registration{}, "not read"
+	return Registration{}, "not read", false
 }
 
 // tableRegistration reads delegates from the rows of a table whose header
@@ -202,14 +211,15 @@ func tableRegistration(rows [][]string, maxRows int) Registration {
 		reg.Problems = append(p.reg.Problems, reg.Problems...)
 		return reg
 	}
+	honorificColumns(cols, rows[start:])
 	var ds []meeting.Delegate
 	for i, r := range rows[start:] {
 		if i >= maxRows {
 			p.problem("more than %d rows: the rest was not read", maxRows)
 			break
 		}
-		if len(nonEmpty(r)) == 0 {
-			continue
+		if ne := nonEmpty(r); len(ne) == 0 || len(ne) == 1 && sectionRowRE.MatchString(ne[0]) {
+			continue // an empty row, or a heading: "Head of delegation", "Membres", "Asesores"
 		}
 		if d, ok := p.rowDelegate(cols, r); ok {
 			if d.Email == "" {
@@ -253,8 +263,9 @@ func mergeRegistration(a *Registration, b Registration) {
 // addAttachments reads the attachments of a message into reg (classify).
 // Their problems become the message's; an attachment that may hold a list
 // and was not read, or whose reading met a problem, sends the message to
-// review with its name. It reports whether some attachment was not read.
-func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows int) (unread bool) {
+// review with its name. It reports whether some attachment was not read,
+// and whether one that gave delegates says they are the complete list.
+func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows int) (unread, complete bool) {
 	att := readAttachments(root, maxRows)
 	mergeRegistration(reg, Registration{Delegates: att.reg.Delegates, Withdrawn: att.reg.Withdrawn, Replaced: att.reg.Replaced, Declined: att.reg.Declined})
 	var doubts []string
@@ -284,7 +295,7 @@ func addAttachments(m *Message, reg *Registration, root *enmime.Part, maxRows in
 	case len(doubts) > 0:
 		m.review("an attachment could not be read with certainty (%s)", strings.Join(doubts, "; "))
 	}
-	return len(att.unread) > 0
+	return len(att.unread) > 0, att.complete
 }
 
 // sheetHeader reads the header row of a spreadsheet or a document's table,
@@ -299,6 +310,15 @@ func sheetHeader(cells []string) []field {
 	name, email := false, false
 	for k, c := range cells {
 		fs[k] = fieldOfHeader(strings.TrimSpace(c))
+		if fs[k] == fNone {
+			// a bilingual header: "Nom / Name", "Correo electrónico / E-mail"
+			for part := range strings.SplitSeq(c, "/") {
+				if f := fieldOfHeader(strings.TrimSpace(part)); f != fNone {
+					fs[k] = f
+					break
+				}
+			}
+		}
 		switch fs[k] {
 		case fNone:
 			fs[k] = fIgnore
@@ -313,3 +333,35 @@ func sheetHeader(cells []string) []field {
 	}
 	return fs
 }
+
+// honorificCellRE is a cell that holds only a form of address.
+var honorificCellRE = regexp.MustCompile(`(?i)^\s*(?:mr|mrs|ms|miss|mx|dr|prof|h\.?\s?e|s\.?\s?e|m|mme|mlle|sr|sra|srta|d|dña|excmo|excma|amb|lic|mtra|mag)\.?\s*$`)
+
+// honorificColumns turns a "Title" column whose cells are forms of address
+// (Mr., Ms., H.E., M., Mme, Sr., Sra.: many delegation sheets call the
+// salutation "Title" and the function "Position") into the honorific.
+func honorificColumns(cols []field, rows [][]string) {
+	for k, f := range cols {
+		if f != fTitle {
+			continue
+		}
+		n, hon := 0, 0
+		for _, r := range rows {
+			if k >= len(r) || strings.TrimSpace(r[k]) == "" {
+				continue
+			}
+			n++
+			if honorificCellRE.MatchString(r[k]) {
+				hon++
+			}
+		}
+		if hon > 0 && 2*hon >= n {
+			cols[k] = fHonorific
+		}
+	}
+}
+
+// sectionRowRE is a row of a delegation table that heads a part of it.
+var sectionRowRE = regexp.MustCompile(`(?i)^\s*(?:head\s+of\s+(?:the\s+)?delegation|deputy\s+head(?:\s+of\s+(?:the\s+)?delegation)?|(?:other\s+)?members?(?:\s+of\s+(?:the\s+)?delegation)?|alternates?|advis[eo]rs?|experts?|representatives?|delegates?|delegation|` +
+	`chef\s+de\s+(?:la\s+)?d[ée]l[ée]gation|chef\s+adjoint|membres?(?:\s+de\s+la\s+d[ée]l[ée]gation)?|suppl[ée]ants?|conseill(?:er|ère)s?|experts?|repr[ée]sentants?|d[ée]l[ée]gu[ée]s?|d[ée]l[ée]gation|` +
+	`jef[ea]\s+de\s+(?:la\s+)?delegaci[óo]n|miembros?(?:\s+de\s+la\s+delegaci[óo]n)?|suplentes?|asesor(?:es|as?)?|expert[oa]s?|representantes?|delegad[oa]s?|delegaci[óo]n)\s*:?\s*$`)

@@ -19,6 +19,7 @@ func TestAttachedLists(t *testing.T) {
 		text      string
 		files     []attachment
 		delegates []string // "Name <email>", in order
+		titles    []string // the delegates' titles, when checked
 		review    []string // parts of the review reason; none: not reviewed
 	}{
 		{
@@ -26,7 +27,9 @@ func TestAttachedLists(t *testing.T) {
 			text: "Madame, Monsieur,\n\nVeuillez trouver ci-joint la liste de notre délégation.\n\nCordialement,\nAwa Diop",
 			files: []attachment{{"Delegation Senegal.xlsx", ctXLSX, xlsxFile(t,
 				sheet{"Délégation", [][]string{{"Délégation du Sénégal"}, {}, header,
+					{"Chef de délégation"},
 					{"M. Mamadou Ndiaye", "Conseiller", "m.ndiaye@diplomatie.gouv.sn"},
+					{"Membres :"},
 					{"Mme Awa Diop", "Première Secrétaire", "a.diop@diplomatie.gouv.sn"}}},
 				sheet{"hidden:Listes", [][]string{{"Fonction"}, {"Ambassadeur"}, {"Conseiller"}, {"contact@x.example"}}},
 			)}},
@@ -41,6 +44,27 @@ func TestAttachedLists(t *testing.T) {
 					{"1", "M.", "Mamadou", "Ndiaye", "M", "Conseiller", "m.ndiaye@diplomatie.gouv.sn", "A1234567", "29/06/2020"},
 					{"2", "Mme", "Awa", "Diop", "F", "Première Secrétaire", "a.diop@diplomatie.gouv.sn", "B7654321", "29/06/2020"}}})}},
 			delegates: []string{"Mamadou Ndiaye <m.ndiaye@diplomatie.gouv.sn>", "Awa Diop <a.diop@diplomatie.gouv.sn>"},
+		},
+		{
+			name: "xlsx whose Title column holds forms of address",
+			text: "Please find the list attached.",
+			files: []attachment{{"registration form.xlsx", ctXLSX, xlsxFile(t,
+				sheet{"Form", [][]string{
+					{"Last name", "First name", "Position", "Title", "E-mail", "Phone"},
+					{"Smith", "John", "Counsellor", "Mr.", "john.smith@mfa.example", "+41 22 000 00 00"},
+					{"Roe", "Jane", "Ambassador", "H.E.", "jane.roe@mfa.example", ""}}})}},
+			delegates: []string{"John Smith <john.smith@mfa.example>", "Jane Roe <jane.roe@mfa.example>"},
+			titles:    []string{"Counsellor", "Ambassador"},
+		},
+		{
+			name: "docx table with bilingual headers",
+			text: "Veuillez trouver ci-joint la liste.",
+			files: []attachment{{"liste.docx", ctDOCX, docxFile(t, [][]string{
+				{"Nom / Name", "Fonction / Position", "Courriel / E-mail", "Téléphone / Phone"},
+				{"M. Paul Martin", "Conseiller", "p.martin@mfa.example", "+41 22 000 00 01"},
+				{"Mme Claire Dubois", "Attachée", "c.dubois@mfa.example", ""}})}},
+			delegates: []string{"Paul Martin <p.martin@mfa.example>", "Claire Dubois <c.dubois@mfa.example>"},
+			titles:    []string{"Conseiller", "Attachée"},
 		},
 		{
 			name: "xlsx without a header row",
@@ -120,6 +144,12 @@ func TestAttachedLists(t *testing.T) {
 			review: []string{"NV-decline.pdf", "declines"},
 		},
 		{
+			name:   "an S/MIME encrypted message",
+			text:   "",
+			files:  []attachment{{"smime.p7m", "application/pkcs7-mime; smime-type=enveloped-data", []byte("0\x80\x06\x09*\x86H\x86\xf7\x0d\x01\x07\x03")}},
+			review: []string{"smime.p7m", "S/MIME"},
+		},
+		{
 			name:   "a damaged xlsx",
 			text:   "Please find attached the list.",
 			files:  []attachment{{"list.xlsx", ctXLSX, []byte("PK\x03\x04 damaged")}},
@@ -159,6 +189,11 @@ func TestAttachedLists(t *testing.T) {
 			}
 			if !ok {
 				t.Errorf("delegates = %q, want %q (problems %q)", got, tt.delegates, m.Problems)
+			}
+			for i, want := range tt.titles {
+				if i < len(m.Delegates) && m.Delegates[i].Title != want {
+					t.Errorf("title of %s = %q, want %q", m.Delegates[i].Name, m.Delegates[i].Title, want)
+				}
 			}
 			if len(tt.delegates) > 0 && m.Kind != inbox.KindRegistration {
 				t.Errorf("kind = %s, want registration", m.Kind)

@@ -101,7 +101,7 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 			reg, quotedForm = alt, true
 		}
 	}
-	attachmentsUnread := addAttachments(m, &reg, env.Root, lim.AttachmentRows) // attachments.go
+	attachmentsUnread, attachmentComplete := addAttachments(m, &reg, env.Root, lim.AttachmentRows) // attachments.go
 	reg.Delegates = dedupeDelegates(reg.Delegates)
 	m.Delegates, m.Withdrawn, m.Replaced, m.Declined = reg.Delegates, reg.Withdrawn, reg.Replaced, reg.Declined
 	for _, p := range reg.Problems {
@@ -126,7 +126,7 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 		return
 	case !reg.Empty():
 		m.Kind = KindRegistration
-		m.Complete = len(reg.Delegates)+len(reg.Replaced) > 0 && saysComplete(m.Subject, m.Body) // complete.go
+		m.Complete = len(reg.Delegates)+len(reg.Replaced) > 0 && (attachmentComplete || saysComplete(m.Subject, m.Body)) // complete.go
 		if quotedForm {
 			m.review("delegates were read from the quoted invitation (filled in below the reply header)")
 		}

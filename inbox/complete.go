@@ -34,6 +34,11 @@ var completeRE = regexp.MustCompile(`(?i)\b(?:` +
 // follow, is not yet known, this is not the full list.
 var notCompleteRE = regexp.MustCompile(`(?i)\b(?:not|n['’]t|will\s+follow|to\s+follow|later|soon|yet|partial|pas|suivra|ult[ée]rieurement|prochainement|encore|partielle|no\s|seguir[áa]|m[áa]s\s+adelante|pr[óo]ximamente|todav[íi]a|a[úu]n|parcial)\b`)
 
+// addingRE in the same sentence (or anywhere in the text, when only the
+// subject speaks of a complete list) says the reply adds: "please add Mr X
+// to the updated list", "ajouter également", "añadir además".
+var addingRE = regexp.MustCompile(`(?i)\b(?:add|adding|also|in\s+addition|additional|ajout\w*|ajouter|[ée]galement|aussi|en\s+plus|suppl[ée]mentaires?|a[ñn]adi\w*|a[ñn]ad[ae]n?|a[ñn]adir|agreg\w*|incluir|incluya|incluyan|include|inclure|tambi[ée]n|adem[áa]s|adicional(?:es)?)\b`)
+
 // ourSentences are the confirmation's own words, which a quote that was not
 // recognised may carry into the new text: they say nothing of the reply.
 var ourSentences = []string{
@@ -48,20 +53,30 @@ func saysComplete(subject, text string) bool {
 	if len(text) > MaxRegistrationText {
 		text = text[:MaxRegistrationText]
 	}
-	for _, s := range append([]string{subject}, sentences(text)...) {
+	says := func(s string) bool {
 		low := strings.ToLower(s)
-		ours := false
 		for _, o := range ourSentences {
-			ours = ours || strings.Contains(low, o)
+			if strings.Contains(low, o) {
+				return false
+			}
 		}
-		if ours {
-			continue
-		}
-		if completeRE.MatchString(s) && !notCompleteRE.MatchString(s) {
+		return completeRE.MatchString(s) && !notCompleteRE.MatchString(s) && !addingRE.MatchString(s)
+	}
+	body := sentences(text)
+	for _, s := range body {
+		if says(s) {
 			return true
 		}
 	}
-	return false
+	if !says(subject) {
+		return false
+	}
+	for _, s := range body {
+		if addingRE.MatchString(s) {
+			return false // "Updated list" in the subject, "please also add" in the text
+		}
+	}
+	return true
 }
 
 // sentences cuts text at full stops, line feeds before a blank line, and

@@ -17,6 +17,6 @@ func ReadAttachment(fileName string, data []byte, maxRows int) (ds []meeting.Del
 	default:
 		kind = listText
 	}
-	reg, why := readAttachment(kind, data, maxRows)
+	reg, why, _ := readAttachment(kind, data, maxRows)
 	return reg.Delegates, reg.Problems, why
 }
