@@ -124,7 +124,9 @@ func (r *run) coordinate(batch string, daemon bool) error {
 				if !next.IsZero() {
 					// the next retry, on the clock of Now
 					timer, stopTimer = s.opts.NewTimer(max(next.Sub(s.opts.Now()), time.Millisecond))
-				} else if daemon {
+				} else if daemon || s.db.Engine() == store.Postgres {
+					// (On PostgreSQL, other instances' messages in
+					// sending finish without waking this one.)
 					// Look again now and then: another process (convene
 					// send while the daemon holds the store) may have
 					// recorded messages without a way to wake this one.

@@ -4,10 +4,11 @@
 // the inbox checkpoints and the scheduler's run log.
 //
 // The embedded default is one SQLite file (modernc.org/sqlite, pure Go) in
-// WAL mode. Every write that must survive a crash is one transaction (Update).
-// The SQL is kept to what SQLite and PostgreSQL share, with $N placeholders, so
-// that a PostgreSQL implementation can sit beside this one. A DB is safe for
-// concurrent use.
+// WAL mode; a PostgreSQL database (pgx through database/sql, engine.go) is
+// the other engine, shared by several instances (cluster.go). Every write
+// that must survive a crash is one transaction (Update). The SQL is kept to
+// what SQLite and PostgreSQL share, with $N placeholders; the few queries
+// that differ are chosen by Engine. A DB is safe for concurrent use.
 package store
 
 import (

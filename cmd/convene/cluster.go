@@ -156,6 +156,11 @@ func (d *daemon) runClustered(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	// Beat before the first claim: the leader spares only the claims of
+	// instances it has seen alive.
+	if err := d.db.Heartbeat(ctx, l.start); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	senderDone := make(chan error, 1)
 	go func() { senderDone <- d.sender.Run(senderCtx) }()
