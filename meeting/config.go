@@ -82,6 +82,16 @@ func Load(path string) (*Meeting, *Contacts, error) {
 		var cps Problems
 		cs, cps = LoadContacts(m.Contacts)
 		ps = append(ps, cps...)
+		// A contact at the mailbox convene reads would have the invitation
+		// and every reminder delivered back into the inbox as "replies".
+		for _, ct := range cs.List {
+			for _, e := range ct.Emails {
+				if m.Sender.ReplyTo != "" && SameMailbox(e, m.Sender.ReplyTo) {
+					ps = append(ps, Problem{File: m.Contacts, Line: ct.Line, Field: "emails",
+						Msg: e + " is the secretariat's reply mailbox (sender.reply_to): convene would read its own mail as replies"})
+				}
+			}
+		}
 	}
 	if len(ps) > 0 {
 		return nil, nil, ps.sorted()

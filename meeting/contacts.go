@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -125,8 +126,10 @@ func (c *checker) contacts(data []byte) []*Contact {
 			Line:       line,
 		}
 		for _, f := range []struct{ k, v string }{{"name", ct.Name}, {"salutation", ct.Salutation}, {"country", ct.Country}} {
-			if strings.ContainsAny(f.v, "\r\n\x00") {
+			if strings.ContainsAny(f.v, "\r\n\x00\u0085\u2028\u2029") {
 				c.add(line, f.k, "must be on one line")
+			} else if i := strings.IndexFunc(f.v, badTextRune); i >= 0 {
+				c.add(line, f.k, "has a control or direction-override character (%U)", []rune(f.v[i:])[0])
 			}
 		}
 		if ct.Name == "" {
@@ -174,9 +177,32 @@ func (c *checker) contacts(data []byte) []*Contact {
 			emails[addr] = ct
 			ct.Emails = append(ct.Emails, addr)
 		}
+		if raw != "" && len(ct.Emails) == 0 && strings.Trim(raw, ";, \t\n") == "" {
+			c.add(line, "emails", "at least one address is required")
+		}
 		list = append(list, ct)
 	}
 	return list
+}
+
+// badTextRune reports a character that has no place in a one-line name:
+// a control character, or a bidirectional override or isolate, which would
+// make a name read differently on the dashboard than it is.
+func badTextRune(r rune) bool {
+	return unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// SameMailbox reports whether addr is the mailbox box, or a plus address of
+// it (local+tag@domain), compared without case.
+func SameMailbox(addr, box string) bool {
+	al, ad, ok1 := strings.Cut(NormalizeEmail(addr), "@")
+	bl, bd, ok2 := strings.Cut(NormalizeEmail(box), "@")
+	if !ok1 || !ok2 || ad != bd {
+		return false
+	}
+	al, _, _ = strings.Cut(al, "+")
+	bl, _, _ = strings.Cut(bl, "+")
+	return al == bl
 }
 
 // firstInvalid returns the offset of the first byte that is not valid UTF-8.

@@ -81,6 +81,11 @@ func TestLoadProblems(t *testing.T) {
 		{"duplicate address", "contacts.csv", "geneva@hdf.example", "geneva@carpania.example", "contacts.csv:18: emails: geneva@carpania.example is also the address of \"Permanent Mission of Carpania\" on line 13"},
 		{"bad language", "contacts.csv", "elbonia-mfa.example,en,", "elbonia-mfa.example,de,", "contacts.csv:8: language: unknown language"},
 		{"unknown column", "contacts.csv", "timezone,notes", "timezone,note", "contacts.csv:1: note: unknown column"},
+		{"only separators, no address", "contacts.csv", "mission@arcadia-mfa.example,", ";,", "contacts.csv:2: emails: at least one address is required"},
+		{"the secretariat's reply mailbox as a contact", "contacts.csv", "mission@arcadia-mfa.example,", "Registrations@isu.example,", "contacts.csv:2: emails: registrations@isu.example is the secretariat's reply mailbox (sender.reply_to)"},
+		{"a plus address of the reply mailbox", "contacts.csv", "mission@arcadia-mfa.example,", "registrations+test@isu.example,", "contacts.csv:2: emails: registrations+test@isu.example is the secretariat's reply mailbox (sender.reply_to)"},
+		{"line separator in a name", "contacts.csv", "Permanent Mission of Arcadia,", "Permanent Mission\u2028of Arcadia,", "contacts.csv:2: name: must be on one line"},
+		{"bidi override in a name", "contacts.csv", "Permanent Mission of Arcadia,", "Permanent Mission of \u202eaidacrA,", "contacts.csv:2: name: has a control or direction-override character"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
