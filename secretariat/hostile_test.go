@@ -253,6 +253,26 @@ func TestHostileMail(t *testing.T) {
 				"Name: <b><i></i></b>\nTitle: Adviser\nEmail: eve@arcadia-mfa.example\n")}
 		}, want: want{review: 1, reasons: []string{"a delegate without a name"}, confirmations: 0}},
 
+		{name: "a delegate at the secretariat's reply mailbox", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.registration("own@arcadia-mfa.example", arcadiaAddr, h.tokenAddr(arcadiaName), "RE: Invitation", "",
+				"Please register Ms. Alice Own, Counsellor, Registrations+x@ISU.example\n")}
+		}, want: want{review: 1, reasons: []string{"the secretariat's own address"}, confirmations: 0}},
+
+		{name: "a delegate at the secretariat's sender address", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.registration("own2@arcadia-mfa.example", arcadiaAddr, h.tokenAddr(arcadiaName), "RE: Invitation", "",
+				"Please register Ms. Alice Own, Counsellor, isu@isu.example\n")}
+		}, want: want{review: 1, reasons: []string{"the secretariat's own address"}, confirmations: 0}},
+
+		{name: "a delegate at another mission's address", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.registration("other@arcadia-mfa.example", arcadiaAddr, h.tokenAddr(arcadiaName), "RE: Invitation", "",
+				"Please register Mr. Bob Other, Counsellor, geneve@borduria.example\n")}
+		}, want: want{review: 1, reasons: []string{"the address of Permanent Mission of Borduria"}, confirmations: 0}},
+
+		{name: "a delegate at the mission's own address is applied", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.registration("self@arcadia-mfa.example", arcadiaAddr, h.tokenAddr(arcadiaName), "RE: Invitation", "",
+				"Please register Mr. Carl Self, Counsellor, mission@arcadia-mfa.example\n")}
+		}, want: want{processed: 1, delegates: 1, outboxMax: 1 + 5, confirmations: 1}},
+
 		{name: "calendar REPLY without From", setup: func(h *hostile) { h.register(1) }, msgs: func(h *hostile) [][]byte {
 			return [][]byte{calendarReply(h.m, "cal1@evil.example", "", "d0@victim0.example")}
 		}, want: want{review: 1, reasons: []string{"without a sender address"}, delegates: 1, confirmations: -1}},

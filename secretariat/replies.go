@@ -386,6 +386,9 @@ func (s *Service) applyRegistration(tx *store.Tx, c *config, ct *meeting.Contact
 		}
 		withEmail = append(withEmail, d)
 	}
+	if why := delegateAddressProblem(c, ct, msg); why != "" { // before any effect (addresses.go)
+		return nil, why, nil
+	}
 	if msg.Complete && len(missing) > 0 { // before any effect (complete.go)
 		return nil, "a complete list naming delegates without an address (" + strings.Join(missing, ", ") + "): who it replaces is for a person to confirm", nil
 	}
