@@ -126,3 +126,35 @@ func TestCircularSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalWhen: the registration deadline (a moment) in the mission's zone,
+// with the day when it is not the meeting's day.
+func TestLocalWhen(t *testing.T) {
+	zurich := mustLoc(t, "Europe/Zurich")
+	deadline := time.Date(2020, 6, 12, 18, 0, 0, 0, zurich)
+	tests := []struct {
+		lang meeting.Lang
+		zone string
+		want string
+	}{
+		{meeting.EN, "America/New_York", "12:00 in New York"},
+		{meeting.FR, "America/New_York", "12 h 00 à New York"},
+		{meeting.ES, "America/Bogota", "11:00 en Bogotá"},
+		{meeting.EN, "Pacific/Auckland", "Saturday 13 June, 04:00 in Auckland"},
+		{meeting.FR, "Pacific/Auckland", "samedi 13 juin, 4 h 00 à Auckland"},
+		{meeting.ES, "Asia/Tokyo", "sábado 13 de junio, 01:00 en Tokio"},
+		{meeting.EN, "Europe/Paris", ""}, // the meeting's clock
+	}
+	for _, tc := range tests {
+		if got := localWhen(tc.lang, deadline, zurich, mustLoc(t, tc.zone)); got != tc.want {
+			t.Errorf("localWhen(%s, %s) = %q, want %q", tc.lang, tc.zone, got, tc.want)
+		}
+	}
+	v := newView(Data{Meeting: &meeting.Meeting{Location: zurich}, Contact: &meeting.Contact{Location: mustLoc(t, "America/New_York")}}, meeting.EN)
+	if got := v.LocalAt(deadline); got != "12:00 in New York" {
+		t.Errorf("LocalAt = %q", got)
+	}
+	if got := newView(Data{Meeting: &meeting.Meeting{Location: zurich}}, meeting.EN).LocalAt(deadline); got != "" {
+		t.Errorf("LocalAt without a contact = %q, want empty", got)
+	}
+}

@@ -70,6 +70,25 @@ func (v *view) Local(a, b time.Time) string {
 	return localSpan(v.Lang, a, b, v.loc(), v.Contact.Location)
 }
 
+// LocalAt writes a moment in the contact's own zone ("12:00 in New York"),
+// or "" when there is no contact zone or it shows the meeting's clock.
+func (v *view) LocalAt(t time.Time) string {
+	if v.Contact == nil {
+		return ""
+	}
+	return localWhen(v.Lang, t, v.loc(), v.Contact.Location)
+}
+
+// UpcomingRehearsal is the meeting's rehearsal when it has not started at
+// Now (nil otherwise), for the texts that announce it.
+func (v *view) UpcomingRehearsal() *meeting.Rehearsal {
+	r := v.Meeting.Rehearsal
+	if r == nil || (!v.Now.IsZero() && !v.Now.Before(r.Start)) {
+		return nil
+	}
+	return r
+}
+
 // Greeting opens mail to a contact: its salutation with the language's
 // punctuation ("Excellency,", "Excelencia:"), or a neutral greeting.
 func (v *view) Greeting() string {
