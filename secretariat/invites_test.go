@@ -212,7 +212,8 @@ func TestInviteMessages(t *testing.T) {
 		t.Fatalf("after the withdrawal: %d messages, want %d", len(third), len(moved.Events()))
 	}
 	un := third["article-5"]
-	has("un-invitation", un.Calendar.Data, "METHOD:CANCEL", "DTSTART;TZID=Europe/Zurich:20200701T163000", "SUMMARY:"+a5.Title.In(meeting.ES))
+	has("un-invitation", un.Calendar.Data, "METHOD:CANCEL", "DTSTART;TZID=Europe/Zurich:20200701T163000", "SUMMARY:"+a5.Title.In(meeting.ES),
+		`ATTENDEE;CN=Pedro 'Perico' Gómez;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT:mailto:pedro@freedonia.example`) // the CN the invitation had
 	if strings.Contains(string(un.Calendar.Data), "STATUS:") {
 		t.Errorf("un-invitation carries a STATUS: it would cancel the session for everyone\n%s", un.Calendar.Data)
 	}
