@@ -54,8 +54,8 @@ type Sent struct {
 	Email, EventID, UID string
 	Sequence            int
 	Hash                string
-	Cancelled           bool  // the last object was a CANCEL
-	Shown               Shown // zero when not recorded (before it was); Shown.Lang may still be set
+	Cancelled           bool   // the last object was a CANCEL
+	Shown               Shown  // zero when not recorded (before it was); Shown.Lang may still be set
 	Name                string // the delegate's name, for the ATTENDEE's CN of a cancel ("" if unknown)
 }
 
