@@ -2,6 +2,7 @@ package secretariat
 
 import (
 	"context"
+	"strings"
 
 	"convene/calendar"
 	"convene/meeting"
@@ -141,6 +142,21 @@ func previousSession(a calendar.Action) *meeting.Session {
 		return nil
 	}
 	return &meeting.Session{Start: p.Start, End: p.End, Title: meeting.Text{meeting.EN: p.Summary, meeting.FR: p.Summary, meeting.ES: p.Summary}}
+}
+
+// previousLink is, for an update, the joining link it replaces: the URL
+// in the LOCATION last sent ("" when not recorded or unchanged).
+func previousLink(a calendar.Action) string {
+	p := a.Previous.Location
+	if a.Kind != calendar.KindUpdate || p == "" || p == a.Shown.Location {
+		return ""
+	}
+	for _, f := range strings.Fields(p) {
+		if strings.HasPrefix(f, "https://") || strings.HasPrefix(f, "http://") {
+			return f
+		}
+	}
+	return p
 }
 
 // EventSequences is the current SEQUENCE of each event of m, for the

@@ -168,7 +168,7 @@ func (s *Service) inviteOutgoing(c *config, a calendar.Action, contact string) (
 	ct, _ := c.cs.ByName(contact)
 	ev := shownSession(c.m, a)
 	msg, err := s.delegateMessage(c, templates.Invite, ct, a.Delegate, templates.Data{
-		Session: &ev, Update: a.Kind == calendar.KindUpdate, Previous: previousSession(a),
+		Session: &ev, Update: a.Kind == calendar.KindUpdate, Previous: previousSession(a), PreviousLink: previousLink(a),
 		Cancelled: a.Kind == calendar.KindCancel && !a.Withdrawn, Withdrawn: a.Withdrawn,
 	})
 	if err != nil {

@@ -89,6 +89,29 @@ func (v *view) UpcomingRehearsal() *meeting.Rehearsal {
 	return r
 }
 
+// PreviousSpan writes, for an update, the time it replaces ("" when the
+// time did not change).
+func (v *view) PreviousSpan() string {
+	p, s := v.Previous, v.Session
+	if p == nil || p.Start.IsZero() || (s != nil && p.Start.Equal(s.Start) && p.End.Equal(s.End)) {
+		return ""
+	}
+	return span(v.Lang, p.Start, p.End, v.loc())
+}
+
+// PreviousTitle is, for an update, the title it replaces ("" when the
+// title did not change).
+func (v *view) PreviousTitle() string {
+	if v.Previous == nil {
+		return ""
+	}
+	t := v.Previous.Title.In(v.Lang)
+	if v.Session != nil && t == v.Session.Title.In(v.Lang) {
+		return ""
+	}
+	return t
+}
+
 // Greeting opens mail to a contact: its salutation with the language's
 // punctuation ("Excellency,", "Excelencia:"), or a neutral greeting.
 func (v *view) Greeting() string {
