@@ -158,3 +158,21 @@ func TestLocalWhen(t *testing.T) {
 		t.Errorf("LocalAt without a contact = %q, want empty", got)
 	}
 }
+
+// TestUpcomingRehearsal: the confirmation announces the rehearsal only
+// before it starts.
+func TestUpcomingRehearsal(t *testing.T) {
+	start := time.Date(2020, 6, 16, 12, 0, 0, 0, time.UTC)
+	m := &meeting.Meeting{Rehearsal: &meeting.Rehearsal{Start: start, Duration: time.Hour}}
+	for _, tc := range []struct {
+		now  time.Time
+		want bool
+	}{{start.Add(-time.Minute), true}, {start, false}, {start.Add(48 * time.Hour), false}, {time.Time{}, true}} {
+		if got := newView(Data{Meeting: m, Now: tc.now}, meeting.EN).UpcomingRehearsal() != nil; got != tc.want {
+			t.Errorf("UpcomingRehearsal at %v = %v, want %v", tc.now, got, tc.want)
+		}
+	}
+	if newView(Data{Meeting: &meeting.Meeting{}}, meeting.EN).UpcomingRehearsal() != nil {
+		t.Error("UpcomingRehearsal without a rehearsal is not nil")
+	}
+}
