@@ -168,7 +168,7 @@ func (s *Service) inviteOutgoing(c *config, a calendar.Action, contact string) (
 	ct, _ := c.cs.ByName(contact)
 	ev := shownSession(c.m, a)
 	msg, err := s.delegateMessage(c, templates.Invite, ct, a.Delegate, templates.Data{
-		Session: &ev, Update: a.Kind == calendar.KindUpdate, Previous: previousSession(a),
+		Session: &ev, Update: a.Kind == calendar.KindUpdate, Previous: previousSession(a), PreviousLink: previousLink(a),
 		Cancelled: a.Kind == calendar.KindCancel && !a.Withdrawn, Withdrawn: a.Withdrawn,
 	})
 	if err != nil {
@@ -218,7 +218,11 @@ func (s *Service) planInvites(tx *store.Tx, c *config, contact string) (int, err
 			owner[r.Email] = r.Contact
 		}
 	}
-	actions := calendar.Plan(c.m, sentInvitesIn(sent, c.cs), wantedInvites(c.m, c.cs, active))
+	all, err := tx.AllDelegates(contact)
+	if err != nil {
+		return 0, err
+	}
+	actions := calendar.Plan(c.m, namedSent(sentInvitesIn(sent, c.cs), all), wantedInvites(c.m, c.cs, active))
 	if len(actions) == 0 {
 		return 0, nil
 	}
