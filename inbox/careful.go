@@ -50,12 +50,18 @@ func settle(m *Message, env *enmime.Envelope) {
 			m.problem("address %s was not read as a delegate", a)
 		}
 	}
+	// what is not uncertain is a note, not a problem: every problem left
+	// sends the message to review, so that `convene parse` and the review
+	// desk show needs_review whenever there is one
 	var doubts []string
 	for _, p := range m.Problems {
 		if uncertain(p) {
 			doubts = append(doubts, p)
+		} else {
+			m.Notes = append(m.Notes, p)
 		}
 	}
+	m.Problems = doubts
 	if len(doubts) > 0 {
 		m.review("not read with certainty: %s", strings.Join(doubts, "; "))
 	}
