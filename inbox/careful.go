@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"bytes"
 	"mime"
 	"strings"
 	"unicode/utf8"
@@ -173,7 +174,7 @@ func charsetProblems(m *Message, root *enmime.Part) {
 				switch {
 				case declared == "" && !isASCII(p.Content) && p.Charset != "" && !strings.EqualFold(p.Charset, "utf-8"):
 					m.problem("no charset declared: the text was read as %s, a guess", p.Charset)
-				case !utf8.Valid(p.Content) || strings.ContainsRune(string(p.Content), utf8.RuneError):
+				case !utf8.Valid(p.Content) || bytes.ContainsRune(p.Content, utf8.RuneError):
 					m.problem("characters that could not be decoded (charset %q)", declared)
 				}
 			}
