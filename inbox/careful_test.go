@@ -52,7 +52,7 @@ func TestCarefulReader(t *testing.T) {
 			review: "no delegates, withdrawal or decline found",
 		},
 		{
-			// Outlook in Spanish: a decline signed with twelve lines
+			// Outlook in Spanish: a decline signed with eleven lines, no closing
 			file: "careful-decline-signature-es.eml", kind: inbox.KindRegistration, declined: true,
 		},
 		{
