@@ -193,6 +193,39 @@ func TestCarefulText(t *testing.T) {
 			withdrawn: []string{"Stefan Huber", "Katharina Moser"},
 		},
 		{
+			name: "a title after the address belongs to the person before it",
+			body: "Please register Ms. Jane Roe <jane.roe@arcadia-mfa.example>, First Secretary, and Mr. John SMITH (john.smith@arcadia-mfa.example), Counsellor.\n",
+			delegates: []del{
+				{Name: "Jane Roe", Title: "First Secretary", Email: "jane.roe@arcadia-mfa.example"},
+				{Name: "John SMITH", Title: "Counsellor", Email: "john.smith@arcadia-mfa.example"},
+			},
+		},
+		{
+			name:      "a person named in a sentence",
+			body:      "We are pleased to inform you that Mr. Li Wei, Counsellor (li.wei@x.example), will represent Arcadia.\n",
+			delegates: []del{{Name: "Li Wei", Title: "Counsellor", Email: "li.wei@x.example"}},
+		},
+		{
+			name:      "a focal point to contact is not a delegate",
+			body:      "Please register Ms. Ana Lima, Counsellor, ana.lima@x.example.\n\nFor any question, please contact our focal point, Mr. Paul Green (p.green@x.example).\n",
+			delegates: []del{{Name: "Ana Lima", Title: "Counsellor", Email: "ana.lima@x.example"}},
+		},
+		{
+			name:      "retrait en français, l'autre reste inscrite",
+			body:      "Madame, Monsieur,\n\nM. Jean Dupont ne pourra pas participer ; Mme Claire Roux reste inscrite.\n\nCordialement,\nSophie Bernard\n",
+			withdrawn: []string{"Jean Dupont"},
+		},
+		{
+			name:      "retiro en español, la otra sigue inscrita",
+			body:      "Estimados colegas:\n\nEl Sr. Luis Mora no podrá asistir; la Sra. Ana Ruiz sigue inscrita.\n\nSaludos\n",
+			withdrawn: []string{"Luis Mora"},
+		},
+		{
+			name:     "the mission, named on its own line, declines",
+			body:     "Dear colleagues,\n\nThe Permanent Mission of Arcadia regrets that it will not be able to participate in the meetings.\n\nBest regards\n",
+			declined: true,
+		},
+		{
 			name:     "the mission declines",
 			body:     "Unfortunately, our delegation will not be able to attend the meetings.\n",
 			declined: true,

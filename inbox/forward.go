@@ -146,6 +146,7 @@ func mergeForwarded(m *Message, text, replyTo string, reg Registration) Registra
 	reg.Replaced = append(reg.Replaced, fw.Replaced...)
 	reg.Declined = reg.Declined || fw.Declined
 	reg.Problems = append(reg.Problems, fw.Problems...)
+	reg.NotDelegates = append(reg.NotDelegates, fw.NotDelegates...)
 	return reg
 }
 

@@ -18,6 +18,9 @@ type Registration struct {
 	Replaced  []Replacement      // corrections; their New delegates are not repeated in Delegates
 	Declined  bool               // the mission will not attend at all
 	Problems  []string           // what could not be read with certainty
+	// NotDelegates are addresses the text gives as someone to contact, not
+	// as a delegate ("for any question, please contact Mr. X, x@…")
+	NotDelegates []string
 }
 
 // Replacement is a correction: the delegate Old (an address, or a name when
