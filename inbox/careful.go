@@ -174,7 +174,7 @@ func charsetProblems(m *Message, root *enmime.Part) {
 				switch {
 				case declared == "" && !isASCII(p.Content) && p.Charset != "" && !strings.EqualFold(p.Charset, "utf-8"):
 					m.problem("no charset declared: the text was read as %s, a guess", p.Charset)
-				case !utf8.Valid(p.Content) || bytes.ContainsRune(p.Content, utf8.RuneError):
+				case !utf8.Valid(p.Content) || bytes.Contains(p.Content, replacementChar):
 					m.problem("characters that could not be decoded (charset %q)", declared)
 				}
 			}
@@ -183,6 +183,10 @@ func charsetProblems(m *Message, root *enmime.Part) {
 	}
 	walk(root)
 }
+
+// replacementChar is U+FFFD in UTF-8, which a decoder writes for what it
+// could not decode (bytes.ContainsRune of it decodes rune by rune).
+var replacementChar = []byte("\uFFFD")
 
 func isASCII(b []byte) bool {
 	for _, c := range b {

@@ -153,9 +153,11 @@ func mergeForwarded(m *Message, text, replyTo string, reg Registration) Registra
 // mayForward reports whether text may hold a separator of forwardRE: each
 // holds one of these words.
 func mayForward(text string) bool {
-	lower := strings.ToLower(text)
-	for _, w := range []string{"forward", "transf", "reenviado", "weitergeleitet", "follows", "du message r"} {
-		if strings.Contains(lower, w) {
+	// the words without their first letter, in lower and upper case: no
+	// copy of text, and strings.Contains is fast
+	for _, w := range []string{"orward", "ORWARD", "ransf", "RANSF", "eenviad", "EENVIAD", "eitergeleitet", "EITERGELEITET",
+		"ollows", "OLLOWS", "u message r", "U MESSAGE R", "u Message r"} {
+		if strings.Contains(text, w) {
 			return true
 		}
 	}
