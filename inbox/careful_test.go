@@ -206,6 +206,11 @@ func TestCarefulText(t *testing.T) {
 			delegates: []del{{Name: "Li Wei", Title: "Counsellor", Email: "li.wei@x.example"}},
 		},
 		{
+			name:      "un délégué après deux-points, une signature avec adresse postale",
+			body:      "Bonjour,\n\nNous avons le plaisir de vous communiquer le nom de notre délégué : M. Pierre Martin, Conseiller, pierre.martin@diplomatie.example\n\nBien à vous,\n\nSophie Bernard\nPremière secrétaire\nMission permanente de Bélavie\n36, rue de Lausanne\nCH-1201 Genève\nTél. +41 22 000 00 00\nsophie.bernard@belavie.example\n",
+			delegates: []del{{Name: "Pierre Martin", Title: "Conseiller", Email: "pierre.martin@diplomatie.example"}},
+		},
+		{
 			name:      "a focal point to contact is not a delegate",
 			body:      "Please register Ms. Ana Lima, Counsellor, ana.lima@x.example.\n\nFor any question, please contact our focal point, Mr. Paul Green (p.green@x.example).\n",
 			delegates: []del{{Name: "Ana Lima", Title: "Counsellor", Email: "ana.lima@x.example"}},

@@ -29,6 +29,10 @@ func trimSentence(seg string) string {
 	if loc := sentenceLeadRE.FindStringIndex(seg); loc != nil && !emailRE.MatchString(seg[:loc[1]]) {
 		seg = seg[loc[1]:]
 	}
+	// "… le nom de notre délégué : M. Pierre Martin, …"
+	if i := strings.Index(seg, ": "); i > 0 && !emailRE.MatchString(seg[:i]) && honorificAnyRE.MatchString(" "+seg[i+2:]) {
+		seg = seg[i+2:]
+	}
 	if loc := sentenceTailRE.FindStringIndex(seg); loc != nil && !emailRE.MatchString(seg[loc[0]:]) {
 		seg = seg[:loc[0]]
 	}
