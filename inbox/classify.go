@@ -17,17 +17,18 @@ const maxText = 1 << 20
 // carries. The order matters: a bounce may quote a calendar request or our
 // invitation and carry Auto-Submitted; a calendar reply may come from an
 // auto-accepting robot.
-func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) {
+func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, lim Limits) {
 	defer settle(m, env) // careful.go: any uncertainty sends the message to review
-	text, fromHTML := bodyText(env)
+	text, fromHTML := bodyText(m, env, lim)
 	if len(text) > maxText {
 		text = text[:maxText]
-		m.problem("text longer than %d bytes: the rest was not read", maxText)
+		m.cut("text longer than %d bytes: the rest was not read", maxText)
 	}
 	if strings.TrimSpace(text) == "" && env.Root != nil && strings.HasPrefix(env.Root.ContentType, "multipart/") && env.Root.FirstChild == nil {
 		// a multipart whose boundary never occurs: read the body as text
 		if len(rawBody) > 1<<20 {
 			rawBody = rawBody[:1<<20]
+			m.cut("text longer than %d bytes: the rest was not read", 1<<20)
 		}
 		text = string(rawBody)
 		m.problem("MIME: no part found in the multipart body; read as text")
@@ -56,6 +57,10 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 		m.Kind, m.AutoReply = KindAutoReply, &AutoReply{Reason: note}
 		return
 	}
+	if reason := meetingForwardNotice(m.Subject, text); reason != "" { // meeting_forward.go
+		m.review("%s", reason)
+		return
+	}
 	methods := calendarMethods(env.Root, m.Calendar)
 	for _, meth := range methods {
 		if meth == "REPLY" || meth == "COUNTER" {
@@ -81,8 +86,10 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 	m.NotDelegates = append(m.NotDelegates, reg.NotDelegates...)
 	if reg.Empty() && env.HTML != "" && !fromHTML {
 		// the plain-text alternative may have lost a table
-		if alt := ParseRegistration(StripReply(htmlToText(cutHTMLQuote(env.HTML)))); !alt.Empty() {
+		t, cuts := htmlText(env.HTML, true, lim)
+		if alt := ParseRegistration(StripReply(t)); !alt.Empty() {
 			reg = alt
+			m.cuts(cuts)
 		}
 	}
 	quotedForm := false
@@ -95,17 +102,14 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 			reg, quotedForm = alt, true
 		}
 	}
-	for _, csvPart := range csvParts(env.Root) {
-		rows, problems := parseCSVDelegates(csvPart.Content)
-		for _, p := range problems {
-			m.problem("%s: %s", partName(csvPart), p)
-		}
-		reg.Delegates = append(reg.Delegates, rows...)
-	}
+	attachmentsUnread, attachmentComplete := addAttachments(m, &reg, env.Root, lim.AttachmentRows) // attachments.go
 	reg.Delegates = dedupeDelegates(reg.Delegates)
 	m.Delegates, m.Withdrawn, m.Replaced, m.Declined = reg.Delegates, reg.Withdrawn, reg.Replaced, reg.Declined
 	for _, p := range reg.Problems {
 		m.problem("%s", p)
+	}
+	for _, c := range reg.cut {
+		m.cut("%s", c)
 	}
 	switch {
 	case len(methods) > 0:
@@ -123,12 +127,15 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 		return
 	case !reg.Empty():
 		m.Kind = KindRegistration
+		m.Complete = len(reg.Delegates)+len(reg.Replaced) > 0 && (attachmentComplete || saysComplete(m.Subject, m.Body)) // complete.go
 		if quotedForm {
 			m.review("delegates were read from the quoted invitation (filled in below the reply header)")
 		}
 		if reg.Declined && (len(reg.Delegates) > 0 || len(reg.Replaced) > 0) {
 			m.review("the reply both declines and names delegates")
 		}
+	case attachmentsUnread:
+		// the reason names each attachment (addAttachments)
 	case strings.TrimSpace(m.Body) == "":
 		m.review("no new text and no delegates found")
 	default:
@@ -139,7 +146,7 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string) 
 // bodyText returns the text of the message: its text/plain parts outside
 // attachments, or the HTML turned into text (tables row by row) when there
 // is none.
-func bodyText(env *enmime.Envelope) (text string, fromHTML bool) {
+func bodyText(m *Message, env *enmime.Envelope, lim Limits) (text string, fromHTML bool) {
 	var parts []string
 	var walk func(p *enmime.Part)
 	walk = func(p *enmime.Part) {
@@ -171,11 +178,11 @@ func bodyText(env *enmime.Envelope) (text string, fromHTML bool) {
 		return t, false
 	}
 	if env.HTML != "" {
-		if t := htmlToText(cutHTMLQuote(env.HTML)); strings.TrimSpace(t) != "" {
-			return t, true
-		}
-		if t := htmlToText(env.HTML); strings.TrimSpace(t) != "" {
-			return t, true
+		for _, dropQuote := range []bool{true, false} {
+			if t, cuts := htmlText(env.HTML, dropQuote, lim); strings.TrimSpace(t) != "" {
+				m.cuts(cuts)
+				return t, true
+			}
 		}
 	}
 	return env.Text, false

@@ -161,7 +161,7 @@ func NewWatcher(db *store.DB, opts Options, h Handler) (*Watcher, error) {
 		return nil, fmt.Errorf("inbox: unknown security %q", s.Security)
 	}
 	switch s.Auth {
-	case meeting.AuthPassword, meeting.AuthXOAUTH2:
+	case meeting.AuthPassword, meeting.AuthXOAUTH2, meeting.AuthOAuth2:
 		if s.Username == "" {
 			return nil, fmt.Errorf("inbox: auth %s needs a username", s.Auth)
 		}
@@ -269,7 +269,7 @@ type conn struct {
 // connect dials, authenticates and selects the watched mailbox. A
 // UIDVALIDITY change is logged and recorded: the next pass then rescans the
 // mailbox, and Message-ID dedupe prevents double effects.
-func (w *Watcher) connect(ctx context.Context) (*conn, error) {
+func (w *Watcher) connectOnce(ctx context.Context, used *string) (*conn, error) {
 	s := w.opts.Server
 	secret := ""
 	if s.Auth != meeting.AuthNone {
@@ -277,6 +277,7 @@ func (w *Watcher) connect(ctx context.Context) (*conn, error) {
 		if secret, err = s.Secret.Resolve(ctx); err != nil {
 			return nil, fmt.Errorf("inbox: %w", err)
 		}
+		*used = secret
 	}
 	copts := &imapclient.Options{
 		TLSConfig: w.tlsConfig(),
@@ -353,7 +354,7 @@ func (w *Watcher) login(c *imapclient.Client, secret string) (*conn, error) {
 		return nil, fmt.Errorf("inbox: greeting: %w", err)
 	}
 	switch s.Auth {
-	case meeting.AuthXOAUTH2:
+	case meeting.AuthXOAUTH2, meeting.AuthOAuth2:
 		if err := c.Authenticate(newXOAUTH2Client(s.Username, secret)); err != nil {
 			return nil, authError{fmt.Errorf("inbox: AUTHENTICATE XOAUTH2 as %s: %w", s.Username, err)}
 		}

@@ -3,6 +3,7 @@ package inbox
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/mail"
 	"net/textproto"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -33,10 +35,15 @@ const (
 // Limits bound what Parse reads. The zero value means the defaults; a
 // message beyond a limit is not parsed further and goes to review.
 type Limits struct {
-	MaxSize       int64 // bytes of the whole message; default 25 MB
-	MaxDepth      int   // nesting of MIME multiparts; default 10
-	MaxParts      int   // MIME parts; default 100
-	MaxAttachment int64 // bytes of one decoded part; default 10 MB
+	MaxSize       int64         // bytes of the whole message; default 25 MB
+	MaxDepth      int           // nesting of MIME multiparts; default 10
+	MaxParts      int           // MIME parts; default 100
+	MaxAttachment int64         // bytes of one decoded part; default 10 MB
+	MaxTime       time.Duration // time to read one message; default 10 s
+	// AttachmentRows caps the rows read from one attachment (a CSV file);
+	// default meeting.DefaultAttachmentRows. Beyond it: review, naming
+	// the cap (limits.attachment_rows).
+	AttachmentRows int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -51,6 +58,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxAttachment <= 0 {
 		l.MaxAttachment = 10 << 20
+	}
+	if l.MaxTime <= 0 {
+		l.MaxTime = 10 * time.Second
+	}
+	if l.AttachmentRows <= 0 {
+		l.AttachmentRows = meeting.DefaultAttachmentRows
 	}
 	return l
 }
@@ -73,6 +86,10 @@ type Message struct {
 	Withdrawn []string           // addresses (or names) withdrawn
 	Replaced  []Replacement      // "replace X by Y"
 	Declined  bool               // the mission will not attend
+	// Complete: the reply says the delegates it names are the complete
+	// delegation (complete.go): the registered delegates it does not name
+	// are withdrawn. Otherwise delegates are added.
+	Complete bool `json:",omitempty"`
 
 	Calendar  [][]byte   // text/calendar and application/ics parts, raw
 	Bounce    *Bounce    // set for KindBounce
@@ -141,21 +158,40 @@ var ErrEmpty = errors.New("inbox: empty message")
 // returned with Kind other and NeedsReview set. It returns an error only when
 // r cannot be read or is empty. Parse does no other I/O.
 func Parse(r io.Reader, replyTo string, lim Limits) (msg *Message, err error) {
+	return ParseContext(context.Background(), r, replyTo, lim)
+}
+
+// ParseContext is Parse within ctx: a message still being read when ctx's
+// deadline or lim.MaxTime passes goes to review, saying so; when ctx is
+// cancelled, ParseContext stops and returns ctx's error.
+func ParseContext(ctx context.Context, r io.Reader, replyTo string, lim Limits) (msg *Message, err error) {
 	lim = lim.withDefaults()
 	raw, err := readAll(r, lim.MaxSize+1)
 	if err != nil {
 		return nil, fmt.Errorf("inbox: read message: %w", err)
 	}
-	return ParseBytes(raw, replyTo, lim)
+	return ParseBytesContext(ctx, raw, replyTo, lim)
 }
 
 // ParseBytes is Parse of a message already in memory, without copying it:
 // the Message may share raw's memory, so raw must not change afterwards.
 func ParseBytes(raw []byte, replyTo string, lim Limits) (msg *Message, err error) {
+	return ParseBytesContext(context.Background(), raw, replyTo, lim)
+}
+
+// enmimeCalls counts the messages handed to enmime (tests check that a
+// message refused by the pre-pass never reaches it).
+var enmimeCalls atomic.Int64
+
+// ParseBytesContext is ParseContext of a message already in memory (see
+// ParseBytes).
+func ParseBytesContext(ctx context.Context, raw []byte, replyTo string, lim Limits) (msg *Message, err error) {
 	lim = lim.withDefaults()
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrEmpty
 	}
+	ctx, cancel := context.WithTimeout(ctx, lim.MaxTime)
+	defer cancel()
 	// some messages start with an empty line before their header
 	raw = bytes.TrimLeft(raw, " \t\r\n")
 	m := &Message{Kind: KindOther}
@@ -172,14 +208,27 @@ func ParseBytes(raw []byte, replyTo string, lim Limits) (msg *Message, err error
 		m.review("message larger than %d bytes", lim.MaxSize)
 		return m, nil
 	}
-	// Every multipart needs a boundary parameter: counting them bounds the
-	// recursion of the MIME parser before it starts.
-	if n := countBoundaries(raw); n > lim.MaxParts {
+	// The pre-pass bounds what the MIME parser will build before it
+	// starts (mimescan.go): beyond the limits it never sees the message.
+	if _, reason := scanMIME(ctx, raw, lim); reason != "" {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, ctx.Err()
+		}
 		m.readHeaders(raw, replyTo)
-		m.review("more than %d MIME parts", lim.MaxParts)
+		m.review("%s", reason)
 		return m, nil
 	}
-	env, perr := parser.ReadEnvelope(bytes.NewReader(raw))
+	enmimeCalls.Add(1)
+	env, perr := parser.ReadEnvelope(&ctxReader{ctx: ctx, r: bytes.NewReader(raw)})
+	if ctx.Err() != nil {
+		// the reader failed enmime at the deadline: what it built is partial
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, ctx.Err()
+		}
+		m.readHeaders(raw, replyTo)
+		m.review("%s", budgetReason(lim))
+		return m, nil
+	}
 	if perr != nil {
 		m.readHeaders(raw, replyTo)
 		m.problem("MIME: %v", perr)
@@ -205,8 +254,30 @@ func ParseBytes(raw []byte, replyTo string, lim Limits) (msg *Message, err error
 		m.review("attachment %s larger than %d bytes", big, lim.MaxAttachment)
 		return m, nil
 	}
-	classify(m, env, bodyOf(raw), replyTo)
+	classify(m, env, bodyOf(raw), replyTo, lim)
+	m.checkComplete()
+	if ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, ctx.Err()
+		}
+		// what was read is not applied: a person reads the message
+		m.review("%s", budgetReason(lim))
+	}
 	return m, nil
+}
+
+// ctxReader is a reader that fails once ctx is done: enmime reads its input
+// in 4 KB blocks, so a deadline stops it within a block.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // readAll is io.ReadAll of at most max bytes of r, starting with a buffer of
@@ -248,23 +319,6 @@ var parser = enmime.NewParser(
 	// mistaken for Latin-1); detect only when none is declared
 	enmime.DisableCharacterDetection(true),
 )
-
-// countBoundaries counts the boundary parameters ("boundary=", any case)
-// in raw.
-func countBoundaries(raw []byte) int {
-	n := 0
-	for i := 0; ; {
-		j := indexFoldASCII(raw[i:], "boundary")
-		if j < 0 {
-			return n
-		}
-		i += j + len("boundary")
-		rest := bytes.TrimLeft(raw[i:min(i+8, len(raw))], " \t")
-		if len(rest) > 0 && rest[0] == '=' {
-			n++
-		}
-	}
-}
 
 // indexFoldASCII returns the index of the first instance of the lower-case
 // ASCII word w in b, ignoring ASCII case, or -1. No other byte or rune lowers

@@ -17,12 +17,20 @@ const maxHTML = 2 << 20
 // scripts, styles and the head are dropped. Unlike html2text it keeps tables
 // readable row by row.
 func htmlToText(s string) string {
+	text, _ := htmlToTextRows(s, 0)
+	return text
+}
+
+// htmlToTextRows is htmlToText that writes at most maxRows table rows (0:
+// all of them); rows is how many the tables have. s must not be longer
+// than maxHTML (a longer s is cut there; Message.htmlText reports it).
+func htmlToTextRows(s string, maxRows int) (text string, rows int) {
 	if len(s) > maxHTML {
 		s = s[:maxHTML]
 	}
 	doc, err := html.Parse(strings.NewReader(s))
 	if err != nil {
-		return ""
+		return "", 0
 	}
 	var b strings.Builder
 	quote := 0
@@ -81,6 +89,9 @@ func htmlToText(s string) string {
 				if isLayoutRow(n) {
 					break // a layout table: render its cells as blocks
 				}
+				if rows++; maxRows > 0 && rows > maxRows {
+					return // beyond the cap: counted, not written
+				}
 				if !atLineStart {
 					newline()
 				}
@@ -118,7 +129,7 @@ func htmlToText(s string) string {
 	for _, l := range strings.Split(out, "\n") {
 		lines = append(lines, strings.TrimRight(l, " "))
 	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
+	return strings.TrimSpace(strings.Join(lines, "\n")), rows
 }
 
 var multiBlankRE = regexp.MustCompile(`\n(?:[ \t]*\n){2,}`)

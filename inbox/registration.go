@@ -21,6 +21,8 @@ type Registration struct {
 	// NotDelegates are addresses the text gives as someone to contact, not
 	// as a delegate ("for any question, please contact Mr. X, x@…")
 	NotDelegates []string
+
+	cut []string // what was not read at all (cuts.go): the reply goes to review
 }
 
 // Replacement is a correction: the delegate Old (an address, or a name when
@@ -55,6 +57,7 @@ func parseRegistration(text string, formOnly bool) Registration {
 	if len(text) > MaxRegistrationText {
 		text = text[:MaxRegistrationText]
 		p.problem("text longer than %d bytes: the rest was not read", MaxRegistrationText)
+		p.reg.cut = append(p.reg.cut, p.reg.Problems[len(p.reg.Problems)-1])
 	}
 	p.split(normalizeText(text))
 	if !formOnly {

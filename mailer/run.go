@@ -300,12 +300,12 @@ func (r *run) worker(id int) {
 			release(c)
 			continue
 		}
-		if err := wait(r.ctx, s.global); err != nil {
+		if err := s.wait(r.ctx, s.global); err != nil {
 			waitPrev()
 			release(c)
 			continue
 		}
-		if err := wait(r.ctx, s.domainLimiter(c.Domain)); err != nil {
+		if err := s.wait(r.ctx, s.domainLimiter(c.Domain)); err != nil {
 			waitPrev()
 			release(c)
 			continue
@@ -392,11 +392,38 @@ func (s *Sender) backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-func wait(ctx context.Context, l *rate.Limiter) error {
+// wait takes a token from l (nil: no limit), waiting on the limiters'
+// clock until it is due, or until ctx ends (the token is then given back).
+func (s *Sender) wait(ctx context.Context, l *rate.Limiter) error {
 	if l == nil {
 		return nil
 	}
-	return l.Wait(ctx)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := s.limitNow()
+	res := l.ReserveN(now, 1)
+	if !res.OK() {
+		return errors.New("mailer: rate limiter refused a token")
+	}
+	d := res.DelayFrom(now)
+	if d <= 0 {
+		return nil
+	}
+	c, stop := s.limitTimer(d)
+	select {
+	case <-c:
+		return nil
+	case <-ctx.Done():
+		stop()
+		res.CancelAt(s.limitNow())
+		return ctx.Err()
+	}
+}
+
+func realTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
 }
 
 // groupWait is how long the coordinator waits for more results before it

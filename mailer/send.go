@@ -130,6 +130,12 @@ type Sender struct {
 	global   *rate.Limiter
 	domains  sync.Map // domain -> *rate.Limiter
 
+	// The clock of the rate limiters: real time, whatever Options.Now says
+	// (a simulated day must not let a day's worth of mail through a real
+	// server in a second). Tests step it with SetLimitClock.
+	limitNow   func() time.Time
+	limitTimer func(time.Duration) (<-chan time.Time, func() bool)
+
 	recover sync.Once
 	requeue int
 	wake    chan struct{}
@@ -219,13 +225,13 @@ func New(db *store.DB, opts Options) (*Sender, error) {
 	}
 	switch srv.Auth {
 	case meeting.AuthNone, "":
-	case meeting.AuthPassword, meeting.AuthXOAUTH2:
+	case meeting.AuthPassword, meeting.AuthXOAUTH2, meeting.AuthOAuth2:
 		if srv.Username == "" || srv.Secret.IsZero() {
 			return nil, fmt.Errorf("mailer: auth %s needs a username and a secret", srv.Auth)
 		}
 		mech := gomail.SMTPAuthAutoDiscover
 		switch {
-		case srv.Auth == meeting.AuthXOAUTH2:
+		case srv.Auth == meeting.AuthXOAUTH2 || srv.Auth == meeting.AuthOAuth2:
 			mech = gomail.SMTPAuthXOAUTH2
 		case srv.Security == meeting.SecurityNone:
 			mech = gomail.SMTPAuthPlainNoEnc // loopback only, checked above
@@ -238,7 +244,7 @@ func New(db *store.DB, opts Options) (*Sender, error) {
 		return nil, fmt.Errorf("mailer: %w", err)
 	}
 	s := &Sender{db: db, opts: opts, clientOp: co, wake: make(chan struct{}, 1),
-		log: opts.Logger.With("component", "mailer")}
+		log: opts.Logger.With("component", "mailer"), limitNow: time.Now, limitTimer: realTimer}
 	s.global = limiter(opts.RatePerMinute, opts.Concurrency)
 	return s, nil
 }

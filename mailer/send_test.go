@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -228,77 +229,110 @@ func TestNewRefusesCleartextToRemote(t *testing.T) {
 	}
 }
 
-// TestRateLimit checks the recorded arrival times against the token bucket:
-// in any window of length w, at most burst + rate*w messages.
+// drainStepped drains batch with s's rate limiters on a manual clock that
+// the test moves to each deadline a worker waits for, and srv stamping
+// arrivals with that clock: no real waiting, no wall-clock margins.
+func drainStepped(t *testing.T, s *mailer.Sender, clock *schedule.ManualClock, batch string) {
+	t.Helper()
+	mailer.SetLimitClock(s, clock.Now, func(d time.Duration) (<-chan time.Time, func() bool) {
+		tm := clock.NewTimer(d)
+		return tm.C(), tm.Stop
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Drain(t.Context(), batch)
+		done <- err
+	}()
+	for {
+		n, next, changed := clock.Waiting()
+		if n > 0 {
+			clock.Set(next)
+			continue
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		case <-changed:
+		}
+	}
+}
+
+// checkBucket checks arrival times (on the limiters' clock, from t0, when
+// the bucket was full) against a token bucket of rate perSec and burst:
+// by any time T at most burst + perSec*(T-t0) messages arrived. A message
+// arrives after its token was taken, so this holds exactly, without slack.
+func checkBucket(t *testing.T, what string, at []time.Time, t0 time.Time, perSec float64, burst int) {
+	t.Helper()
+	slices.SortFunc(at, time.Time.Compare)
+	for i, a := range at {
+		allowed := float64(burst) + perSec*a.Sub(t0).Seconds() + 1e-6
+		if float64(i+1) > allowed {
+			t.Fatalf("%s: %d messages by %v: more than the bucket allows (%.1f)", what, i+1, a.Sub(t0), allowed)
+		}
+	}
+	if want := time.Duration(float64(len(at)-burst) / perSec * float64(time.Second)); len(at) > burst && at[len(at)-1].Sub(t0) < want-time.Millisecond {
+		t.Fatalf("%s: %d messages in %v of the clock: faster than the limit (%v)", what, len(at), at[len(at)-1].Sub(t0), want)
+	}
+}
+
+// TestRateLimit checks the arrival times, on a stepped clock, against the
+// global token bucket.
 func TestRateLimit(t *testing.T) {
 	const perMinute, n, conc = 1200, 50, 4
+	t0 := time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC)
+	clock := schedule.NewManualClock(t0)
 	db := openStore(t)
-	srv := testmail.NewSMTP(t, testmail.Options{})
+	srv := testmail.NewSMTP(t, testmail.Options{Now: clock.Now})
 	s := newSender(t, db, srv, func(o *mailer.Options) { o.RatePerMinute = perMinute; o.Concurrency = conc })
 	if _, err := s.Enqueue(t.Context(), mailer.Batch{ID: "r"}, outgoing(n, 5, nil)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Drain(t.Context(), "r"); err != nil {
-		t.Fatal(err)
-	}
-	at := make([]time.Time, 0, n)
+	drainStepped(t, s, clock, "r")
+	var at []time.Time
 	for _, m := range srv.Messages() {
 		at = append(at, m.At)
 	}
 	if len(at) != n {
-		t.Fatalf("%d delivered", len(at))
+		t.Fatalf("%d delivered, want %d", len(at), n)
 	}
-	perSec := float64(perMinute) / 60
-	burst := min(conc, perMinute/60)
-	for i := range at {
-		for j := i; j < len(at); j++ {
-			w := at[j].Sub(at[i]).Seconds()
-			// Arrivals are measured at the server, after the token was taken:
-			// a stalled worker can bunch up to one message per connection.
-			allowed := float64(burst) + perSec*w + conc
-			if float64(j-i+1) > allowed {
-				t.Fatalf("%d messages within %.3fs: more than the bucket allows (%.1f)", j-i+1, w, allowed)
-			}
-		}
-	}
-	if span := at[n-1].Sub(at[0]).Seconds(); span < float64(n-burst-1)/perSec {
-		t.Fatalf("%d messages in %.2fs: faster than %d/min", n, span, perMinute)
-	}
+	checkBucket(t, "all", at, t0, float64(perMinute)/60, min(conc, perMinute/60))
 }
 
+// TestDomainRateLimit sends 30 messages to d0.example and 30 spread over 30
+// other domains: d0's arrivals keep to the domain's bucket.
 func TestDomainRateLimit(t *testing.T) {
 	const perMinute, n = 1200, 30
+	t0 := time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC)
+	clock := schedule.NewManualClock(t0)
 	db := openStore(t)
-	srv := testmail.NewSMTP(t, testmail.Options{})
+	srv := testmail.NewSMTP(t, testmail.Options{Now: clock.Now})
 	s := newSender(t, db, srv, func(o *mailer.Options) { o.DomainRatePerMinute = perMinute })
-	// 30 to one domain, 30 spread over others
-	msgs := append(outgoing(n, 1, nil), func() []mailer.Outgoing {
-		o := outgoing(2*n, 30, nil)[n:]
-		return o
-	}()...)
+	msgs := outgoing(n, 1, nil)                    // rcpt0..29@d0.example
+	for _, o := range outgoing(2*n, 30, nil)[n:] { // rcpt30..59@s0..s29.example: none on d0
+		o.Key = strings.Replace(o.Key, "@d", "@s", 1)
+		o.Message.To = []mailer.Address{{Name: o.Message.To[0].Name, Email: o.Key}}
+		msgs = append(msgs, o)
+	}
 	if _, err := s.Enqueue(t.Context(), mailer.Batch{ID: "d"}, msgs); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Drain(t.Context(), "d"); err != nil {
-		t.Fatal(err)
-	}
+	drainStepped(t, s, clock, "d")
 	var d0 []time.Time
+	others := 0
 	for _, m := range srv.Messages() {
 		if strings.HasSuffix(m.To[0], "@d0.example") {
 			d0 = append(d0, m.At)
+		} else {
+			others++
 		}
 	}
-	perSec, burst := float64(perMinute)/60, 4
-	if span := d0[len(d0)-1].Sub(d0[0]).Seconds(); span < float64(len(d0)-burst-1)/perSec {
-		t.Fatalf("d0.example: %d messages in %.2fs: faster than %d/min", len(d0), span, perMinute)
+	if len(d0) != n || others != n {
+		t.Fatalf("%d messages to d0.example and %d to others, want %d and %d", len(d0), others, n, n)
 	}
-	for i := range d0 {
-		for j := i; j < len(d0); j++ {
-			if w := d0[j].Sub(d0[i]).Seconds(); float64(j-i+1) > float64(burst)+perSec*w+4 {
-				t.Fatalf("d0.example: %d messages within %.3fs (from %d of %d)", j-i+1, w, i, len(d0))
-			}
-		}
-	}
+	checkBucket(t, "d0.example", d0, t0, float64(perMinute)/60, 4)
 }
 
 func TestRunWakesOnEnqueue(t *testing.T) {

@@ -15,19 +15,20 @@ import (
 	"convene/store"
 )
 
-// dial opens one SMTP connection: TLS per Server.Security and AUTH with the
-// secret resolved now (rotated OAuth2 tokens are picked up).
-func (s *Sender) dial(ctx context.Context) (*smtp.Client, error) {
+// dialOnce opens one SMTP connection: TLS per Server.Security and AUTH with the
+// secret resolved now (rotated OAuth2 tokens are picked up), noted in used.
+func (s *Sender) dialOnce(ctx context.Context, used *string) (*smtp.Client, error) {
 	c, err := gomail.NewClient(s.opts.Server.Host, s.clientOp...)
 	if err != nil {
 		return nil, err
 	}
-	if s.opts.Server.Auth == meeting.AuthPassword || s.opts.Server.Auth == meeting.AuthXOAUTH2 {
+	if a := s.opts.Server.Auth; a == meeting.AuthPassword || a == meeting.AuthXOAUTH2 || a == meeting.AuthOAuth2 {
 		secret, err := s.opts.Server.Secret.Resolve(ctx)
 		if err != nil {
 			return nil, &SendError{Reply: err.Error(), Err: err} // fatal: not a net.Error
 		}
 		c.SetPassword(secret)
+		*used = secret
 	}
 	return c.DialToSMTPClientWithContext(ctx)
 }

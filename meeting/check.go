@@ -80,7 +80,7 @@ func (c *checker) bounded(s yStr, field string, def, lo, hi time.Duration) time.
 
 // templateNames are the names of convene's templates (package templates'
 // Names, which imports this package: a test keeps the two lists equal).
-var templateNames = []string{"invitation", "reminder", "confirmation", "clarification", "late", "rehearsal", "invite", "day-before", "circular", "digest"}
+var templateNames = []string{"invitation", "reminder", "confirmation", "clarification", "late", "rehearsal", "invite", "day-before", "circular", "digest", "delegate-address"}
 
 // templateFile reports whether name is a file a templates folder may hold:
 // NAME.LANG.tmpl or base.tmpl.

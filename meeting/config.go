@@ -213,10 +213,11 @@ type yMeeting struct {
 		ReplyTo yStr `yaml:"reply_to"`
 	} `yaml:"sender"`
 	Registration struct {
-		Opens     yStr   `yaml:"opens"`
-		Deadline  yStr   `yaml:"deadline"`
-		Reminders []yStr `yaml:"reminders"`
-		Late      yStr   `yaml:"late"`
+		Opens     yStr     `yaml:"opens"`
+		Deadline  yStr     `yaml:"deadline"`
+		Reminders []yStr   `yaml:"reminders"`
+		Late      yStr     `yaml:"late"`
+		Web       *yWebReg `yaml:"web"`
 	} `yaml:"registration"`
 	Rehearsal *struct {
 		Start    yStr  `yaml:"start"`
@@ -228,11 +229,12 @@ type yMeeting struct {
 	Invite    []yStr     `yaml:"invite"`
 	SMTP      yServer    `yaml:"smtp"`
 	IMAP      yServer    `yaml:"imap"`
-	Store     yStr       `yaml:"store"`
+	Store     yStore     `yaml:"store"`
 	Dashboard yDashboard `yaml:"dashboard"`
 	Contacts  yStr       `yaml:"contacts"`
 	Templates yStr       `yaml:"templates"`
 	Limits    yLimits    `yaml:"limits"`
+	OAuth2    *yOAuth2   `yaml:"oauth2"`
 }
 
 var (
@@ -528,8 +530,9 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 		}
 	}
 
-	m.Store = resolvePath(dir, orDefault(y.Store.V, "convene.db"))
+	c.store(m, dir, y.Store)
 	m.Dashboard, m.DashboardOptions = c.dashboard(dir, y.Dashboard)
+	m.Registration.Web = c.webRegistration(dir, m.Store, y.Registration.Web)
 	if c.required(y.Contacts, "contacts") {
 		m.Contacts = resolvePath(dir, y.Contacts.V)
 	}
@@ -537,6 +540,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	if m.Templates != "" {
 		c.templatesDir(m.Templates, y.Templates.Line)
 	}
+	m.OAuth2 = c.oauth2(y, m, dir)
 	return m
 }
 
@@ -586,9 +590,17 @@ func (c *checker) server(y yServer, name string, defPort int, dir string) Server
 		if y.Secret == nil {
 			c.add(at(y.Auth.Line), name+".secret", "is required for auth %s: env, file or command", s.Auth)
 		}
+	case AuthOAuth2:
+		if s.Username == "" {
+			c.add(at(y.Username.Line), name+".username", "is required for auth oauth2: the mailbox signed in to")
+		}
+		if y.Secret != nil {
+			c.add(at(y.Auth.Line), name+".secret", "is not used with auth oauth2: convene obtains the token (see the oauth2 block)")
+			y.Secret = nil
+		}
 	case AuthNone:
 	default:
-		c.add(y.Auth.Line, name+".auth", "unknown %q: want password, xoauth2 or none", s.Auth)
+		c.add(y.Auth.Line, name+".auth", "unknown %q: want password, xoauth2, oauth2 or none", s.Auth)
 	}
 	if y.Secret != nil {
 		s.Secret = Secret{Env: y.Secret.Env, File: resolvePath(dir, y.Secret.File), Command: y.Secret.Command}

@@ -38,6 +38,20 @@ func TestDashboardSettings(t *testing.T) {
 		{name: "unknown field", yaml: "dashboard:\n  listne: 0.0.0.0:8443", want: "listne: unknown field"},
 		{name: "unknown tls field", yaml: "dashboard:\n  tls: {cert: cert.pem, key: key.pem, ca: x}", want: "ca: unknown field"},
 		{name: "bad address", yaml: "dashboard:\n  listen: nowhere", want: "dashboard: want host:port"},
+		{name: "staff and proxy", yaml: "dashboard:\n  listen: 0.0.0.0:8443\n  trust_proxy: [10.0.0.5, 192.168.0.0/24]\n  trusted_user_header: X-Remote-User\n  staff:\n    - {name: Anna Berg, password: {env: ANNA_PW}}\n    - name: Zoë Ødegaard\n      password: {file: zoe.pw}", check: func(t *testing.T, m *meeting.Meeting, dir string) {
+			o := m.DashboardOptions
+			if !o.TrustProxy || len(o.Proxies) != 2 || o.Proxies[0].String() != "10.0.0.5/32" || o.Proxies[1].String() != "192.168.0.0/24" || o.TrustedUserHeader != "X-Remote-User" {
+				t.Errorf("proxy settings %+v", o)
+			}
+			if len(o.Staff) != 2 || o.Staff[0].Name != "Anna Berg" || o.Staff[0].Password.Env != "ANNA_PW" || o.Staff[1].Password.File != filepath.Join(dir, "zoe.pw") {
+				t.Errorf("staff %+v", o.Staff)
+			}
+		}},
+		{name: "header without proxies", yaml: "dashboard:\n  trust_proxy: true\n  trusted_user_header: X-Remote-User", want: "dashboard.trusted_user_header: needs trust_proxy"},
+		{name: "bad proxy address", yaml: "dashboard:\n  trust_proxy: [proxy.local]", want: "dashboard.trust_proxy: want true, or the proxy's addresses"},
+		{name: "staff without password", yaml: "dashboard:\n  staff: [{name: Anna}]", want: "dashboard.staff: Anna needs a password"},
+		{name: "staff twice", yaml: "dashboard:\n  staff: [{name: Anna, password: {env: A}}, {name: anna, password: {env: B}}]", want: "anna is listed twice"},
+		{name: "staff unknown field", yaml: "dashboard:\n  staff: [{name: Anna, pasword: {env: A}}]", want: "pasword: unknown field"},
 		{name: "bad host", yaml: "dashboard:\n  hosts: [\"https://dash/\"]", want: "dashboard.hosts: want a host name"},
 	}
 	for _, tt := range tests {

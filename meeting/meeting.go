@@ -81,13 +81,16 @@ type Meeting struct {
 
 	SMTP      SMTP
 	IMAP      IMAP
-	Store     string // path of the embedded store, absolute
+	Store     string // path of the embedded store, absolute ("" on PostgreSQL)
 	Dashboard string // listen address of the dashboard, e.g. 127.0.0.1:8025
 	Contacts  string // path of contacts.csv, absolute
 	Templates string // optional directory of template overrides, absolute
 	Limits    Limits // caps on what one inbound message may cause
 
+	OAuth2 *OAuth2 // the oauth2 block, when given (smtp or imap with auth oauth2)
+
 	DashboardOptions DashboardOptions // TLS, public host names, trusted proxy
+	StoreConfig      StoreConfig      // store: on PostgreSQL (store_config.go)
 
 	Path string // the meeting.yaml this was loaded from
 }
@@ -117,8 +120,9 @@ const (
 type Registration struct {
 	Opens     time.Time
 	Deadline  time.Time
-	Reminders []time.Duration // offsets before Deadline, e.g. 7d, 2d
-	Late      string          // LateAccept, LateReview or LateRefuse
+	Reminders []time.Duration  // offsets before Deadline, e.g. 7d, 2d
+	Late      string           // LateAccept, LateReview or LateRefuse
+	Web       *WebRegistration // the public registration page (webreg.go), nil when not configured
 }
 
 // Rehearsal is the technical rehearsal before the meeting.

@@ -18,10 +18,30 @@ type Secret struct {
 	Env     string // name of an environment variable
 	File    string // path of a file holding it (trailing newline dropped)
 	Command string // a command whose standard output is the secret (run by sh -c)
+	// Source gives OAuth2 access tokens (auth oauth2); set at start-up by
+	// the program, never from meeting.yaml.
+	Source TokenSource
+}
+
+// Where says where the secret comes from, never what it is.
+func (s Secret) Where() string {
+	switch {
+	case s.Source != nil:
+		return "the OAuth2 token"
+	case s.Env != "":
+		return "environment variable " + s.Env
+	case s.File != "":
+		return "file " + s.File
+	case s.Command != "":
+		return "command"
+	}
+	return "none"
 }
 
 // IsZero reports whether no source is set.
-func (s Secret) IsZero() bool { return s.Env == "" && s.File == "" && s.Command == "" }
+func (s Secret) IsZero() bool {
+	return s.Env == "" && s.File == "" && s.Command == "" && s.Source == nil
+}
 
 // Limits of a secret command.
 const (
@@ -69,6 +89,8 @@ func (s Secret) Resolve(ctx context.Context) (string, error) {
 		return v, nil
 	case s.Command != "":
 		return runSecretCommand(ctx, s.Command)
+	case s.Source != nil:
+		return s.Source.Token(ctx)
 	}
 	return "", errors.New("secret: no source configured")
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/mail"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -140,6 +142,10 @@ func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 	if err != nil {
 		return nil, err
 	}
+	via, err := d.s.db.LastVia(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []web.Mission
 	for _, ct := range c.cs.InCategories(c.m.Invite...) {
 		if (f.Category != "" && ct.Category != f.Category) || (f.Language != "" && ct.Language != f.Language) {
@@ -151,8 +157,9 @@ func (d *Dashboard) Missions(ctx context.Context, f web.MissionFilter) ([]web.Mi
 			m.State = web.StateNoReply
 		}
 		if in, ok := last[ct.Name]; ok {
-			m.LastMessage, m.LastSummary = d.local(in.At), in.Summary
+			m.LastMessage, m.LastSummary = d.local(in.At), answerTitles(c.m, in.Kind, in.Summary)
 		}
+		m.Via = via[ct.Name]
 		out = append(out, m)
 	}
 	return out, nil
@@ -209,6 +216,7 @@ func (d *Dashboard) Sessions(ctx context.Context) ([]web.SessionInfo, error) {
 }
 
 func (d *Dashboard) Review(ctx context.Context, offset, limit int) ([]web.ReviewItem, int, error) {
+	c := d.s.config()
 	items, total, err := d.s.db.ReviewPage(ctx, offset, limit)
 	if err != nil {
 		return nil, 0, err
@@ -218,13 +226,34 @@ func (d *Dashboard) Review(ctx context.Context, offset, limit int) ([]web.Review
 		var det reviewDetail
 		json.Unmarshal([]byte(it.Detail), &det) // an old or odd detail shows less, not an error
 		w := web.ReviewItem{ID: it.ID, Kind: it.Kind, Reason: it.Reason, Summary: it.Summary, From: it.From, Contact: it.Contact, Created: d.local(it.CreatedAt),
-			Date: d.local(det.Date), Text: det.Body, Problems: det.Problems, Delegates: det.Delegates, Withdrawn: det.Withdrawn, HasMessage: det.RawSize > 0}
+			Date: d.local(det.Date), Text: det.Body, Problems: det.Problems, Delegates: det.Delegates, Withdrawn: det.Withdrawn, HasMessage: det.RawSize > 0,
+			Suggested: addressesOnly(det.Suggested), Late: strings.HasPrefix(it.Reason, "registration after the deadline")}
+		if ct, ok := c.cs.ByName(it.Contact); ok {
+			w.ContactEmails = ct.Emails
+		}
 		for _, a := range det.Attachments {
 			w.Attachments = append(w.Attachments, web.Attachment{Name: a.Name, Type: a.Type, Size: a.Size})
 		}
 		out = append(out, w)
 	}
 	return out, total, nil
+}
+
+// ReviewAttachment returns attachment n of a review item's stored message,
+// decoded (cut if the message was stored cut).
+func (d *Dashboard) ReviewAttachment(ctx context.Context, id int64, n int) (web.Attachment, []byte, error) {
+	raw, err := d.s.db.ReviewRaw(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return web.Attachment{}, nil, web.ErrNotFound
+	}
+	if err != nil {
+		return web.Attachment{}, nil, err
+	}
+	a, data, ok := attachmentData(raw, n)
+	if !ok {
+		return web.Attachment{}, nil, web.ErrNotFound
+	}
+	return web.Attachment{Name: a.Name, Type: a.Type, Size: a.Size}, data, nil
 }
 
 // ReviewMessage returns the stored message of a review item.
@@ -244,15 +273,22 @@ func (d *Dashboard) ReviewMessage(ctx context.Context, id int64) ([]byte, error)
 func (d *Dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 	c := d.s.config()
 	var ct *meeting.Contact
-	if a.Kind == web.ActionAssign || a.Kind == web.ActionRegister {
+	if a.Kind == web.ActionAssign || a.Kind == web.ActionRegister || a.Kind == web.ActionAcceptLate || a.Kind == web.ActionAddAddress {
 		var ok bool
 		if ct, ok = c.cs.ByName(a.Mission); !ok {
 			return web.InputError("no mission called " + a.Mission + " in the contact list")
 		}
 	}
 	err := d.s.db.Update(ctx, func(tx *store.Tx) error {
-		src := store.Source{Actor: a.By, MessageID: "review-" + itoa(a.Item)}
+		src := store.Source{Actor: a.By, MessageID: "review-" + itoa(a.Item), Late: a.Kind == web.ActionAcceptLate}
 		delegates := a.Delegates
+		if a.Kind == web.ActionAddAddress {
+			// The colleague an out-of-office named, or a new address: the
+			// reminders go there too (missionStates).
+			if _, err := tx.AddContactAddress(ct.Name, a.Address, a.Item, src); err != nil {
+				return err
+			}
+		}
 		if a.Kind == web.ActionAssign {
 			// The message is the mission's after all: apply the delegates it carried.
 			it, err := tx.ReviewItem(a.Item)
@@ -300,6 +336,18 @@ func (d *Dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 			}
 		}
 		if err := tx.ResolveReview(a.Item, a.By, a.String()); err != nil {
+			return err
+		}
+		// The message's line on the mission's page says what was done, and by whom.
+		it, err := tx.ReviewItem(a.Item)
+		if err != nil {
+			return err
+		}
+		mission := ""
+		if ct != nil {
+			mission = ct.Name
+		}
+		if err := tx.ResolveInbound(it.MessageID, mission, a.String()+" (by "+a.By+")"); err != nil {
 			return err
 		}
 		// Its IMAP message leaves the Review folder: recorded here, moved by
@@ -398,6 +446,9 @@ func (d *Dashboard) Metrics(ctx context.Context) (web.Metrics, error) {
 	if h, err := d.s.db.InboxHealth(ctx); err == nil {
 		m.InboxLastContact, m.InboxStatus = h.LastContact, h.Status
 	}
+	if _, failing, err := d.s.db.SignInFailing(ctx); err == nil {
+		m.SignInFailing = failing
+	}
 	return m, nil
 }
 
@@ -407,6 +458,26 @@ func (d *Dashboard) Health(ctx context.Context) (web.InboxHealth, error) {
 	if err != nil {
 		return web.InboxHealth{}, err
 	}
-	return web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage),
-		Status: h.Status, StatusSince: d.local(h.StatusSince), Detail: h.StatusDetail}, nil
+	out := web.InboxHealth{LastContact: d.local(h.LastContact), LastMessage: d.local(h.LastMessage),
+		Status: h.Status, StatusSince: d.local(h.StatusSince), Detail: h.StatusDetail}
+	if si, failing, err := d.s.db.SignInFailing(ctx); err != nil {
+		return out, err
+	} else if failing {
+		out.SignIn, out.SignInSince = si.Detail, d.local(si.Since)
+	}
+	return out, nil
+}
+
+// addressesOnly keeps the e-mail addresses of what an out-of-office
+// suggests (it may name people too), without duplicates.
+func addressesOnly(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		a, err := mail.ParseAddress(strings.TrimSpace(x))
+		if err != nil || slices.Contains(out, meeting.NormalizeEmail(a.Address)) {
+			continue
+		}
+		out = append(out, meeting.NormalizeEmail(a.Address))
+	}
+	return out
 }

@@ -49,6 +49,24 @@ func (h *hostile) registration(id, from, to, subject, authres, body string) []by
 	return rawMail(hdr, body)
 }
 
+// multipart is a reply from Arcadia with its token and a multipart/mixed
+// body (boundary b) made of a short text and parts.
+func (h *hostile) multipart(id, parts string) []byte {
+	return rawMail([]string{"From: " + arcadiaAddr, "To: " + h.tokenAddr(arcadiaName), "Subject: RE: Invitation", "Message-ID: <" + id + ">",
+		"Date: Mon, 1 Jun 2020 10:00:00 +0200", "MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=b"},
+		"--b\nContent-Type: text/plain\n\nPlease find our delegation attached.\n"+parts)
+}
+
+// csvPart is a CSV attachment of n delegates at domains third-party domains.
+func csvPart(n, domains int) string {
+	var b strings.Builder
+	b.WriteString("--b\nContent-Type: text/csv; name=delegation.csv\nContent-Disposition: attachment; filename=delegation.csv\n\nName,Title,Email\n")
+	for i := range n {
+		fmt.Fprintf(&b, "Ms. Delegate Number%d,Adviser,d%d@victim%d.example\n", i, i, i%domains)
+	}
+	return b.String()
+}
+
 func (h *hostile) tokenAddr(contact string) string {
 	return "registrations+" + h.tokens[contact] + "@isu.example"
 }
@@ -200,6 +218,40 @@ func TestHostileMail(t *testing.T) {
 		{name: "a delay is recorded, never reviewed, even outside the contacts", msgs: func(h *hostile) [][]byte {
 			return [][]byte{dsn("delay@mx.example", "MAILER-DAEMON@mx.example", "isu@isu.example", []string{"someone@elsewhere.example"}, "4.4.1", "")}
 		}, want: want{processed: 1, confirmations: -1}},
+
+		{name: "200,000 MIME parts (2 MB) with a valid token", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.multipart("parts@arcadia-mfa.example", strings.Repeat("--b\n\nx\n", 200000)+"--b--\n")}
+		}, want: want{review: 1, reasons: []string{"more than 100 MIME parts"}, confirmations: 0}},
+
+		{name: "CSV rows beyond attachment_rows", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.multipart("rows@arcadia-mfa.example", csvPart(250, 1)+"--b--\n")}
+		}, want: want{review: 1, reasons: []string{"beyond limits.attachment_rows (200)"}, confirmations: 0}},
+
+		{name: "CSV over 256 KiB, cut", limits: "limits: {attachment_rows: 100000, delegates_per_reply: 100000, delegates_per_mission: 100000}\n", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.multipart("cut@arcadia-mfa.example", csvPart(6000, 1)+"--b--\n")}
+		}, want: want{review: 1, reasons: []string{"CSV longer than 262144 bytes"}, confirmations: 0}},
+
+		{name: "an HTML table of 20,000 rows", msgs: func(h *hostile) [][]byte {
+			var b strings.Builder
+			b.WriteString("<html><body><table><tr><th>Name</th><th>Title</th><th>Email</th></tr>\n")
+			for i := range 20000 {
+				fmt.Fprintf(&b, "<tr><td>Ms. Delegate Number%d</td><td>Adviser</td><td>d%d@victim%d.example</td></tr>\n", i, i, i%50)
+			}
+			b.WriteString("</table></body></html>\n")
+			return [][]byte{rawMail([]string{"From: " + arcadiaAddr, "To: " + h.tokenAddr(arcadiaName), "Subject: RE: Invitation",
+				"Message-ID: <table@arcadia-mfa.example>", "MIME-Version: 1.0", "Content-Type: text/html; charset=utf-8"}, b.String())}
+		}, want: want{review: 1, reasons: []string{"beyond limits.attachment_rows (200)"}, confirmations: 0}},
+
+		{name: "text over 256 KiB after the delegates", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.registration("long@arcadia-mfa.example", arcadiaAddr, h.tokenAddr(arcadiaName), "RE: Invitation", "",
+				"Name: Ms. Jane Roe\nTitle: First Secretary\nEmail: jane.roe@arcadia-mfa.example\n\n"+
+					strings.Repeat("The delegation of Arcadia thanks the secretariat for its kind invitation and support.\n", 3500))}
+		}, want: want{review: 1, reasons: []string{"text longer than 262144 bytes"}, confirmations: 0}},
+
+		{name: "a delegate whose name is all markup", msgs: func(h *hostile) [][]byte {
+			return [][]byte{h.registration("markup@arcadia-mfa.example", arcadiaAddr, h.tokenAddr(arcadiaName), "RE: Invitation", "",
+				"Name: <b><i></i></b>\nTitle: Adviser\nEmail: eve@arcadia-mfa.example\n")}
+		}, want: want{review: 1, reasons: []string{"a delegate without a name"}, confirmations: 0}},
 
 		{name: "calendar REPLY without From", setup: func(h *hostile) { h.register(1) }, msgs: func(h *hostile) [][]byte {
 			return [][]byte{calendarReply(h.m, "cal1@evil.example", "", "d0@victim0.example")}

@@ -299,6 +299,12 @@ func (s *Service) digestData(ctx context.Context, c *config, since time.Time) (*
 	case store.InboxUnreachable:
 		d.Inbox.LastError = "the IMAP server is unreachable since " + h.StatusSince.In(c.m.Location).Format("2 Jan 15:04") + ": " + h.StatusDetail
 	}
+	if si, failing, err := s.db.SignInFailing(ctx); err != nil {
+		return nil, err
+	} else if failing {
+		d.SignIn = "convene cannot sign in to " + si.Account + " since " + si.Since.In(c.m.Location).Format("2 Jan 15:04") +
+			": nothing is sent or read, and the outbox is kept, until the sign-in is repaired: " + si.Detail
+	}
 	if d.Inbox.Processed, err = s.db.InboundSince(ctx, since); err != nil {
 		return nil, err
 	}

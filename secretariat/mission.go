@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"convene/inbox"
 	"convene/meeting"
 	"convene/store"
 	"convene/web"
@@ -50,7 +51,7 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 		return out, err
 	}
 	for _, ev := range events {
-		out.History = append(out.History, web.HistoryEntry{At: d.local(ev.At), What: eventText(ev), By: ev.Actor, MessageID: ev.MessageID})
+		out.History = append(out.History, web.HistoryEntry{At: d.local(ev.At), What: eventText(ev), By: byOf(ev), MessageID: ev.MessageID})
 	}
 
 	ds, err := d.s.db.Delegates(ctx, ct.Name, true)
@@ -58,7 +59,7 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 		return out, err
 	}
 	for _, x := range ds {
-		p := web.Person{Name: x.Name, Title: x.Title, Email: x.Email, Since: d.local(x.CreatedAt)}
+		p := web.Person{Name: x.Name, Title: x.Title, Email: x.Email, Since: d.local(x.CreatedAt), Unreachable: d.local(bounced[meeting.NormalizeEmail(x.Email)])}
 		if x.Status == store.DelegateWithdrawn {
 			p.Withdrawn, p.Since = true, d.local(x.UpdatedAt)
 		}
@@ -70,7 +71,7 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 		return out, err
 	}
 	for _, m := range in {
-		out.Messages = append(out.Messages, web.MessageEntry{At: d.local(m.At), In: true, Kind: m.Kind, Summary: m.Summary, State: m.Disposition})
+		out.Messages = append(out.Messages, web.MessageEntry{At: d.local(m.At), In: true, Kind: m.Kind, Summary: answerTitles(c.m, m.Kind, m.Summary), State: m.Disposition})
 	}
 	sent, err := d.s.db.OutboxFor(ctx, ct.Name)
 	if err != nil {
@@ -82,6 +83,9 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 			at = m.Created
 		}
 		e := web.MessageEntry{At: d.local(at), Kind: m.Template, Summary: "to " + strings.Join(m.Recipients, ", "), State: m.State}
+		if what := calendarWhat(c.m, m.Key); what != "" {
+			e.Summary = what + " " + e.Summary
+		}
 		if m.State == store.OutboxFailed || m.State == store.OutboxRetry {
 			e.Detail = m.LastError
 		}
@@ -91,7 +95,59 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 	return out, nil
 }
 
+// answerTitles writes the summary of a calendar answer ("a@x accepted
+// article-5; …", as the inbox records it) with the sessions' titles in
+// place of their ids, for a person: "a@x accepted “Article 5 …”".
+func answerTitles(m *meeting.Meeting, kind, summary string) string {
+	if kind != string(inbox.KindCalendarReply) {
+		return summary
+	}
+	clauses := strings.Split(summary, "; ")
+	for i, cl := range clauses {
+		sp := strings.LastIndexByte(cl, ' ')
+		if sp < 0 {
+			continue
+		}
+		if ev, ok := m.Session(cl[sp+1:]); ok && ev.Title.In(meeting.EN) != "" {
+			clauses[i] = cl[:sp+1] + "“" + ev.Title.In(meeting.EN) + "”"
+		}
+	}
+	return strings.Join(clauses, "; ")
+}
+
+// calendarWhat says which session a calendar message is about, by title,
+// from its outbox key (CalendarBatch/EMAIL/EVENT/SEQUENCE/METHOD, as
+// planInvites writes it): "“Committee on Article 5”", "update 1 of …",
+// "cancellation of …". "" for other messages.
+func calendarWhat(m *meeting.Meeting, key string) string {
+	parts := strings.Split(key, "/")
+	if len(parts) != 5 || parts[0] != CalendarBatch {
+		return ""
+	}
+	title := parts[2]
+	if ev, ok := m.Session(parts[2]); ok && ev.Title.In(meeting.EN) != "" {
+		title = ev.Title.In(meeting.EN)
+	}
+	title = "“" + title + "”"
+	switch {
+	case parts[4] == "cancel":
+		return "cancellation of " + title
+	case parts[3] != "0":
+		return "update " + parts[3] + " of " + title
+	}
+	return title
+}
+
 // eventText says what a registration event did, for a person.
+// byOf says who made a change: the inbox, the staff member, or the web
+// page with the client's address.
+func byOf(ev store.Event) string {
+	if ev.Via == store.ViaWeb {
+		return "the web page, from " + ev.Client
+	}
+	return ev.Actor
+}
+
 func eventText(ev store.Event) string {
 	switch ev.Action {
 	case "register":
@@ -108,6 +164,10 @@ func eventText(ev store.Event) string {
 		return "withdrew " + strings.Join(es, ", ")
 	case "decline":
 		return "declined"
+	case "add-address":
+		var e string
+		json.Unmarshal([]byte(ev.Detail), &e)
+		return "added the address " + e
 	}
 	return fmt.Sprintf("%s %s", ev.Action, ev.Detail)
 }

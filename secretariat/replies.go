@@ -71,7 +71,7 @@ type parsedMessage struct {
 // of Handle.
 func (s *Service) Prepare(f inbox.Fetched) any {
 	c := s.config()
-	msg, err := inbox.ParseBytes(f.Raw, c.m.Sender.ReplyTo, inbox.Limits{})
+	msg, err := inbox.ParseBytes(f.Raw, c.m.Sender.ReplyTo, inbox.Limits{AttachmentRows: c.limits().AttachmentRows})
 	if err == nil {
 		msg.Auth = inbox.ReadAuth(f.Raw, c.m.IMAP.TrustedAuthservID, msg.From)
 	}
@@ -106,7 +106,7 @@ func (s *Service) reviewItem(tx *store.Tx, c *config, f inbox.Fetched, msg *inbo
 	detail, _ := json.Marshal(reviewDetail{
 		Delegates: msg.Delegates, Withdrawn: msg.Withdrawn, Replaced: msg.Replaced, Declined: msg.Declined,
 		Body: clip(msg.Body, reviewTextLimit), Problems: msg.Problems,
-		Date: msg.Date, Attachments: listAttachments(raw), RawSize: len(f.Raw),
+		Date: msg.Date, Attachments: listAttachments(raw), RawSize: len(f.Raw), Suggested: suggestedBy(msg),
 	})
 	name := ""
 	if ct != nil {
@@ -155,11 +155,14 @@ func (s *Service) calendarReply(tx *store.Tx, c *config, f inbox.Fetched, msg *i
 		}
 		for _, r := range replies {
 			eventID, ok := eventOfUID(c.m, r.UID)
+			if r.Method == calendar.MethodCounter || !r.ProposedStart.IsZero() {
+				if !ok {
+					eventID = "an event convene did not send (UID " + r.UID + ")"
+				}
+				return s.review(tx, c, f, msg, nil, counterReason(c, r, eventID)) // counter.go
+			}
 			if !ok {
 				return s.review(tx, c, f, msg, nil, "calendar answer for an event convene did not send (UID "+r.UID+")")
-			}
-			if r.Method == calendar.MethodCounter || !r.ProposedStart.IsZero() {
-				return s.review(tx, c, f, msg, nil, fmt.Sprintf("%s proposes another time for %s", r.Attendee, eventID))
 			}
 			contact, err := tx.DelegateContact(r.Attendee)
 			if errors.Is(err, store.ErrNotFound) {
@@ -250,6 +253,11 @@ func (s *Service) bounce(tx *store.Tx, c *config, f inbox.Fetched, msg *inbox.Me
 			mission = ct
 		}
 	}
+	if mission == nil { // a delegate's address: ask the mission (bounce_delegate.go)
+		if d, handled, err := s.delegateBounce(tx, c, msg); handled || err != nil {
+			return d, err
+		}
+	}
 	var reviewID int64
 	switch {
 	case mission != nil:
@@ -335,7 +343,7 @@ func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 	if reason := replyCap(c, msg); reason != "" { // caps.go; the others in registrationWithinCaps
 		return s.review(tx, c, f, msg, ct, reason)
 	}
-	src := store.Source{MessageID: msg.MessageID, Actor: "inbox"}
+	src := store.Source{MessageID: msg.MessageID, Actor: "inbox", Via: store.ViaMail}
 	// The late policy is about new delegates; a withdrawal or a decline after
 	// the deadline is applied (and its calendar cancellations sent) as usual.
 	if s.now().After(c.m.Registration.Deadline) && (len(msg.Delegates) > 0 || len(msg.Replaced) > 0) {
@@ -351,6 +359,23 @@ func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 		}
 	}
 
+	summary, reason, err := s.applyRegistration(tx, c, ct, msg, src)
+	if err != nil {
+		return 0, err
+	}
+	if reason != "" {
+		return s.review(tx, c, f, msg, ct, reason)
+	}
+	return s.done(tx, msg, ct, strings.Join(summary, "; "))
+}
+
+// applyRegistration applies what a mission asks in msg (delegates added or
+// corrected, replaced, withdrawn; or declining) for ct, with src in the
+// history: then confirms it and sends the delegates' calendar invitations
+// and cancellations, all in tx. E-mail replies (registration) and the web
+// page (WebRegister) both come here. It returns a summary of the effects,
+// or the reason a person must decide instead.
+func (s *Service) applyRegistration(tx *store.Tx, c *config, ct *meeting.Contact, msg *inbox.Message, src store.Source) (summary []string, review string, err error) {
 	// Delegates without an address cannot receive invitations: ask.
 	var withEmail []meeting.Delegate
 	var missing []string
@@ -361,17 +386,19 @@ func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 		}
 		withEmail = append(withEmail, d)
 	}
-	var summary []string
+	if msg.Complete && len(missing) > 0 { // before any effect (complete.go)
+		return nil, "a complete list naming delegates without an address (" + strings.Join(missing, ", ") + "): who it replaces is for a person to confirm", nil
+	}
 	for _, r := range msg.Replaced {
 		old := r.Old
 		if !strings.Contains(old, "@") {
 			old = s.emailOfName(tx, ct.Name, old)
 		}
 		if old == "" || r.New.Email == "" {
-			return s.review(tx, c, f, msg, ct, fmt.Sprintf("replacement of %q by %q: cannot tell which registered delegate is meant", r.Old, r.New.Name))
+			return nil, fmt.Sprintf("replacement of %q by %q: cannot tell which registered delegate is meant", r.Old, r.New.Name), nil
 		}
 		if _, err := tx.WithdrawDelegates(ct.Name, []string{old}, src); err != nil {
-			return 0, err
+			return nil, "", err
 		}
 		withEmail = append(withEmail, r.New)
 		summary = append(summary, fmt.Sprintf("replaced %s by %s", old, r.New.Email))
@@ -382,47 +409,59 @@ func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 			if e := s.emailOfName(tx, ct.Name, w); e != "" {
 				w = e
 			} else {
-				return s.review(tx, c, f, msg, ct, fmt.Sprintf("withdrawal of %q: no registered delegate of that name", w))
+				return nil, fmt.Sprintf("withdrawal of %q: no registered delegate of that name", w), nil
 			}
 		}
 		withdrawn = append(withdrawn, w)
 	}
+	fixed, err := replacedUnreachable(tx, ct.Name, withEmail) // a delegate's address that bounced, corrected (bounce_replace.go)
+	if err != nil {
+		return nil, "", err
+	}
+	withdrawn = append(withdrawn, fixed...)
+	if msg.Complete { // the complete list replaces the delegation (complete.go)
+		rest, err := notInCompleteList(tx, ct.Name, withEmail, missing)
+		if err != nil {
+			return nil, "", err
+		}
+		withdrawn = append(withdrawn, rest...)
+	}
 	if len(withdrawn) > 0 {
 		gone, err := tx.WithdrawDelegates(ct.Name, withdrawn, src)
 		if err != nil {
-			return 0, err
+			return nil, "", err
 		}
 		summary = append(summary, fmt.Sprintf("withdrew %d", len(gone)))
 	}
 	if len(withEmail) > 0 {
 		added, err := tx.RegisterDelegates(ct.Name, withEmail, src)
 		if err != nil {
-			return 0, err
+			return nil, "", err
 		}
 		summary = append(summary, fmt.Sprintf("registered %d (%d new)", len(withEmail), len(added)))
 	}
 	if msg.Declined && len(withEmail) == 0 {
 		if err := tx.Decline(ct.Name, src); err != nil {
-			return 0, err
+			return nil, "", err
 		}
 		summary = append(summary, "declined")
 	}
 	applied := len(summary) > 0 // anything changed in the registration
 	if !applied && len(missing) == 0 {
-		return s.review(tx, c, f, msg, ct, "a reply from the mission, but no delegate, withdrawal or decline could be read")
+		return nil, "a reply from the mission, but no delegate, withdrawal or decline could be read", nil
 	}
 
 	if len(missing) > 0 {
 		reason := "no email address for: " + strings.Join(missing, ", ")
 		if err := s.autoAnswer(tx, c, ct, msg, templates.Clarification, templates.Data{Reason: reason}); err != nil {
-			return 0, err
+			return nil, "", err
 		}
 		summary = append(summary, "asked for "+reason)
 	}
 	if applied {
 		active, err := tx.Delegates(ct.Name)
 		if err != nil {
-			return 0, err
+			return nil, "", err
 		}
 		ds := make([]meeting.Delegate, len(active))
 		for i, d := range active {
@@ -430,20 +469,20 @@ func (s *Service) registration(ctx context.Context, tx *store.Tx, c *config, f i
 		}
 		if !msg.Declined || len(ds) > 0 {
 			if err := s.autoAnswer(tx, c, ct, msg, templates.Confirmation, templates.Data{Delegates: ds}); err != nil {
-				return 0, err
+				return nil, "", err
 			}
 		}
 		n, err := s.planInvites(tx, c, ct.Name)
 		if err != nil {
-			return 0, err
+			return nil, "", err
 		}
 		if n > 0 {
 			summary = append(summary, fmt.Sprintf("%d calendar messages", n))
 		}
 	}
 	s.notify()
-	s.log.Info("registration applied", "contact", ct.Name, "message_id", msg.MessageID, "effects", strings.Join(summary, "; "))
-	return s.done(tx, msg, ct, strings.Join(summary, "; "))
+	s.log.Info("registration applied", "contact", ct.Name, "message_id", msg.MessageID, "via", src.Via, "effects", strings.Join(summary, "; "))
+	return summary, "", nil
 }
 
 // emailOfName finds the address of contact's active delegate called name.
@@ -477,7 +516,7 @@ func (s *Service) autoAnswer(tx *store.Tx, c *config, ct *meeting.Contact, msg *
 	if err != nil {
 		return err
 	}
-	if msg.MessageID != "" {
+	if msg.MessageID != "" && !isWebMessage(msg.MessageID) {
 		out.InReplyTo = "<" + msg.MessageID + ">"
 		out.References = out.InReplyTo
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
 	"strings"
@@ -44,10 +45,28 @@ type attachment struct {
 // size or shape) costs no more than reading it; what it cannot read is
 // left out.
 func listAttachments(raw []byte) []attachment {
+	out, _ := walkAttachments(raw, -1)
+	return out
+}
+
+// attachmentData returns attachment n (as listAttachments counts them) of
+// raw, decoded, or false when there is none.
+func attachmentData(raw []byte, n int) (attachment, []byte, bool) {
+	list, data := walkAttachments(raw, n)
+	if n < 0 || n >= len(list) || data == nil {
+		return attachment{}, nil, false
+	}
+	return list[n], data, true
+}
+
+// walkAttachments lists the attachments of raw and, when want is one of
+// them, returns its decoded content too.
+func walkAttachments(raw []byte, want int) ([]attachment, []byte) {
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
-		return nil
+		return nil, nil
 	}
+	var data []byte
 	var out []attachment
 	parts := 0
 	var walk func(h textproto.MIMEHeader, body io.Reader, depth int)
@@ -82,10 +101,33 @@ func listAttachments(raw []byte) []attachment {
 		if depth == 0 || (disp != "attachment" && name == "" && (ct == "text/plain" || ct == "text/html")) {
 			return // the text of the message, not an attachment
 		}
+		if len(out) == want {
+			data = decoded(h.Get("Content-Transfer-Encoding"), body)
+			out = append(out, attachment{Name: clipName(name), Type: ct, Size: len(data)})
+			return
+		}
 		out = append(out, attachment{Name: clipName(name), Type: ct, Size: decodedSize(h.Get("Content-Transfer-Encoding"), body)})
 	}
 	walk(textproto.MIMEHeader(msg.Header), msg.Body, 0)
-	return out
+	return out, data
+}
+
+// decoded reads a part without its transfer encoding (base64,
+// quoted-printable; others as they are). What cannot be decoded ends the
+// content there.
+func decoded(cte string, body io.Reader) []byte {
+	var r io.Reader = body
+	switch strings.ToLower(strings.TrimSpace(cte)) {
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, &stripSpace{r: bufio.NewReader(body)})
+	case "quoted-printable":
+		r = quotedprintable.NewReader(body)
+	}
+	b, _ := io.ReadAll(r)
+	if b == nil {
+		b = []byte{}
+	}
+	return b
 }
 
 // decodedSize counts the bytes of a part once its transfer encoding is
@@ -144,5 +186,15 @@ type reviewDetail struct {
 	Problems    []string            `json:"problems,omitempty"`
 	Date        time.Time           `json:"date,omitzero"`
 	Attachments []attachment        `json:"attachments,omitempty"`
-	RawSize     int                 `json:"raw_size,omitempty"` // the message's size as received
+	RawSize     int                 `json:"raw_size,omitempty"`  // the message's size as received
+	Suggested   []string            `json:"suggested,omitempty"` // addresses an out-of-office named
+}
+
+// suggestedBy returns the addresses an out-of-office names (a colleague to
+// write to), for the desk's "remind the colleague too".
+func suggestedBy(msg *inbox.Message) []string {
+	if msg.AutoReply == nil {
+		return nil
+	}
+	return msg.AutoReply.Suggested
 }

@@ -57,6 +57,29 @@ func TestReviewKeepsMessage(t *testing.T) {
 	if err != nil || string(got) != raw {
 		t.Errorf("ReviewMessage = %d bytes, %v; want the message as received", len(got), err)
 	}
+	// The attachment downloads decoded, as the sender attached it.
+	a, data, err := (&Dashboard{s: svc}).ReviewAttachment(ctx, 1, 0)
+	if err != nil || a.Name != "delegation.pdf" || !bytes.Equal(data, pdf) {
+		t.Errorf("ReviewAttachment = %+v, %d bytes, %v; want delegation.pdf as attached", a, len(data), err)
+	}
+	if _, _, err := (&Dashboard{s: svc}).ReviewAttachment(ctx, 1, 1); err == nil {
+		t.Error("ReviewAttachment of a part that is not there: no error")
+	}
+}
+
+func TestAttachmentDecoded(t *testing.T) {
+	raw := "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n" +
+		"--b\r\nContent-Type: text/csv; name=list.csv\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nName,E-mail\r\nZo=C3=AB,z@x.example=\r\n\r\n" +
+		"--b\r\nContent-Type: application/octet-stream; name=b.bin\r\n\r\nraw bytes\r\n--b--\r\n"
+	for n, want := range []string{"Name,E-mail\r\nZoë,z@x.example", "raw bytes"} {
+		a, data, ok := attachmentData([]byte(raw), n)
+		if !ok || string(data) != want || a.Size != len(want) {
+			t.Errorf("attachment %d = %+v %q, %v; want %q", n, a, data, ok, want)
+		}
+	}
+	if _, _, ok := attachmentData([]byte(raw), 2); ok {
+		t.Error("a third attachment")
+	}
 }
 
 func TestListAttachmentsBounded(t *testing.T) {

@@ -42,7 +42,8 @@ type Service struct {
 	tpl  *templates.Set
 	log  *slog.Logger
 	now  func() time.Time
-	wake func() // tells the outbox there is new mail; may be nil
+	wake func()    // tells the outbox there is new mail; may be nil
+	web  *webLinks // the mission links of the web page (webreg.go); nil when off
 }
 
 // New loads the templates and records the contacts (giving new ones
@@ -73,7 +74,7 @@ func (s *Service) SetConfig(ctx context.Context, m *meeting.Meeting, cs *meeting
 		owners[tok] = name
 	}
 	s.cfg.Store(&config{m: m, cs: cs, tokens: tokens, owners: owners})
-	return nil
+	return s.syncWebLinks(ctx)
 }
 
 func (s *Service) config() *config { return s.cfg.Load() }
@@ -114,6 +115,7 @@ func (s *Service) missionMessage(c *config, name string, ct *meeting.Contact, to
 	tok := c.tokens[ct.Name]
 	d.Meeting, d.Contact, d.Token, d.Now = c.m, ct, tok, s.now()
 	d.ReplyTo = meeting.ReplyAddress(c.m.Sender.ReplyTo, tok)
+	d.WebLink = s.webLink(c, ct.Name)
 	content, err := s.tpl.Render(name, ct.Language, d)
 	if err != nil {
 		return mailer.Message{}, fmt.Errorf("%s for %s: %w", name, ct.Name, err)

@@ -2,6 +2,7 @@ package secretariat
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"convene/meeting"
@@ -37,7 +38,9 @@ type MissionStatus struct {
 	// (registration opens), the oldest reply waiting in review, the first
 	// registration or the decline, the last hard bounce.
 	Since time.Time
-	// Good are its addresses that have not bounced permanently.
+	// Good are its addresses that have not bounced permanently: the contact
+	// list's, then those staff added on the review desk (a colleague an
+	// out-of-office named).
 	Good []string
 }
 
@@ -58,6 +61,10 @@ func (s *Service) missionStates(ctx context.Context, c *config) (map[string]Miss
 	if err != nil {
 		return nil, err
 	}
+	added, err := s.db.ContactAddresses(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]MissionStatus{}
 	for _, ct := range c.cs.InCategories(c.m.Invite...) {
 		st := MissionStatus{State: Invited, Since: c.m.Registration.Opens}
@@ -68,6 +75,11 @@ func (s *Service) missionStates(ctx context.Context, c *config) (map[string]Miss
 				st.Good = append(st.Good, e)
 			} else if at.After(last) {
 				last = at
+			}
+		}
+		for _, e := range added[ct.Name] {
+			if _, b := bounced[e]; !b && !slices.ContainsFunc(st.Good, func(g string) bool { return meeting.NormalizeEmail(g) == e }) {
+				st.Good = append(st.Good, e)
 			}
 		}
 		switch r, ok := regs[ct.Name]; {

@@ -2,6 +2,7 @@ package secretariat
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +41,10 @@ func TestReminderAudience(t *testing.T) {
 			}
 		}
 		if _, err := tx.RegisterDelegates(registered, []meeting.Delegate{{Name: "A B", Email: "ab@syldavia.example"}}, store.Source{Actor: "inbox"}); err != nil {
+			return err
+		}
+		if err := tx.LogInbound(store.Inbound{MessageID: "cal1@syldavia", Kind: "calendar-reply", Contact: registered, From: "ab@syldavia.example",
+			Summary: "ab@syldavia.example accepted article-5; ab@syldavia.example declined nowhere", Disposition: "processed"}); err != nil {
 			return err
 		}
 		return tx.Decline(declined, store.Source{Actor: "inbox"})
@@ -117,6 +122,16 @@ func TestReminderAudience(t *testing.T) {
 		page.History[0].What != "registered A B <ab@syldavia.example>" || page.History[0].By != "inbox" {
 		t.Errorf("Mission(%s) = %+v, %v", registered, page, err)
 	}
+	// Calendar answers name the session by its title, not its id.
+	const answer = "ab@syldavia.example accepted “Committee on Article 5 Implementation”; ab@syldavia.example declined nowhere"
+	if n := len(page.Messages); n == 0 || page.Messages[n-1].Summary != answer {
+		t.Errorf("Mission(%s) messages = %+v, want the answer %q", registered, page.Messages, answer)
+	}
+	for _, x := range ms {
+		if x.Name == registered && x.LastSummary != answer {
+			t.Errorf("missions list: last message of %s = %q", registered, x.LastSummary)
+		}
+	}
 	page, err = d.Mission(ctx, bounced)
 	if err != nil || page.State != web.StateBounced || len(page.Addresses) != 2 || page.Addresses[0].BouncedAt.IsZero() {
 		t.Errorf("Mission(%s) = %+v, %v", bounced, page, err)
@@ -161,5 +176,32 @@ func TestDigestInbox(t *testing.T) {
 	}
 	if d.Inbox.Processed != 2 || d.Inbox.LastError != "the IMAP server refuses the login since 5 Jun 08:00: NO [AUTHENTICATIONFAILED] Authentication failed." {
 		t.Errorf("digest inbox = %+v", d.Inbox)
+	}
+}
+
+// The digest says when convene cannot sign in (auth oauth2).
+func TestDigestSignIn(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2020, 6, 5, 6, 0, 0, 0, time.UTC)
+	svc, _, db := exampleService(t, now)
+	d, err := svc.digestData(ctx, svc.config(), now.Add(-24*time.Hour))
+	if err != nil || d.SignIn != "" {
+		t.Fatalf("digest sign-in before any failure = %q, %v", d.SignIn, err)
+	}
+	if err := db.SetSignIn(ctx, store.SignIn{Account: "isu@isu.example", Since: now.Add(-2 * time.Hour), Detail: "oauth2: sign-in needed: the refresh token was refused (invalid_grant)"}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = svc.digestData(ctx, svc.config(), now.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "convene cannot sign in to isu@isu.example since 5 Jun 06:00: nothing is sent or read, and the outbox is kept, until the sign-in is repaired: oauth2: sign-in needed: the refresh token was refused (invalid_grant)"; d.SignIn != want {
+		t.Errorf("digest sign-in = %q\nwant %q", d.SignIn, want)
+	}
+	h, err := NewDashboard(svc, nil).Health(ctx)
+	if err != nil || !strings.Contains(h.SignIn, "invalid_grant") {
+		t.Errorf("dashboard health = %+v, %v", h, err)
+	}
+	if mt, err := NewDashboard(svc, nil).Metrics(ctx); err != nil || !mt.SignInFailing {
+		t.Errorf("metrics: sign-in failing %v, %v", mt.SignInFailing, err)
 	}
 }

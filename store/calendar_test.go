@@ -2,17 +2,17 @@ package store_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"convene/store"
+	"convene/store/storetest"
 )
 
-func openStore(t *testing.T) *store.DB {
+func openStore(t *testing.T, eng store.Engine) *store.DB {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "c.db"))
+	db, err := store.OpenConfig(t.Context(), storetest.Config(t, eng))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,8 +20,8 @@ func openStore(t *testing.T) *store.DB {
 	return db
 }
 
-func TestRecordInvite(t *testing.T) {
-	db := openStore(t)
+func testRecordInvite(t *testing.T, eng store.Engine) {
+	db := openStore(t, eng)
 	ctx := t.Context()
 	t0 := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 	record := func(inv store.SentInvite) {
@@ -53,8 +53,8 @@ func TestRecordInvite(t *testing.T) {
 	}
 }
 
-func TestSetAttendance(t *testing.T) {
-	db := openStore(t)
+func testSetAttendance(t *testing.T, eng store.Engine) {
+	db := openStore(t, eng)
 	ctx := t.Context()
 	t0 := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 	steps := []struct {
@@ -99,8 +99,8 @@ func TestSetAttendance(t *testing.T) {
 	}
 }
 
-func TestRecordInviteShown(t *testing.T) {
-	db := openStore(t)
+func testRecordInviteShown(t *testing.T, eng store.Engine) {
+	db := openStore(t, eng)
 	ctx := t.Context()
 	t0 := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 	inv := store.SentInvite{Email: "ana@a.example", EventID: "s1", UID: "m-s1@x", Method: "REQUEST", SentAt: t0,
@@ -121,8 +121,8 @@ func TestRecordInviteShown(t *testing.T) {
 // the answer to NEEDS-ACTION; a late answer to the old SEQUENCE is kept in
 // the history but does not count; an answer to the update does, with its
 // DTSTAMP as its time.
-func TestAttendanceAfterUpdate(t *testing.T) {
-	db := openStore(t)
+func testAttendanceAfterUpdate(t *testing.T, eng store.Engine) {
+	db := openStore(t, eng)
 	ctx := t.Context()
 	t0 := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 	invite := func(seq int, at time.Time) store.SentInvite {
@@ -188,3 +188,11 @@ func TestAttendanceAfterUpdate(t *testing.T) {
 		t.Errorf("history = %v, want %s", got, want)
 	}
 }
+
+func TestRecordInvite(t *testing.T) { storetest.Each(t, testRecordInvite) }
+
+func TestSetAttendance(t *testing.T) { storetest.Each(t, testSetAttendance) }
+
+func TestRecordInviteShown(t *testing.T) { storetest.Each(t, testRecordInviteShown) }
+
+func TestAttendanceAfterUpdate(t *testing.T) { storetest.Each(t, testAttendanceAfterUpdate) }

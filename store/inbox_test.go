@@ -2,16 +2,16 @@ package store_test
 
 import (
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"convene/store"
+	"convene/store/storetest"
 )
 
-func TestInboxCheckpoints(t *testing.T) {
+func testInboxCheckpoints(t *testing.T, eng store.Engine) {
 	ctx := t.Context()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	db, err := store.OpenConfig(ctx, storetest.Config(t, eng))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,3 +88,5 @@ func TestInboxCheckpoints(t *testing.T) {
 		t.Errorf("InboxUIDValidity = %d, want 7", v)
 	}
 }
+
+func TestInboxCheckpoints(t *testing.T) { storetest.Each(t, testInboxCheckpoints) }

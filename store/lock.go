@@ -18,7 +18,16 @@ var ErrLocked = errors.New("store: in use by another process")
 // wrapping ErrLocked that names the holder. The kernel releases the lock
 // when the holder exits, however it exits, so a stale lock file is harmless.
 // unlock releases it; the file is left in place.
+//
+// On PostgreSQL, where several daemons share the store, there is no file:
+// Lock fails with ErrLocked while a daemon is alive on the database (it
+// sends what is recorded), and otherwise records this process as an
+// instance, beating until unlock, so that a daemon starting meanwhile
+// spares its claims.
 func (db *DB) Lock() (unlock func(), err error) {
+	if db.Engine() == Postgres {
+		return db.lockPostgres()
+	}
 	path := db.Path + ".lock"
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {

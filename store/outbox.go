@@ -37,6 +37,20 @@ const (
 					WHERE state = 'queued' AND ($2 = '' OR batch = $2) ORDER BY id LIMIT $3)
 				LIMIT $3)
 			RETURNING id, batch, message_id, sender, recipients, domain, attempts`
+	// claimPostgresSQL is claimSQL for several senders on one database: the
+	// rows are locked as they are picked and rows another sender's
+	// transaction holds are skipped (FOR UPDATE SKIP LOCKED), so two senders
+	// never claim the same message and neither waits for the other.
+	claimPostgresSQL = `WITH r AS (SELECT id FROM outbox_messages
+				WHERE state = 'retry' AND next_attempt_at <= $1 AND ($2 = '' OR batch = $2) ORDER BY next_attempt_at LIMIT $3
+				FOR UPDATE SKIP LOCKED),
+			q AS (SELECT id FROM outbox_messages
+				WHERE state = 'queued' AND ($2 = '' OR batch = $2) ORDER BY id LIMIT $3
+				FOR UPDATE SKIP LOCKED),
+			pick AS (SELECT id FROM r UNION ALL SELECT id FROM q LIMIT $3)
+		UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = $1, claimed_by = $4
+			WHERE id IN (SELECT id FROM pick) AND state IN ('queued', 'retry')
+			RETURNING id, batch, message_id, sender, recipients, domain, attempts`
 	completeSQL = `UPDATE outbox_messages SET state = $2, next_attempt_at = $3, last_error = $4, updated_at = $5,
 		sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END,
 		attempts = CASE WHEN $2 = 'queued' THEN attempts - 1 ELSE attempts END
@@ -57,7 +71,11 @@ func (db *DB) outboxStmts(ctx context.Context) (*outboxStmts, error) {
 	db.sql.SetMaxIdleConns(outboxIdleConns)
 	var st outboxStmts
 	var err error
-	if st.claim, err = db.sql.PrepareContext(ctx, claimSQL); err != nil {
+	claim := claimSQL
+	if db.Engine() == Postgres {
+		claim = claimPostgresSQL
+	}
+	if st.claim, err = db.sql.PrepareContext(ctx, claim); err != nil {
 		return nil, err
 	}
 	if st.complete, err = db.sql.PrepareContext(ctx, completeSQL); err != nil {
@@ -185,6 +203,9 @@ func (tx *Tx) EnqueueOutbox(b OutboxBatch, msgs iter.Seq2[OutboxMessage, error])
 		added++
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE outbox_batches SET total = (SELECT count(*) FROM outbox_messages WHERE batch = $1) WHERE id = $1`, b.ID)
+	if err == nil && added > 0 {
+		err = tx.notifyOutbox()
+	}
 	return added, err
 }
 
@@ -246,7 +267,11 @@ func (db *DB) SettleOutbox(ctx context.Context, results []OutboxResult, batch st
 		if limit <= 0 {
 			return nil
 		}
-		rows, err := tx.StmtContext(ctx, st.claim).QueryContext(ctx, ms(now), batch, limit)
+		args := []any{ms(now), batch, limit}
+		if db.Engine() == Postgres {
+			args = append(args, db.instance) // claimed_by: RequeueOrphans spares a live instance's claims
+		}
+		rows, err := tx.StmtContext(ctx, st.claim).QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("store: claim: %w", err)
 		}
@@ -373,7 +398,14 @@ func (db *DB) OutboxBodies(ctx context.Context, claims []OutboxClaim) error {
 // may or may not have completed, so it is sent again, with the same bytes and
 // Message-ID; this is the only way the outbox sends a message twice. Only one
 // sending process may use a store at a time.
+//
+// On PostgreSQL, where several instances send, it puts back only the
+// messages of instances not seen within AliveWindow (RequeueOrphans).
 func (db *DB) RequeueSending(ctx context.Context) (int, error) {
+	if db.Engine() == Postgres {
+		// At start, nothing in sending is this instance's own yet.
+		return db.requeueOrphans(ctx, db.AliveWindow(), "")
+	}
 	var n int64
 	err := db.Update(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox_messages SET state = 'queued', updated_at = $1 WHERE state = 'sending'`, ms(tx.Now()))
@@ -461,7 +493,7 @@ type OutboxEntry struct {
 func (db *DB) OutboxEntries(ctx context.Context, batch string, states ...string) ([]OutboxEntry, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, batch, dedupe_key, contact, recipients, message_id, state, attempts,
 		next_attempt_at, last_error, updated_at, sent_at FROM outbox_messages
-		WHERE ($1 = '' OR batch = $1) AND ($2 = '' OR instr($2, ',' || state || ',') > 0) ORDER BY id`,
+		WHERE ($1 = '' OR batch = $1) AND ($2 = '' OR $2 LIKE '%,' || state || ',%') ORDER BY id`,
 		batch, stateList(states))
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox entries: %w", err)

@@ -2,17 +2,17 @@ package store_test
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"convene/store"
+	"convene/store/storetest"
 )
 
-func TestOutboxBodies(t *testing.T) {
+func testOutboxBodies(t *testing.T, eng store.Engine) {
 	ctx := t.Context()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	db, err := store.OpenConfig(ctx, storetest.Config(t, eng))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,3 +70,5 @@ func TestOutboxBodies(t *testing.T) {
 		}
 	}
 }
+
+func TestOutboxBodies(t *testing.T) { storetest.Each(t, testOutboxBodies) }

@@ -3,11 +3,11 @@ package store_test
 import (
 	"fmt"
 	"iter"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"convene/store"
+	"convene/store/storetest"
 )
 
 func msgs(batch string, n int) iter.Seq2[store.OutboxMessage, error] {
@@ -22,9 +22,9 @@ func msgs(batch string, n int) iter.Seq2[store.OutboxMessage, error] {
 	}
 }
 
-func TestOutboxLifecycle(t *testing.T) {
+func testOutboxLifecycle(t *testing.T, eng store.Engine) {
 	ctx := t.Context()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	db, err := store.OpenConfig(ctx, storetest.Config(t, eng))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,3 +120,5 @@ func TestOutboxLifecycle(t *testing.T) {
 		t.Fatalf("sent message overwritten")
 	}
 }
+
+func TestOutboxLifecycle(t *testing.T) { storetest.Each(t, testOutboxLifecycle) }

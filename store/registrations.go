@@ -48,6 +48,8 @@ type Event struct {
 	Detail    string // JSON
 	MessageID string
 	Actor     string
+	Via       string // Source.Via
+	Client    string // Source.Client
 	At        time.Time
 }
 
@@ -56,6 +58,8 @@ type Source struct {
 	MessageID string // the message that carried it, if any
 	Actor     string // "inbox", or the staff member who acted
 	Late      bool   // it arrived after the deadline
+	Via       string // ViaMail, ViaWeb or ViaStaff ("" before they were told apart)
+	Client    string // for ViaWeb, the client's address
 }
 
 // RegisterDelegates adds the delegates to contact's registration, or updates
@@ -140,8 +144,8 @@ func (tx *Tx) addEvent(contact, action string, detail any, src Source) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(tx.ctx, `INSERT INTO registration_events (contact, action, detail, message_id, actor, at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, contact, action, string(b), src.MessageID, src.Actor, ms(tx.Now()))
+	_, err = tx.ExecContext(tx.ctx, `INSERT INTO registration_events (contact, action, detail, message_id, actor, via, client, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, contact, action, string(b), src.MessageID, src.Actor, src.Via, src.Client, ms(tx.Now()))
 	if err != nil {
 		return fmt.Errorf("store: history of %q: %w", contact, err)
 	}
@@ -216,7 +220,7 @@ func (db *DB) Registrations(ctx context.Context) (map[string]Registration, error
 
 // History returns the registration events of contact ("" for all), oldest first.
 func (db *DB) History(ctx context.Context, contact string) ([]Event, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT contact, action, detail, message_id, actor, at FROM registration_events
+	rows, err := db.sql.QueryContext(ctx, `SELECT contact, action, detail, message_id, actor, via, client, at FROM registration_events
 		WHERE ($1 = '' OR contact = $1) ORDER BY at, id`, contact)
 	if err != nil {
 		return nil, err
@@ -226,7 +230,7 @@ func (db *DB) History(ctx context.Context, contact string) ([]Event, error) {
 	for rows.Next() {
 		var e Event
 		var at int64
-		if err := rows.Scan(&e.Contact, &e.Action, &e.Detail, &e.MessageID, &e.Actor, &at); err != nil {
+		if err := rows.Scan(&e.Contact, &e.Action, &e.Detail, &e.MessageID, &e.Actor, &e.Via, &e.Client, &at); err != nil {
 			return nil, err
 		}
 		e.At = fromMS(at)

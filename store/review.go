@@ -34,13 +34,12 @@ type ReviewItem struct {
 
 // AddReview queues an item for staff and returns its id.
 func (tx *Tx) AddReview(it ReviewItem) (int64, error) {
-	res, err := tx.ExecContext(tx.ctx, `INSERT INTO review_items (kind, reason, summary, from_addr, contact, message_id, mailbox, detail, created_at, raw)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		it.Kind, it.Reason, it.Summary, it.From, it.Contact, it.MessageID, it.Mailbox, it.Detail, ms(tx.Now()), it.Raw)
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	// RETURNING, not LastInsertId: PostgreSQL's driver has none.
+	var id int64
+	err := tx.QueryRowContext(tx.ctx, `INSERT INTO review_items (kind, reason, summary, from_addr, contact, message_id, mailbox, detail, created_at, raw)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		it.Kind, it.Reason, it.Summary, it.From, it.Contact, it.MessageID, it.Mailbox, it.Detail, ms(tx.Now()), it.Raw).Scan(&id)
+	return id, err
 }
 
 // ResolveReview closes an item, recording who acted, when and how.
@@ -148,9 +147,12 @@ func (db *DB) ReviewOpenCount(ctx context.Context) (int, error) {
 // ReviewRaw returns the message of item id as it was stored.
 func (db *DB) ReviewRaw(ctx context.Context, id int64) ([]byte, error) {
 	var raw []byte
-	err := db.sql.QueryRowContext(ctx, `SELECT coalesce(raw, x'') FROM review_items WHERE id = $1`, id).Scan(&raw)
+	err := db.sql.QueryRowContext(ctx, `SELECT raw FROM review_items WHERE id = $1`, id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
+	}
+	if err == nil && raw == nil {
+		raw = []byte{} // NULL: none kept
 	}
 	return raw, err
 }

@@ -2,16 +2,16 @@ package store_test
 
 import (
 	"bytes"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"convene/store"
+	"convene/store/storetest"
 )
 
-func TestReviewDesk(t *testing.T) {
+func testReviewDesk(t *testing.T, eng store.Engine) {
 	ctx := t.Context()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
+	db, err := store.OpenConfig(ctx, storetest.Config(t, eng))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,9 +99,9 @@ func TestReviewDesk(t *testing.T) {
 	}
 }
 
-func TestInboxStatus(t *testing.T) {
+func testInboxStatus(t *testing.T, eng store.Engine) {
 	ctx := t.Context()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+	db, err := store.OpenConfig(ctx, storetest.Config(t, eng))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,3 +136,7 @@ func TestInboxStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestReviewDesk(t *testing.T) { storetest.Each(t, testReviewDesk) }
+
+func TestInboxStatus(t *testing.T) { storetest.Each(t, testInboxStatus) }

@@ -58,7 +58,7 @@ type ContactMail struct {
 
 // OutboxFor returns the outbox's messages to contact, oldest first.
 func (db *DB) OutboxFor(ctx context.Context, contact string) ([]ContactMail, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, m.batch, m.contact, m.recipients, m.message_id, m.state, m.attempts, m.last_error,
+	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, m.batch, m.dedupe_key, m.contact, m.recipients, m.message_id, m.state, m.attempts, m.last_error,
 		m.created_at, m.updated_at, m.sent_at, b.template FROM outbox_messages m JOIN outbox_batches b ON b.id = m.batch
 		WHERE m.contact = $1 ORDER BY m.id`, contact)
 	if err != nil {
@@ -70,7 +70,7 @@ func (db *DB) OutboxFor(ctx context.Context, contact string) ([]ContactMail, err
 		var e ContactMail
 		var rcpts string
 		var c, u, s int64
-		if err := rows.Scan(&e.ID, &e.Batch, &e.Contact, &rcpts, &e.MessageID, &e.State, &e.Attempts, &e.LastError, &c, &u, &s, &e.Template); err != nil {
+		if err := rows.Scan(&e.ID, &e.Batch, &e.Key, &e.Contact, &rcpts, &e.MessageID, &e.State, &e.Attempts, &e.LastError, &c, &u, &s, &e.Template); err != nil {
 			return nil, err
 		}
 		e.Recipients = strings.Split(rcpts, ";")

@@ -16,14 +16,13 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -39,6 +38,14 @@ type DB struct {
 	Path string
 	// Now is the clock used for timestamps; tests and the simulated clock set it.
 	Now func() time.Time
+
+	engine Engine          // "" is SQLite
+	pgcfg  *pgx.ConnConfig // PostgreSQL: for connections of its own (LISTEN)
+	desc   string          // PostgreSQL: what Describe says
+
+	instance string        // id this process claims messages and leases as (cluster.go)
+	fence    *Fence        // set on a Fenced handle: every Update checks it
+	alive    time.Duration // AliveWindow
 }
 
 // Open opens (creating if needed) the store at path and applies pending
@@ -92,32 +99,45 @@ func (db *DB) Close() error { return db.sql.Close() }
 func (db *DB) SQL() *sql.DB { return db.sql }
 
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+	e := db.Engine()
+	create := `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`
+	if e == Postgres {
+		create = pgMigration(create)
+	}
+	err := db.Update(ctx, func(tx *Tx) error {
+		if err := tx.migrateLock(); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, create)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	list, err := migrationList(e)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
+	for _, m := range list {
 		err := db.Update(ctx, func(tx *Tx) error {
+			if err := tx.migrateLock(); err != nil {
+				return err
+			}
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, base).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, m.name).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
 				return nil
 			}
-			body, err := migrations.ReadFile(name)
+			body, err := migrationSQL(e, m)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("migration %s: %w", base, err)
+			if _, err := tx.ExecContext(ctx, body); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, base, ms(tx.Now()))
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, m.name, ms(tx.Now()))
 			return err
 		})
 		if err != nil {
@@ -153,7 +173,8 @@ func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
 	if st, ok := tx.stmts[query]; ok {
 		return st
 	}
-	if strings.Contains(query, ";") {
+	if strings.Contains(query, ";") || tx.db.engine == Postgres {
+		// PostgreSQL: pgx caches prepared statements per connection itself.
 		return nil
 	}
 	st, err := tx.Tx.PrepareContext(ctx, query)
@@ -201,6 +222,12 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	tx := &Tx{Tx: stx, ctx: ctx, db: db}
+	if db.fence != nil {
+		if err := tx.checkFence(); err != nil {
+			stx.Rollback()
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return err

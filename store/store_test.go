@@ -13,11 +13,12 @@ import (
 
 	"convene/meeting"
 	"convene/store"
+	"convene/store/storetest"
 )
 
-func openTest(t *testing.T) *store.DB {
+func openTest(t *testing.T, eng store.Engine) *store.DB {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "convene.db"))
+	db, err := store.OpenConfig(t.Context(), storetest.Config(t, eng))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,9 +26,9 @@ func openTest(t *testing.T) *store.DB {
 	return db
 }
 
-func TestRegistrationsAndHistory(t *testing.T) {
+func testRegistrationsAndHistory(t *testing.T, eng store.Engine) {
 	ctx := t.Context()
-	db := openTest(t)
+	db := openTest(t, eng)
 	now := time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC)
 	db.Now = func() time.Time { return now }
 	src := store.Source{MessageID: "m1@x", Actor: "inbox"}
@@ -76,9 +77,9 @@ func TestRegistrationsAndHistory(t *testing.T) {
 }
 
 // A failed transaction leaves nothing behind.
-func TestUpdateRollsBack(t *testing.T) {
+func testUpdateRollsBack(t *testing.T, eng store.Engine) {
 	ctx := t.Context()
-	db := openTest(t)
+	db := openTest(t, eng)
 	err := db.Update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.RegisterDelegates("Mission B", []meeting.Delegate{{Name: "X", Email: "x@b.example"}}, store.Source{}); err != nil {
 			return err
@@ -96,9 +97,9 @@ func TestUpdateRollsBack(t *testing.T) {
 	}
 }
 
-func TestReviewQueue(t *testing.T) {
+func testReviewQueue(t *testing.T, eng store.Engine) {
 	ctx := t.Context()
-	db := openTest(t)
+	db := openTest(t, eng)
 	var id int64
 	db.Update(ctx, func(tx *store.Tx) (err error) {
 		id, err = tx.AddReview(store.ReviewItem{Kind: "other", Reason: "unknown sender", From: "x@y.example"})
@@ -121,9 +122,9 @@ func TestReviewQueue(t *testing.T) {
 	}
 }
 
-func TestTokensStableAndUnique(t *testing.T) {
+func testTokensStableAndUnique(t *testing.T, eng store.Engine) {
 	ctx := t.Context()
-	db := openTest(t)
+	db := openTest(t, eng)
 	cs, err := meeting.ParseContacts("c.csv", meeting.ExampleContactsCSV)
 	if err != nil {
 		t.Fatal(err)
@@ -237,9 +238,9 @@ func TestHelperWriter(t *testing.T) {
 	}
 }
 
-func TestBouncesAndAutoAnswerCap(t *testing.T) {
+func testBouncesAndAutoAnswerCap(t *testing.T, eng store.Engine) {
 	ctx := t.Context()
-	db := openTest(t)
+	db := openTest(t, eng)
 	err := db.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.RecordBounce(store.Bounce{Email: "X@elbonia.example", Contact: "Elbonia", Permanent: true, Status: "5.1.1"}); err != nil {
 			return err
@@ -265,3 +266,13 @@ func TestBouncesAndAutoAnswerCap(t *testing.T) {
 		t.Errorf("AllowAutoAnswer x4 with cap 3 = %v", got)
 	}
 }
+
+func TestRegistrationsAndHistory(t *testing.T) { storetest.Each(t, testRegistrationsAndHistory) }
+
+func TestUpdateRollsBack(t *testing.T) { storetest.Each(t, testUpdateRollsBack) }
+
+func TestReviewQueue(t *testing.T) { storetest.Each(t, testReviewQueue) }
+
+func TestTokensStableAndUnique(t *testing.T) { storetest.Each(t, testTokensStableAndUnique) }
+
+func TestBouncesAndAutoAnswerCap(t *testing.T) { storetest.Each(t, testBouncesAndAutoAnswerCap) }

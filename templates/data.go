@@ -17,6 +17,7 @@ type Data struct {
 	Contact   *meeting.Contact   // the addressee (a mission), nil for delegate mail
 	Token     string             // the contact's reference token; adds meeting.SubjectRef to the subject
 	ReplyTo   string             // the plus-address to reply to (meeting.ReplyAddress)
+	WebLink   string             // the mission's registration page, "" when registration.web is not set
 	Delegates []meeting.Delegate // the mission's registered delegates (confirmation)
 	Delegate  *meeting.Delegate  // the delegate addressed (invite, day-before, rehearsal)
 	Session   *meeting.Session   // the session of a calendar cover note
@@ -46,6 +47,9 @@ type DigestData struct {
 
 	Outbox OutboxHealth
 	Inbox  InboxHealth
+
+	// SignIn, when not "", says that convene cannot sign in (auth oauth2).
+	SignIn string
 }
 
 // ReviewLine is one open item of the review queue.

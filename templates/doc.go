@@ -20,8 +20,9 @@
 // zone and UTC), .Local (a range in the contact's own zone, empty when it
 // shows the meeting's clock), .Greeting (from Contact.Salutation),
 // .DelegateGreeting, .Addressee, .Signature, .CircularSubject and
-// .CircularBody. The html parse also has the function markdown (see
-// Markdown).
+// .CircularBody. Both parses have the function markdown, which renders a
+// CommonMark body (with tables) as styled HTML in the html part (Markdown)
+// and as readable plain text in the text part (MarkdownText).
 //
 // Render folds the subject onto one line and appends meeting.SubjectRef when
 // Data.Token is set. A *Set is safe for concurrent use; Render does no I/O.

@@ -70,6 +70,8 @@ func goldenData(tb testing.TB, m *meeting.Meeting, cs *meeting.Contacts, name st
 			tb.Fatal(err)
 		}
 		d.Body = string(b)
+	case templates.DelegateAddress:
+		d.Delegate = &dels[1]
 	case templates.Invite, templates.DayBefore, templates.Rehearsal:
 		// Mail to a delegate; the contact is kept for its time zone.
 		d.Token, d.ReplyTo, d.Delegate, d.Session = "", "", &dels[0], &s
@@ -120,6 +122,12 @@ func TestGolden(t *testing.T) {
 			variant{"invite-withdrawn." + string(lang), templates.Invite, lang, func(d *templates.Data) { d.Withdrawn = true }},
 			variant{"day-before-rehearsed." + string(lang), templates.DayBefore, lang, func(d *templates.Data) { d.Rehearsed = true }},
 		)
+		// registration.web set: the mission's page is linked (regweb).
+		for _, name := range []string{templates.Invitation, templates.Reminder, templates.Confirmation} {
+			cases = append(cases, variant{name + "-web." + string(lang), name, lang, func(d *templates.Data) {
+				d.WebLink = "https://register.isu.example/r/k7m2q4x3abk7m2q4x3abk7m2q4x3abk7"
+			}})
+		}
 	}
 	cases = append(cases, variant{"late-refuse.en", templates.Late, meeting.EN, func(d *templates.Data) {
 		mm := *d.Meeting

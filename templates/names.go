@@ -12,10 +12,13 @@ const (
 	DayBefore     = "day-before"    // note to a delegate the day before, with the joining link
 	Circular      = "circular"      // generic circular: the body comes from Data.Body
 	Digest        = "digest"        // the staff's morning digest (English)
+	// DelegateAddress asks a mission for the correct address of a delegate
+	// (Data.Delegate) whose address bounced permanently.
+	DelegateAddress = "delegate-address"
 )
 
 // Names lists every template name.
-var Names = []string{Invitation, Reminder, Confirmation, Clarification, Late, Rehearsal, Invite, DayBefore, Circular, Digest}
+var Names = []string{Invitation, Reminder, Confirmation, Clarification, Late, Rehearsal, Invite, DayBefore, Circular, Digest, DelegateAddress}
 
 // baseFile is the shared file parsed before every template: the HTML frame
 // and the reply form.

@@ -53,6 +53,7 @@ func sampleData(name string) Data {
 			Bounces:  []BounceLine{{At: at(5, 31, 18, 0), Address: "old@sample.example", Contact: c.Name, Reason: "550 5.1.1 no such user", Hard: true}},
 			Outbox:   OutboxHealth{Sent: 20, Queued: 1, Failed: 1},
 			Inbox:    InboxHealth{LastPoll: at(6, 1, 7, 59), Processed: 4, Unprocessed: 1},
+			SignIn:   "convene cannot sign in to isu@sample.example since 1 Jun 07:00",
 		},
 	}
 	switch name {

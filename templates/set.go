@@ -124,7 +124,7 @@ func knownFile(file string) bool {
 // src defines the three blocks.
 func parse(base, src source) (*pair, error) {
 	p := &pair{file: src.path}
-	tt := texttemplate.New(baseFile).Funcs(texttemplate.FuncMap{"markdown": func(s string) string { return s }})
+	tt := texttemplate.New(baseFile).Funcs(texttemplate.FuncMap{"markdown": MarkdownText})
 	if _, err := tt.Parse(base.body); err != nil {
 		return nil, fmt.Errorf("templates: %s: %w", base.path, err)
 	}

@@ -162,6 +162,13 @@ func (f *fakeSource) ReviewMessage(ctx context.Context, id int64) ([]byte, error
 	return []byte("From: attache@unknown.example\r\nSubject: x\r\n\r\n<script>alert(1)</script>\r\n"), nil
 }
 
+func (f *fakeSource) ReviewAttachment(ctx context.Context, id int64, n int) (web.Attachment, []byte, error) {
+	if id != 3 || n != 0 {
+		return web.Attachment{}, nil, web.ErrNotFound
+	}
+	return web.Attachment{Name: "../dele\"gation\r\n.pdf", Type: "text/html", Size: 30}, []byte("<script>alert(1)</script>%PDF-1.4"), nil
+}
+
 func (f *fakeSource) Resolve(ctx context.Context, a web.ReviewAction) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -199,7 +206,7 @@ func (f *fakeSource) Metrics(ctx context.Context) (web.Metrics, error) {
 	return web.Metrics{
 		MessagesSent: 118, MessagesFailed: 2,
 		InboxByKind: map[string]int64{"registration": 21, "bounce": 3, "auto-reply": 4, `we"ird\kind`: 1},
-		ReviewQueue: 4, JobLag: 90 * time.Second, InboxLastContact: at("2020-06-05 09:58"), InboxStatus: web.InboxAuthFailed,
+		ReviewQueue: 4, JobLag: 90 * time.Second, InboxLastContact: at("2020-06-05 09:58"), InboxStatus: web.InboxAuthFailed, SignInFailing: true,
 	}, nil
 }
 

@@ -125,5 +125,8 @@ func (s *server) secure(r *http.Request) bool {
 	if r.TLS != nil || s.opts.TLS {
 		return true
 	}
+	if len(s.opts.Proxies) > 0 && !s.fromProxy(r) {
+		return false
+	}
 	return s.opts.TrustProxy && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
 }

@@ -22,6 +22,8 @@ func TestHealthBanner(t *testing.T) {
 		{"login refused", web.InboxHealth{Status: web.InboxAuthFailed, StatusSince: now.Add(-time.Minute), Detail: "NO [AUTHENTICATIONFAILED] <b>Authentication</b> failed."},
 			"refuses convene&#39;s login since 2020-06-05 09:59 CEST: replies are not being read. Check the IMAP secret. Server&#39;s answer: NO [AUTHENTICATIONFAILED] &lt;b&gt;Authentication&lt;/b&gt; failed."},
 		{"unreachable a moment", web.InboxHealth{Status: web.InboxUnreachable, StatusSince: now.Add(-5 * time.Minute), Detail: "dial tcp: connection refused"}, ""},
+		{"sign-in failing", web.InboxHealth{Status: web.InboxOK, SignIn: "oauth2: sign-in needed: the refresh token was refused (invalid_grant)", SignInSince: now.Add(-time.Hour)},
+			"convene cannot sign in to the mailbox since 2020-06-05 09:00 CEST: nothing is sent or read, and the outbox is kept, until the sign-in is repaired (the daemon tries again every minute). oauth2: sign-in needed: the refresh token was refused (invalid_grant)"},
 		{"unreachable for long", web.InboxHealth{Status: web.InboxUnreachable, StatusSince: now.Add(-20 * time.Minute), Detail: "dial tcp: connection refused"},
 			"has been unreachable since 2020-06-05 09:40 CEST"},
 	}

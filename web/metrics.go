@@ -24,6 +24,8 @@ const (
 	metricLastContact = "convene_inbox_last_contact_timestamp_seconds"
 	metricAuthFailed  = "convene_inbox_auth_failed"
 	metricUnreachable = "convene_inbox_unreachable"
+
+	metricSignIn = "convene_signin_failing" // 1 while the OAuth2 sign-in fails
 )
 
 // writeMetrics writes m in the Prometheus text exposition format (0.0.4).
@@ -43,6 +45,8 @@ func writeMetrics(buf *bytes.Buffer, m Metrics) {
 	set.NewGauge(metricLastContact, nil).Set(last)
 	set.NewGauge(metricAuthFailed, nil).Set(b2f(m.InboxStatus == InboxAuthFailed))
 	set.NewGauge(metricUnreachable, nil).Set(b2f(m.InboxStatus == InboxUnreachable))
+	set.NewGauge(metricSignIn, nil).Set(b2f(m.SignInFailing))
+	writeClusterMetrics(set, m.Cluster)
 	set.WritePrometheus(buf)
 }
 

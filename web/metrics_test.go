@@ -54,6 +54,7 @@ func TestMetrics(t *testing.T) {
 		"convene_inbox_last_contact_timestamp_seconds":       float64(at("2020-06-05 09:58").Unix()),
 		"convene_inbox_auth_failed":                          1,
 		"convene_inbox_unreachable":                          0,
+		"convene_signin_failing":                             1,
 	}
 	for k, v := range want {
 		if g, ok := got[k]; !ok || g != v {

@@ -106,7 +106,9 @@ func (s *server) missions(w http.ResponseWriter, r *http.Request) {
 
 type missionPage struct {
 	page
-	M MissionDetail
+	M        MissionDetail
+	WebLinks bool   // the registration page is configured (weblink.go)
+	Notice   string // after an action on the link
 }
 
 func (s *server) mission(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +122,8 @@ func (s *server) mission(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "the mission", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, pageMission, missionPage{page: page{Title: m.Name, Nav: "missions"}, M: m})
+	s.render(w, r, http.StatusOK, pageMission, missionPage{page: page{Title: m.Name, Nav: "missions"}, M: m,
+		WebLinks: s.webLinks() != nil, Notice: webLinkDone[r.URL.Query().Get("done")]})
 }
 
 type delegatesPage struct {
@@ -133,10 +136,18 @@ type delegatesPage struct {
 
 type delegateRow struct {
 	DelegateAttendance
-	Answers []string // per session, in Sessions order
+	Answers []answer // per session, in Sessions order
+}
+
+// answer is a delegate's answer for one session, with the session's title
+// (the cell's label when the table stacks on a phone).
+type answer struct {
+	Session  string
+	Partstat string
 }
 
 type sessionTotal struct {
+	Session                                 string
 	Accepted, Declined, Tentative, NoAnswer int
 }
 
@@ -157,8 +168,11 @@ func (s *server) delegates(w http.ResponseWriter, r *http.Request) {
 		Totals:   make([]sessionTotal, len(sessions)),
 		Cols:     len(sessions) + 2,
 	}
+	for i, se := range sessions {
+		p.Totals[i].Session = se.Title
+	}
 	for _, d := range ds {
-		row := delegateRow{DelegateAttendance: d, Answers: make([]string, len(sessions))}
+		row := delegateRow{DelegateAttendance: d, Answers: make([]answer, len(sessions))}
 		for i, se := range sessions {
 			ps := d.Partstat[se.ID]
 			switch ps {
@@ -172,7 +186,7 @@ func (s *server) delegates(w http.ResponseWriter, r *http.Request) {
 				ps = meeting.PartstatNeedsAction
 				p.Totals[i].NoAnswer++
 			}
-			row.Answers[i] = ps
+			row.Answers[i] = answer{Session: se.Title, Partstat: ps}
 		}
 		p.Rows = append(p.Rows, row)
 	}

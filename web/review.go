@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -11,9 +12,6 @@ import (
 
 	"convene/meeting"
 )
-
-// operatorCookie remembers the name typed in the review forms.
-const operatorCookie = "convene_operator"
 
 type reviewPage struct {
 	page
@@ -24,8 +22,8 @@ type reviewPage struct {
 	First    int      // 1-based index of the first item shown
 	Missions []string // names, for the forms' suggestions
 	Sessions int      // calendar invitations each registered delegate gets
-	Operator string
-	Done     string // what the last action did
+	Person   string   // who acts
+	Done     string   // what the last action did
 	// A refused action, shown on its item with what was typed.
 	Error     string
 	ErrorItem int64
@@ -36,22 +34,26 @@ type reviewForm struct {
 	Action    string
 	Mission   string
 	Delegates string
+	Address   string
 	Note      string
 }
 
 func (s *server) review(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := reviewPage{Operator: operator(r), Page: 1}
+	p := reviewPage{Page: 1}
 	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 {
 		p.Page = n
 	}
 	if id := q.Get("done"); id != "" {
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-			p.Done = fmt.Sprintf("Item %d: %s done.", n, actionLabel(ActionKind(q.Get("action"))))
+			p.Done = fmt.Sprintf("Item %d: %s.", n, actionLabel(ActionKind(q.Get("action"))))
 		}
 	}
 	if n, err := strconv.Atoi(q.Get("dismissed")); err == nil {
 		p.Done = fmt.Sprintf("%d items dismissed.", n)
+		if n == 1 {
+			p.Done = "1 item dismissed."
+		}
 	}
 	s.renderReview(w, r, http.StatusOK, p)
 }
@@ -77,6 +79,7 @@ func (s *server) renderReview(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	p.Sessions = len(sessions)
+	p.Person = s.person(r)
 	p.page = page{Title: "Review", Nav: "review"}
 	p.Items, p.Total = items, total
 	p.Pages = max(1, (total+size-1)/size)
@@ -110,6 +113,40 @@ func (s *server) reviewMessage(w http.ResponseWriter, r *http.Request) {
 	w.Write(raw)
 }
 
+// reviewAttachment serves an attachment of a review item's message as a
+// download, never rendered by the dashboard: its type is not believed
+// (application/octet-stream), and its name only as a file name.
+func (s *server) reviewAttachment(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	n, nerr := strconv.Atoi(r.PathValue("n"))
+	if err != nil || id <= 0 || nerr != nil || n < 0 {
+		http.Error(w, "bad attachment", http.StatusBadRequest)
+		return
+	}
+	a, data, err := s.src.ReviewAttachment(r.Context(), id, n)
+	if errors.Is(err, ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, "the attachment", err)
+		return
+	}
+	name := strings.Map(func(c rune) rune {
+		if c < ' ' || c == 0x7f || c == '/' || c == '\\' {
+			return '_'
+		}
+		return c
+	}, a.Name)
+	if name == "" {
+		name = fmt.Sprintf("review-%d-attachment-%d", id, n+1)
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(data)
+}
+
 // maxBulk is how many items one bulk dismissal may close.
 const maxBulk = 500
 
@@ -124,10 +161,7 @@ func (s *server) dismissMany(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("select between 1 and %d items", maxBulk), http.StatusBadRequest)
 		return
 	}
-	by := strings.TrimSpace(r.PostForm.Get("by"))
-	if by == "" {
-		by = s.opts.User
-	}
+	by := s.person(r)
 	note := strings.TrimSpace(r.PostForm.Get("note"))
 	nums := make([]int64, len(ids))
 	for i, v := range ids {
@@ -171,17 +205,12 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 		Action:    r.PostForm.Get("action"),
 		Mission:   strings.TrimSpace(r.PostForm.Get("mission")),
 		Delegates: r.PostForm.Get("delegates"),
+		Address:   strings.TrimSpace(r.PostForm.Get("address")),
 		Note:      strings.TrimSpace(r.PostForm.Get("note")),
 	}
-	by := strings.TrimSpace(r.PostForm.Get("by"))
-	a := ReviewAction{Item: id, Kind: ActionKind(form.Action), Mission: form.Mission, Note: form.Note, By: by, At: s.opts.Now()}
-	if a.By == "" {
-		a.By = s.opts.User
-	}
+	a := ReviewAction{Item: id, Kind: ActionKind(form.Action), Mission: form.Mission, Note: form.Note, By: s.person(r), At: s.opts.Now()}
 	refuse := func(msg string) {
-		s.renderReview(w, r, http.StatusUnprocessableEntity, reviewPage{
-			Operator: by, Error: msg, ErrorItem: id, Form: form,
-		})
+		s.renderReview(w, r, http.StatusUnprocessableEntity, reviewPage{Error: msg, ErrorItem: id, Form: form})
 	}
 	switch a.Kind {
 	case ActionAssign:
@@ -189,7 +218,7 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 			refuse("Name the mission to assign this message to.")
 			return
 		}
-	case ActionRegister:
+	case ActionRegister, ActionAcceptLate:
 		if a.Mission == "" {
 			refuse("Name the mission the delegates belong to.")
 			return
@@ -199,6 +228,17 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 			refuse(err.Error())
 			return
 		}
+	case ActionAddAddress:
+		if a.Mission == "" {
+			refuse("Name the mission the address belongs to.")
+			return
+		}
+		addr, err := mail.ParseAddress(form.Address)
+		if err != nil || addr.Name != "" || addr.Address != form.Address {
+			refuse(fmt.Sprintf("%q is not an email address.", form.Address))
+			return
+		}
+		a.Address = addr.Address
 	case ActionDismiss:
 	default:
 		http.Error(w, "unknown action", http.StatusBadRequest)
@@ -217,23 +257,8 @@ func (s *server) resolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("review resolved", "item", id, "action", string(a.Kind), "by", a.By)
-	if by != "" {
-		http.SetCookie(w, &http.Cookie{Name: operatorCookie, Value: url.QueryEscape(by), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
-	}
 	v := url.Values{"done": {strconv.FormatInt(id, 10)}, "action": {string(a.Kind)}}
 	http.Redirect(w, r, "/review?"+v.Encode(), http.StatusSeeOther)
-}
-
-func operator(r *http.Request) string {
-	c, err := r.Cookie(operatorCookie)
-	if err != nil {
-		return ""
-	}
-	v, err := url.QueryUnescape(c.Value)
-	if err != nil {
-		return ""
-	}
-	return v
 }
 
 func actionLabel(k ActionKind) string {
@@ -244,8 +269,12 @@ func actionLabel(k ActionKind) string {
 		return "delegates registered"
 	case ActionDismiss:
 		return "dismissed"
+	case ActionAcceptLate:
+		return "late registration accepted"
+	case ActionAddAddress:
+		return "address added"
 	}
-	return "resolved"
+	return "resolved" // "Item 4: resolved."
 }
 
 // ParseDelegates reads delegates typed by hand, one per line as

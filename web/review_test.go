@@ -35,7 +35,7 @@ func TestReviewDeskShowsMessage(t *testing.T) {
 		"Dear ISU,", "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
 		"list&lt;script&gt;.csv", "text/csv · 1 KB", "<i>unnamed</i>", "image/png · 2.4 MB",
 		"&lt;b&gt;bad&lt;/b&gt;", "Ada &lt;Lovelace&gt;, Ambassador, ada@arcadia.example\n</textarea>",
-		`href="/review/5/message.eml"`, "Registration &lt;i&gt;Arcadia&lt;/i&gt;", "each new delegate 2 calendar invitations",
+		`href="/review/5/message.eml"`, "Registration &lt;i&gt;Arcadia&lt;/i&gt;", "Registering will send a confirmation to the mission&#39;s addresses and 2 calendar invitations (1 delegate × 2 sessions",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("review page lacks %q", want)
@@ -45,6 +45,26 @@ func TestReviewDeskShowsMessage(t *testing.T) {
 		if strings.Contains(body, bad) {
 			t.Errorf("review page carries the sender's %q", bad)
 		}
+	}
+}
+
+// TestReviewAttachmentDownload: an attachment is only ever a download,
+// whatever type and name the sender gave it.
+func TestReviewAttachmentDownload(t *testing.T) {
+	h := newHandler(t, &fakeSource{}, web.Options{})
+	res, body := get(t, h, httptest.NewRequest("GET", "/review/3/attachments/0", nil))
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/octet-stream" || res.Header.Get("X-Content-Type-Options") != "nosniff" ||
+		res.Header.Get("Content-Disposition") != `attachment; filename=".._dele\"gation__.pdf"` || body != "<script>alert(1)</script>%PDF-1.4" {
+		t.Errorf("GET attachment: %d %v %q", res.StatusCode, res.Header, body)
+	}
+	for path, status := range map[string]int{"/review/3/attachments/1": 404, "/review/4/attachments/0": 404, "/review/3/attachments/-1": 400, "/review/x/attachments/0": 400} {
+		if res, _ := get(t, h, httptest.NewRequest("GET", path, nil)); res.StatusCode != status {
+			t.Errorf("GET %s: %d, want %d", path, res.StatusCode, status)
+		}
+	}
+	_, page := get(t, h, httptest.NewRequest("GET", "/review", nil))
+	if !strings.Contains(page, `<a href="/review/3/attachments/0" download>delegation.pdf</a>`) {
+		t.Error("the desk does not link the attachment")
 	}
 }
 
@@ -119,7 +139,7 @@ func TestBulkDismiss(t *testing.T) {
 				t.Fatalf("resolved %d, want %d", len(got), tt.n)
 			}
 			for _, a := range got {
-				if a.Kind != web.ActionDismiss || a.Note != "spam" || a.By != "zoe" {
+				if a.Kind != web.ActionDismiss || a.Note != "spam" || a.By != "staff" {
 					t.Errorf("action %+v", a)
 				}
 			}
@@ -127,5 +147,48 @@ func TestBulkDismiss(t *testing.T) {
 				t.Errorf("Location %q", res.Header.Get("Location"))
 			}
 		})
+	}
+}
+
+// TestReviewEffects: each item offers the action that fits it first, and
+// every action says what it will send, and to whom, before it is taken.
+func TestReviewEffects(t *testing.T) {
+	items := []web.ReviewItem{
+		{ID: 1, Kind: "registration", Reason: "attachment only", Contact: "Permanent Mission of Arcadia", ContactEmails: []string{"geneva@arcadia.example", "un@arcadia.example"},
+			Delegates: []meeting.Delegate{{Name: "A", Email: "a@arcadia.example"}, {Name: "B", Email: "b@arcadia.example"}}},
+		{ID: 2, Kind: "auto-reply", Reason: "out-of-office names another contact: jane@borduria.example", Contact: "Permanent Mission of Borduria",
+			ContactEmails: []string{"geneve@borduria.example"}, Suggested: []string{"jane@borduria.example"}},
+		{ID: 3, Kind: "registration", Reason: "registration after the deadline (late policy: review)", Contact: "Permanent Mission of Qurac", Late: true,
+			ContactEmails: []string{"mission@qurac.example"}, Delegates: []meeting.Delegate{{Name: "C", Email: "c@qurac.example"}}},
+		{ID: 4, Kind: "other", Reason: "unknown sender", Delegates: []meeting.Delegate{{Name: "D", Email: "d@x.example"}}},
+		{ID: 5, Kind: "bounce", Reason: "mail to x bounced", Contact: "Permanent Mission of Elbonia"},
+	}
+	h := newHandler(t, &fakeSource{items: items}, web.Options{})
+	_, body := get(t, h, httptest.NewRequest("GET", "/review", nil))
+	article := func(id int) string {
+		start := strings.Index(body, fmt.Sprintf(`id="item-%d"`, id))
+		end := strings.Index(body[start:], "</article>")
+		return body[start : start+end]
+	}
+	for id, wants := range map[int][]string{
+		1: {"Registering will send a confirmation to geneva@arcadia.example, un@arcadia.example and 4 calendar invitations (2 delegates × 2 sessions; each row added or removed changes it by 2)",
+			`class="primary"`, `value="register"`, "Register these delegates", "Assigning registers the 2 delegates the message carries, and will send the mission a confirmation and 4 calendar invitations."},
+		2: {`value="add-address"`, `name="address" type="email" required value="jane@borduria.example"`, "Remind the colleague too",
+			"The reminders to Permanent Mission of Borduria will also go to jane@borduria.example. Nothing is sent now.", "Assigning attaches the message to the mission; nothing is sent."},
+		3: {`value="accept-late"`, "Accept the late registration", "Accepting the late registration will send a confirmation to mission@qurac.example and 2 calendar invitations (1 delegate × 2 sessions"},
+		4: {"a confirmation to the mission&#39;s addresses and 2 calendar invitations"},
+		5: {"Nothing is sent, and the bounce is not counted against the address.", `value="add-address"`, "Record the new address", `name="address" type="email" required value=""`,
+			"The reminders to Permanent Mission of Elbonia will go to the new address (not to the one that bounced)"},
+	} {
+		a := article(id)
+		for _, w := range wants {
+			if !strings.Contains(a, w) {
+				t.Errorf("item %d lacks %q", id, w)
+			}
+		}
+	}
+	// The colleague's form comes first on an out-of-office; one primary form per item.
+	if a := article(2); strings.Index(a, "add-address") > strings.Index(a, `value="register"`) || strings.Count(a, `class="primary"`) != 1 {
+		t.Errorf("item 2: the colleague's form is not the primary action")
 	}
 }

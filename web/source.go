@@ -29,6 +29,9 @@ type Source interface {
 	// ReviewMessage returns the message of a review item as it was received
 	// (RFC 5322, possibly cut at the store's limit), or ErrNotFound.
 	ReviewMessage(ctx context.Context, id int64) ([]byte, error)
+	// ReviewAttachment returns attachment n (0-based, in ReviewItem.Attachments
+	// order) of a review item's message, decoded, or ErrNotFound.
+	ReviewAttachment(ctx context.Context, id int64, n int) (Attachment, []byte, error)
 	// Resolve applies a staff decision to a review item and closes it, in one
 	// transaction. It returns ErrNotFound when the item is unknown or already
 	// closed, and an InputError when the action cannot apply (an unknown
@@ -122,6 +125,11 @@ type InboxHealth struct {
 	Status      string
 	StatusSince time.Time
 	Detail      string
+
+	// SignIn, when not "", is why convene cannot obtain an OAuth2 token
+	// (auth oauth2), failing since SignInSince: nothing is sent or read.
+	SignIn      string
+	SignInSince time.Time
 }
 
 // The inbox watcher's states (InboxHealth.Status).
@@ -160,6 +168,7 @@ type Mission struct {
 	Delegates   int
 	LastMessage time.Time // zero if none
 	LastSummary string
+	Via         string // how its registration last changed: "mail", "web", "staff", or "" (regweb)
 }
 
 // MissionDetail is everything about one mission: its contact, state, the
@@ -192,6 +201,7 @@ type Person struct {
 	Name, Title, Email string
 	Withdrawn          bool
 	Since              time.Time // registered, or withdrawn
+	Unreachable        time.Time // when mail to Email last bounced permanently; zero if it did not
 }
 
 // MessageEntry is a message to or from a mission.
@@ -242,6 +252,11 @@ type ReviewItem struct {
 	Delegates   []meeting.Delegate // the reader's (partial) reading, pre-filled for registering
 	Withdrawn   []string           // withdrawals the reader found
 	HasMessage  bool               // the message is kept and can be downloaded
+
+	// What the desk offers and the effects it announces.
+	Suggested     []string // addresses an out-of-office named (a colleague)
+	Late          bool     // a registration after the deadline, held by the late policy
+	ContactEmails []string // where a confirmation to Contact goes
 }
 
 // Attachment is a part of a message that is not its text.
@@ -262,6 +277,12 @@ const (
 	ActionRegister ActionKind = "register"
 	// ActionDismiss closes the item with nothing else done.
 	ActionDismiss ActionKind = "dismiss"
+	// ActionAcceptLate registers Delegates for Mission though they came
+	// after the deadline (recorded as late).
+	ActionAcceptLate ActionKind = "accept-late"
+	// ActionAddAddress records Address as an address of Mission: reminders
+	// go there too (the colleague an out-of-office named).
+	ActionAddAddress ActionKind = "add-address"
 )
 
 // ReviewAction is a staff decision, with who made it and when.
@@ -269,7 +290,8 @@ type ReviewAction struct {
 	Item      int64
 	Kind      ActionKind
 	Mission   string             // contact name, for assign and register
-	Delegates []meeting.Delegate // for register, at least one
+	Delegates []meeting.Delegate // for register and accept-late, at least one
+	Address   string             // for add-address
 	Note      string             // optional free text
 	By        string             // the operator
 	At        time.Time
@@ -319,6 +341,10 @@ type Metrics struct {
 	JobLag           time.Duration
 	InboxLastContact time.Time // zero if never
 	InboxStatus      string    // InboxHealth.Status
+
+	// SignInFailing: convene cannot obtain an OAuth2 token (auth oauth2).
+	SignInFailing bool
+	Cluster       *Cluster // several instances on PostgreSQL; nil on SQLite (metrics_cluster.go)
 }
 
 // String describes the action for the review item's resolution and the
@@ -336,6 +362,14 @@ func (a ReviewAction) String() string {
 			n = fmt.Sprintf("%d delegates", len(a.Delegates))
 		}
 		s = "registered " + n + " for " + a.Mission
+	case ActionAcceptLate:
+		n := "1 delegate"
+		if len(a.Delegates) != 1 {
+			n = fmt.Sprintf("%d delegates", len(a.Delegates))
+		}
+		s = "accepted the late registration of " + n + " for " + a.Mission
+	case ActionAddAddress:
+		s = "added " + a.Address + " to " + a.Mission
 	case ActionDismiss:
 		s = "dismissed"
 	default:

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -30,9 +31,21 @@ type Options struct {
 	// "Authorization: Bearer" header, a cookie, or once as ?token= (which
 	// sets the cookie). It is never logged.
 	Token string
-	// User names the operator in review actions when the form leaves the
-	// name empty. Default "staff".
+	// User names the person in review actions when nobody signs in (no
+	// Staff, no TrustedUserHeader). Default "staff".
 	User string
+	// Staff are the people who sign in by name and password. With staff (or
+	// TrustedUserHeader) set, every page needs a signed-in person, and
+	// review actions are recorded under that person's name; the token, if
+	// any, then opens only the feeds (calendar, metrics, exports).
+	Staff []StaffLogin
+	// TrustedUserHeader names a header (e.g. X-Remote-User) in which a
+	// reverse proxy that authenticated the person gives their name. It is
+	// believed only from Proxies.
+	TrustedUserHeader string
+	// Proxies are the addresses a trusted reverse proxy connects from. When
+	// set, X-Forwarded-Proto (TrustProxy) is believed only from them too.
+	Proxies []netip.Prefix
 	// Hosts are the names (or host:port) the dashboard is reached under
 	// besides loopback and Addr's host, e.g. a reverse proxy's public name.
 	// A request with any other Host header is refused (421), so that DNS
@@ -62,6 +75,7 @@ type server struct {
 	opts  Options
 	log   *slog.Logger
 	pages map[string]*template.Template
+	si    *signin // nil: nobody signs in
 }
 
 // Page template names.
@@ -73,6 +87,7 @@ const (
 	pageReview    = "review.html"
 	pageOutbox    = "outbox.html"
 	pageError     = "error.html"
+	pageSignin    = "signin.html"
 )
 
 // New returns the dashboard's handler. It parses the templates and checks
@@ -86,8 +101,16 @@ func New(src Source, opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !loop && opts.Token == "" {
-		return nil, fmt.Errorf("web: a token is required to serve on %q, which is not a loopback address", opts.Addr)
+	if !loop && opts.Token == "" && len(opts.Staff) == 0 && opts.TrustedUserHeader == "" {
+		return nil, fmt.Errorf("web: a token or staff sign-in is required to serve on %q, which is not a loopback address", opts.Addr)
+	}
+	if opts.TrustedUserHeader != "" && len(opts.Proxies) == 0 {
+		return nil, errors.New("web: a trusted user header needs the proxies' addresses")
+	}
+	for _, st := range opts.Staff {
+		if strings.TrimSpace(st.Name) == "" || st.Password == "" {
+			return nil, errors.New("web: a staff member without a name or password")
+		}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -108,7 +131,10 @@ func New(src Source, opts Options) (http.Handler, error) {
 		opts.ReviewPageSize = 50
 	}
 	s := &server{src: src, opts: opts, log: opts.Logger.With("component", "web"), pages: map[string]*template.Template{}}
-	for _, p := range []string{pageOverview, pageMissions, pageMission, pageDelegates, pageReview, pageOutbox, pageError} {
+	if len(opts.Staff) > 0 {
+		s.si = newSignin(opts.Staff)
+	}
+	for _, p := range []string{pageOverview, pageMissions, pageMission, pageDelegates, pageReview, pageOutbox, pageError, pageSignin} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", p, err)
@@ -124,21 +150,29 @@ func New(src Source, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /{$}", s.overview)
 	mux.HandleFunc("GET /missions", s.missions)
 	mux.HandleFunc("GET /missions/{name}", s.mission)
+	mux.HandleFunc("POST /missions/{name}/web-link", s.webLink)
 	mux.HandleFunc("GET /delegates", s.delegates)
 	mux.HandleFunc("GET /review", s.review)
 	mux.HandleFunc("POST /review/{id}", s.resolve)
 	mux.HandleFunc("POST /review/dismiss", s.dismissMany)
 	mux.HandleFunc("GET /review/{id}/message.eml", s.reviewMessage)
+	mux.HandleFunc("GET /review/{id}/attachments/{n}", s.reviewAttachment)
 	mux.HandleFunc("GET /outbox", s.outbox)
 	mux.HandleFunc("GET /export/registrations.csv", s.exportCSV)
 	mux.HandleFunc("GET /export/registrations.xlsx", s.exportXLSX)
 	mux.HandleFunc("GET /meeting.ics", s.calendar)
 	mux.HandleFunc("GET /metrics", s.metrics)
+	mux.HandleFunc("GET /signin", s.signinForm)
+	mux.HandleFunc("POST /signin", s.signinPost)
+	mux.HandleFunc("POST /signout", s.signout)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 
 	var h http.Handler = mux
 	h = http.NewCrossOriginProtection().Handler(h)
-	if opts.Token != "" {
+	switch {
+	case s.signedIn():
+		h = s.requirePerson(h)
+	case opts.Token != "":
 		h = s.requireToken(h)
 	}
 	h = s.limitBody(h)
@@ -167,8 +201,18 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	alert := s.banner(r)
-	t.Funcs(template.FuncMap{"banner": func() string { return alert }})
+	person := ""
+	if s.signedIn() {
+		person, _ = r.Context().Value(personKey{}).(string)
+	}
+	alert := ""
+	if person != "" || !s.signedIn() { // nothing of the meeting before sign-in
+		alert = s.banner(r)
+	}
+	canSignOut := s.si != nil
+	locked := s.signedIn() && person == "" // the sign-in page, before sign-in: no links in
+	t.Funcs(template.FuncMap{"banner": func() string { return alert }, "person": func() string { return person },
+		"canSignOut": func() bool { return canSignOut }, "locked": func() bool { return locked }})
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -214,6 +258,13 @@ func (s *server) banner(r *http.Request) string {
 	if !h.StatusSince.IsZero() {
 		since = " since " + h.StatusSince.Format("2006-01-02 15:04 MST")
 	}
+	if h.SignIn != "" {
+		at := ""
+		if !h.SignInSince.IsZero() {
+			at = " since " + h.SignInSince.Format("2006-01-02 15:04 MST")
+		}
+		return "convene cannot sign in to the mailbox" + at + ": nothing is sent or read, and the outbox is kept, until the sign-in is repaired (the daemon tries again every minute). " + h.SignIn
+	}
 	switch {
 	case h.Status == InboxAuthFailed:
 		return "The IMAP server refuses convene's login" + since + ": replies are not being read. Check the IMAP secret. Server's answer: " + h.Detail
@@ -224,7 +275,10 @@ func (s *server) banner(r *http.Request) string {
 }
 
 var funcs = template.FuncMap{
-	"banner": func() string { return "" },
+	"banner":     func() string { return "" },
+	"person":     func() string { return "" },
+	"canSignOut": func() bool { return false },
+	"locked":     func() bool { return false },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

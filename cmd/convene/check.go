@@ -37,14 +37,23 @@ then check them with 'convene check'. Existing files are never overwritten.`,
 	register(&command{
 		name:    "check",
 		summary: "validate meeting.yaml and contacts.csv, printing every problem",
-		usage:   "-c meeting.yaml",
+		usage:   "-c meeting.yaml [--connect]",
 		help: `Reads meeting.yaml and the contacts file it names and prints every problem at
 once, one per line, as FILE:LINE: field: what is wrong. Unknown fields are
 errors, so a misspelt field never passes silently. Exits 1 when there is a
-problem; otherwise prints a summary and exits 0.`,
-		example: "convene check -c meeting.yaml",
+problem; otherwise prints a summary and exits 0. A secret that cannot be read
+here (an environment variable that is not set, a missing file) is named as a
+warning: convene run would fail to log in with it.
+
+With --connect it then obtains an OAuth2 token (auth oauth2), logs in to the
+SMTP and IMAP servers with the configured secrets, as convene run does, and checks that the watched mailbox and the review
+and processed folders exist; each step is printed as ok or FAIL with the
+server's answer (a missing folder is a note: convene creates it on first use).
+Nothing is sent, read or moved. Exits 1 when a step fails.`,
+		example: "convene check -c meeting.yaml --connect",
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
 			cfg := fs.String("c", "meeting.yaml", "the meeting file")
+			connect := fs.Bool("connect", false, "also connect: OAuth2 token, SMTP and IMAP login, folders (nothing is sent or moved)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected arguments %q", args)
@@ -54,7 +63,10 @@ problem; otherwise prints a summary and exits 0.`,
 					return err
 				}
 				printSummary(a.stdout, m, cs)
-				return nil
+				if !*connect {
+					return nil
+				}
+				return checkConnect(ctx, a, m)
 			}
 		},
 	})
@@ -132,6 +144,13 @@ func printSummary(w io.Writer, m *meeting.Meeting, cs *meeting.Contacts) {
 	}
 	if !m.IMAP.Configured() {
 		fmt.Fprintln(w, "  imap           not configured: replies are not read")
+	}
+	if unread := unreadableSecrets(m); len(unread) > 0 {
+		for _, u := range unread {
+			fmt.Fprintf(w, "warning: %s\n", u)
+		}
+		fmt.Fprintf(w, "ok, but %d secret(s) cannot be read here: convene run needs them\n", len(unread))
+		return
 	}
 	fmt.Fprintln(w, "ok")
 }

@@ -21,7 +21,7 @@ import (
 	"convene/store"
 )
 
-// TestKillDuringInbox processes 500 registration replies in a separate
+// TestKillDuringInbox processes 250 registration replies in a separate
 // process (the real handler: parse, identify, register, confirm, invite),
 // kills it with SIGKILL at random points four times, and restarts it. In the
 // end every reply's effects are applied exactly once and every message has
@@ -30,7 +30,10 @@ func TestKillDuringInbox(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills child processes")
 	}
-	const n = 500
+	// 250 replies to one mission: the cost grows faster than n (each
+	// registration reads the mission's delegates), and four kills fit in
+	// them (each after at most 60, below).
+	const n = 250
 	srv := testmail.StartIMAP(t, nil)
 	host, port, _ := strings.Cut(srv.Addr, ":")
 	// The replies carry no token: their sender is vouched for by the
@@ -70,7 +73,7 @@ Best regards
 		}
 		sc := bufio.NewScanner(out)
 		last := round >= 4
-		killAfter := 1 + rng.IntN(150) // messages handled (chunks of 7 commit together)
+		killAfter := 1 + rng.IntN(60) // messages handled (chunks of 7 commit together); 4 × 60 < n: four kills, always
 		seen := 0
 		finished := false
 		for sc.Scan() {

@@ -24,6 +24,7 @@ type daemonOptions struct {
 	clock        schedule.Clock
 	exitWhenDone bool          // stop after the timeline's last job
 	minGrace     time.Duration // floor of every job's grace period (simulated clocks)
+	simSpeed     float64       // a simulated clock's speed, published in the store for convene send; 0: real time
 	shutdown     time.Duration // how long to wait for work under way at shutdown
 	onMissed     func(schedule.Job)
 }
@@ -38,6 +39,8 @@ type daemon struct {
 	watcher *inbox.Watcher
 	runner  *schedule.Runner
 	unlock  func()
+	signIn  *signIn // auth oauth2: the token source (auth.go)
+	leader  *leader // PostgreSQL: the leader election (cluster.go); nil on SQLite
 }
 
 // openDaemon builds the daemon without starting anything: the store is
@@ -59,32 +62,47 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 		name string
 		s    meeting.Server
 	}{{"smtp", m.SMTP.Server}, {"imap", m.IMAP.Server}} {
-		if srv.s.Configured() && srv.s.Auth != meeting.AuthNone {
+		if srv.s.Configured() && srv.s.Auth != meeting.AuthNone && srv.s.Auth != meeting.AuthOAuth2 {
 			if _, err := srv.s.Secret.Resolve(ctx); err != nil {
 				return nil, fmt.Errorf("%s: %s.secret: %w", m.Path, srv.name, err)
 			}
 		}
 	}
-	db, err := store.Open(ctx, m.Store)
+	db, err := openMeetingStore(ctx, m)
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := db.Lock()
-	if err != nil {
-		db.Close()
-		return nil, err
+	// SQLite: one daemon per store. PostgreSQL: several, one leading (cluster.go).
+	unlock := func() {}
+	if db.Engine() == store.SQLite {
+		if unlock, err = db.Lock(); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	d := &daemon{opts: opts, log: log, db: db, unlock: unlock}
 	db.Now = opts.clock.Now
+	ldb := db // what the scheduler and the inbox watcher write through
+	if p := m.StoreConfig.Postgres; p != nil && db.Engine() == store.Postgres {
+		d.leader = newLeader(db, p.Lease, opts.clock, log.With("component", "leader"))
+		ldb = db.Fenced(d.leader.fence)
+		log.Info("store on PostgreSQL: several instances may run; one leads", "store", db.Describe(), "instance", db.Instance(), "lease", p.Lease)
+	}
 	fail := func(err error) (*daemon, error) { d.close(); return nil, err }
+	if err := d.startSignIn(ctx, m); err != nil {
+		return fail(err)
+	}
 
 	if d.svc, err = secretariat.New(ctx, m, cs, db, log.With("component", "service"), opts.clock.Now); err != nil {
+		return fail(err)
+	}
+	if _, err = enableWeb(ctx, d.svc); err != nil { // registration.web (regweb.go)
 		return fail(err)
 	}
 	d.sender, err = mailer.New(db, mailer.Options{
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
-		Logger: log.With("component", "outbox"), Now: opts.clock.Now,
+		Logger: log, Now: opts.clock.Now, // mailer adds component=mailer
 		NewTimer: func(d time.Duration) (<-chan time.Time, func() bool) {
 			t := opts.clock.NewTimer(d)
 			return t.C(), t.Stop
@@ -95,9 +113,9 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	}
 	d.svc.SetWake(d.sender.Wake)
 	if m.IMAP.Configured() {
-		d.watcher, err = inbox.NewWatcher(db, inbox.Options{
+		d.watcher, err = inbox.NewWatcher(ldb, inbox.Options{
 			Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed, Review: m.IMAP.Review,
-			Poll: m.IMAP.Poll, Logger: log.With("component", "inbox"), Now: opts.clock.Now,
+			Poll: m.IMAP.Poll, Logger: log, Now: opts.clock.Now, // inbox adds component=inbox
 			Prepare: d.svc.Prepare,
 		}, d.svc.Handle)
 		if err != nil {
@@ -116,8 +134,8 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 	if d.watcher != nil {
 		poll = func(ctx context.Context) error { _, err := d.watcher.Once(ctx); return err }
 	}
-	d.runner = schedule.NewRunner(db, opts.clock, jobs, d.svc.Handlers(poll), schedule.RunnerOptions{
-		Logger: log.With("component", "schedule"), ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown,
+	d.runner = schedule.NewRunner(ldb, opts.clock, jobs, d.svc.Handlers(poll), schedule.RunnerOptions{
+		Logger: log, ExitWhenDone: opts.exitWhenDone, ShutdownTimeout: opts.shutdown, // schedule adds component=schedule
 		OnMissed: func(j schedule.Job) {
 			log.Warn("job missed: past its grace period, not run", "job", j.Key, "due", j.Due)
 			if opts.onMissed != nil {
@@ -149,9 +167,18 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	if d.watcher != nil {
 		dash.AfterResolve(d.watcher.Wake) // the resolved item's message leaves Review now
 	}
-	srv, err := web.NewServer(dash, web.Options{
+	staff, err := staffLogins(context.Background(), do)
+	if err != nil {
+		return "", nil, err
+	}
+	var src web.Source = dash
+	if d.leader != nil {
+		src = clusterSource{Source: dash, l: d.leader} // /metrics says who leads
+	}
+	srv, err := web.NewServer(src, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
-		Logger: d.log.With("component", "web"), Now: d.opts.clock.Now,
+		Staff: staff, TrustedUserHeader: do.TrustedUserHeader, Proxies: do.Proxies,
+		Logger: d.log, Now: d.opts.clock.Now, // web adds component=web
 	})
 	if err != nil {
 		return "", nil, err
@@ -185,6 +212,9 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 // timeline is done and the outbox empty), then shuts down: no new work is
 // taken, SMTP transactions under way finish, and everything is committed.
 func (d *daemon) run(ctx context.Context) error {
+	if d.leader != nil {
+		return d.runClustered(ctx)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -202,12 +232,19 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	senderDone := make(chan error, 1)
-	go func() { senderDone <- d.sender.Run(senderCtx) }()
+	go func() { senderDone <- d.runSender(senderCtx) }()
+	go d.keepSignedIn(senderCtx)
 	if d.watcher != nil {
 		start("inbox", d.watcher.Run)
 	}
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- d.runner.Run(ctx) }()
+	var clockDone chan struct{}
+	if d.opts.simSpeed > 0 {
+		d.setClockReading(ctx) // before the first job: a reading is there as soon as anything is sent
+		clockDone = make(chan struct{})
+		go func() { defer close(clockDone); d.publishClock(ctx) }()
+	}
 
 	var err error
 	select {
@@ -230,6 +267,10 @@ func (d *daemon) run(ctx context.Context) error {
 	if d.watcher != nil {
 		d.watcher.Close()
 	}
+	if clockDone != nil {
+		<-clockDone
+		d.setClockReading(context.WithoutCancel(ctx)) // where the clock stood at the end
+	}
 	close(errs)
 	for e := range errs {
 		err = errors.Join(err, e)
@@ -239,6 +280,33 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	return err
 }
+
+// publishClock records the simulated clock in the store every few real
+// seconds until ctx ends, so that convene send, run while this daemon holds
+// the store, dates what it records on this clock.
+func (d *daemon) publishClock(ctx context.Context) {
+	t := time.NewTicker(clockPublishEvery) // real time: the reading maps real time to simulated time
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.setClockReading(ctx)
+		}
+	}
+}
+
+func (d *daemon) setClockReading(ctx context.Context) {
+	r := store.ClockReading{Sim: d.opts.clock.Now(), Real: time.Now(), Speed: d.opts.simSpeed}
+	if err := d.db.SetClockReading(ctx, r); err != nil && ctx.Err() == nil {
+		d.log.Warn("publish the clock", "err", err)
+	}
+}
+
+// clockPublishEvery is how often a daemon on a simulated clock records it
+// (its readings are exact for a clock that is not held, as convene run's).
+const clockPublishEvery = 5 * time.Second
 
 // reload re-reads meeting.yaml and contacts.csv (SIGHUP). A bad file is
 // rejected with its problems and the running configuration kept. Otherwise

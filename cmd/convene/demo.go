@@ -84,17 +84,22 @@ type demoResult struct {
 	store   string
 	sandbox *demo.Sandbox
 	replies int
+	removed bool           // dir was a temporary folder, removed at the end
+	clock   schedule.Clock // the simulated clock, stopped at the end of the timeline
+	stopped time.Time      // where it stopped
 }
 
 const demoMailbox = "registrations@isu.example"
 
 func runDemo(ctx context.Context, out io.Writer, log *slog.Logger, o demoOptions) (*demoResult, error) {
-	dir := o.dir
-	if dir == "" {
+	dir, temp := o.dir, o.dir == ""
+	if temp {
 		var err error
 		if dir, err = os.MkdirTemp("", "convene-demo-"); err != nil {
 			return nil, err
 		}
+		// Deferred first, so it runs last: after the store and the servers close.
+		defer os.RemoveAll(dir)
 	}
 	pass := make([]byte, 12)
 	rand.Read(pass)
@@ -105,7 +110,7 @@ func runDemo(ctx context.Context, out io.Writer, log *slog.Logger, o demoOptions
 	}
 	defer sb.Close()
 	sim.sandbox = sb
-	res := &demoResult{dir: dir, sandbox: sb}
+	res := &demoResult{dir: dir, sandbox: sb, removed: temp}
 
 	// The example meeting, pointed at the sandbox's servers.
 	yaml := string(meeting.ExampleMeetingYAML)
@@ -131,18 +136,18 @@ imap:
 `, smtpHost, smtpPort, imapHost, imapPort, demoMailbox)
 	os.Setenv("CONVENE_DEMO_IMAP_SECRET", hex.EncodeToString(pass))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return res, err
 	}
 	cfgPath := filepath.Join(dir, "meeting.yaml")
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
-		return nil, err
+		return res, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "contacts.csv"), meeting.ExampleContactsCSV, 0o644); err != nil {
-		return nil, err
+		return res, err
 	}
 	m, cs, err := meeting.Load(cfgPath)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
 	res.store = m.Store
 
@@ -153,10 +158,11 @@ imap:
 	}
 	clock, startClock := schedule.PausedSimClock(start, speed)
 	sim.clock, sim.m, sim.cs = clock, m, cs
+	res.clock = clock
 
-	d, err := openDaemon(ctx, log, m, cs, daemonOptions{clock: clock, exitWhenDone: true, shutdown: 20 * time.Second, minGrace: simGrace(speed)})
+	d, err := openDaemon(ctx, log, m, cs, daemonOptions{clock: clock, exitWhenDone: true, shutdown: 20 * time.Second, minGrace: simGrace(speed), simSpeed: speed})
 	if err != nil {
-		return nil, err
+		return res, err
 	}
 	defer d.close()
 	sim.db = d.db
@@ -164,13 +170,17 @@ imap:
 	if o.dashboard != "-" {
 		addr, stop, err := d.serveDashboard(o.dashboard, "")
 		if err != nil {
-			return nil, err
+			return res, err
 		}
 		defer stop()
 		dashURL = "http://" + addr + "/"
 	}
+	where := dir
+	if temp {
+		where += " (removed at exit; --dir DIR keeps them)"
+	}
 	sim.printf("convene demo: %s\n  meeting files and store in %s\n  SMTP %s and IMAP %s on loopback; simulated clock from %s at %.0fx\n",
-		m.Title.In(meeting.EN), dir, sb.SMTPAddr, sb.IMAPAddr, start.In(m.Location).Format("2 Jan 2006 15:04 MST"), speed)
+		m.Title.In(meeting.EN), where, sb.SMTPAddr, sb.IMAPAddr, start.In(m.Location).Format("2 Jan 2006 15:04 MST"), speed)
 	if dashURL != "" {
 		sim.printf("  dashboard: %s\n", dashURL)
 	}
@@ -181,7 +191,14 @@ imap:
 	go sim.daily(simCtx)
 	go sim.moveSession(simCtx, d, cfgPath)
 	go sim.pace(simCtx)
-	if err := d.run(ctx); err != nil {
+	err = d.run(ctx)
+	// The timeline is over: the clock stops where it ended, so the summary,
+	// the dashboard ("2 days ago") and /meeting.ics (DTSTAMP) keep that date.
+	if h, ok := clock.(schedule.Holder); ok {
+		h.Hold()
+	}
+	res.stopped = clock.Now()
+	if err != nil {
 		return res, err
 	}
 	stopSim()
@@ -418,8 +435,8 @@ func (s *simulator) daily(ctx context.Context) {
 		if err != nil {
 			return
 		}
-		s.printf("%s  sent %4d · replies %3d · missions registered %2d/%d (%d delegates) · review %d\n",
-			next.AddDate(0, 0, -1).Format("Mon 02 Jan"), st.sent, s.delivered(), st.registered, st.invited, st.delegates, st.review)
+		s.printf("%s  sent %4d · replies %3d · missions registered %2d/%d (%s) · review %d\n",
+			next.AddDate(0, 0, -1).Format("Mon 02 Jan"), st.sent, s.delivered(), st.registered, st.invited, plural(st.delegates, "delegate"), st.review)
 	}
 }
 
@@ -510,19 +527,27 @@ func (s *simulator) summary(ctx context.Context, d *daemon, dashURL string) erro
 	s.printf(`
 Summary
   invited                 %d missions and organisations
-  registered              %d missions, %d delegates (%d declined)
+  registered              %s, %s (%d declined)
   reminders sent          %d (only to those who had not answered)
   messages sent           %d
   replies read            %d (Processed %d, Review %d, left in INBOX %d)
   calendar answers        %d
   bounced addresses       %d
   waiting for review      %d
-`, st.invited, st.registered, st.delegates, st.declined, st.reminders, st.sent, s.delivered(),
+`, st.invited, plural(st.registered, "mission"), plural(st.delegates, "delegate"), st.declined, st.reminders, st.sent, s.delivered(),
 		boxes["Processed"], boxes["Review"], boxes["INBOX"], st.answers, st.bounced, st.review)
 	if dashURL != "" {
 		s.printf("  dashboard               %s\n", dashURL)
 	}
 	return nil
+}
+
+// plural writes n and the noun, with an s unless n is 1: "1 delegate", "3 delegates".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // shorten cuts s to n characters for a column of the demo's output.

@@ -25,6 +25,24 @@ import (
 	"convene/web"
 )
 
+// Without --dir the demo works in a temporary folder and removes it at the end.
+func TestDemoRemovesItsFolder(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // Ctrl-C at once: the demo stops where it is and cleans up
+	res, err := runDemo(ctx, io.Discard, slog.New(slog.DiscardHandler), demoOptions{exit: true, dashboard: "-", quiet: true})
+	if res == nil {
+		t.Fatalf("runDemo: %v", err)
+	}
+	if !res.removed || !strings.HasPrefix(res.dir, filepath.Join(tmp, "convene-demo-")) {
+		t.Fatalf("demo folder %s (removed %v), want a new one in %s", res.dir, res.removed, tmp)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left behind in TMPDIR: %v", left)
+	}
+}
+
 // TestDemoTimeline runs the whole 2020 timeline in simulated time against
 // the in-process SMTP and IMAP servers, with the simulated missions
 // replying, and checks the outcome in the store, the outbox and the mailboxes.
@@ -35,10 +53,22 @@ func TestDemoTimeline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	res, err := runDemo(ctx, io.Discard, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		demoOptions{speed: 50000, exit: true, dir: dir, dashboard: "-", quiet: true})
+	logs := newDupKeys(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	res, err := runDemo(ctx, io.Discard, slog.New(logs), demoOptions{speed: 50000, exit: true, dir: dir, dashboard: "-", quiet: true})
 	if err != nil {
 		t.Fatalf("runDemo: %v", err)
+	}
+	// Every part's log lines name their component once.
+	if d := logs.duplicates(); len(d) > 0 {
+		t.Errorf("%d log lines repeat a key, e.g. %q", len(d), d[:min(3, len(d))])
+	}
+	// The clock stopped at the end of the timeline (the dashboard and
+	// /meeting.ics keep that date).
+	if now := res.clock.Now(); !now.Equal(res.stopped) || now.Before(time.Date(2020, 7, 2, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("after the demo the clock reads %v, want it stopped at the end, %v", now, res.stopped)
+	}
+	if res.removed {
+		t.Errorf("the demo removed --dir %s", dir)
 	}
 	db, err := store.Open(ctx, res.store)
 	if err != nil {
@@ -212,7 +242,7 @@ func checkDashboard(t *testing.T, ctx context.Context, dir string, db *store.DB)
 	}
 	jobs, _ := schedule.Timeline(m, timelineOptions(m))
 	h, err := web.New(secretariat.NewDashboard(svc, func(ctx context.Context) ([]schedule.JobState, error) { return schedule.States(ctx, db, jobs) }),
-		web.Options{Logger: slog.New(slog.DiscardHandler)})
+		web.Options{Logger: slog.New(slog.DiscardHandler), User: "anna"}) // nobody signs in on loopback: actions are the User's
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +284,7 @@ func checkDashboard(t *testing.T, ctx context.Context, dir string, db *store.DB)
 		t.Errorf("the review desk does not show the text of item %d", item.ID)
 	}
 	form := url.Values{"action": {"register"}, "mission": {"Humanitarian Demining Foundation"},
-		"delegates": {"Peter Lindqvist, Programme Manager, peter.lindqvist@hdf.example"}, "by": {"anna"}}
+		"delegates": {"Peter Lindqvist, Programme Manager, peter.lindqvist@hdf.example"}}
 	if bin := os.Getenv("TEST_CHROMIUM"); bin != "" {
 		// as a person does it: in the browser, typing into the item's
 		// register form and pressing its button

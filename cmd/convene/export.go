@@ -57,7 +57,7 @@ has only its header row.`,
 				if err != nil {
 					return err
 				}
-				db, err := openExisting(ctx, m.Store)
+				db, err := openExistingMeeting(ctx, m)
 				if err != nil {
 					return err
 				}

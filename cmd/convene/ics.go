@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	iofs "io/fs"
 	"os"
 	"time"
 
@@ -46,13 +44,10 @@ doubling it. Written to standard output unless -o is given.`,
 				}
 				// Each event's current SEQUENCE, from the store when there is one.
 				var db *store.DB
-				if _, err := os.Stat(m.Store); err == nil {
-					if db, err = store.Open(ctx, m.Store); err != nil {
-						return err
-					}
-					defer db.Close()
-				} else if !errors.Is(err, iofs.ErrNotExist) {
+				if db, err = openExistingMeeting(ctx, m); err != nil {
 					return err
+				} else if db != nil {
+					defer db.Close()
 				}
 				seq, err := secretariat.EventSequences(ctx, db, m)
 				if err != nil {

@@ -32,7 +32,7 @@ with its next attempt. Exits 1 when a batch has a permanently failed message.`,
 				if err != nil {
 					return err
 				}
-				db, err := store.Open(ctx, m.Store)
+				db, err := openMeetingStore(ctx, m)
 				if err != nil {
 					return err
 				}

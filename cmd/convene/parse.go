@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -11,7 +12,6 @@ import (
 	"convene/calendar"
 	"convene/inbox"
 	"convene/meeting"
-	"convene/store"
 )
 
 func init() {
@@ -30,7 +30,8 @@ auto_reply and suggested (automatic replies), from, subject, token, problems.
 Without -c there is no contact matching and no reply-to address for tokens
 in plus-addresses (tokens in subjects are still read). With -c, contacts come
 from the meeting's contacts file and reply tokens from its store, if the store
-exists. Nothing is sent, stored or moved. Exits 1 if a file cannot be read.`,
+exists. Nothing is sent, stored or moved. Exits 1 if a file cannot be read,
+130 when stopped by SIGINT or SIGTERM (the files parsed so far are printed).`,
 		example: "convene parse -c meeting.yaml reply.eml | jq .\nconvene parse bounce.eml oof.eml",
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
 			cfg := fs.String("c", "", "the meeting file, for contact matching")
@@ -42,6 +43,7 @@ exists. Nothing is sent, stored or moved. Exits 1 if a file cannot be read.`,
 					cs      *meeting.Contacts
 					tokens  map[string]string
 					replyTo string
+					lim     inbox.Limits
 				)
 				if *cfg != "" {
 					m, c, err := loadConfig(a, *cfg)
@@ -49,15 +51,23 @@ exists. Nothing is sent, stored or moved. Exits 1 if a file cannot be read.`,
 						return err
 					}
 					cs, replyTo = c, m.Sender.ReplyTo
-					if tokens, err = storeTokens(ctx, m.Store); err != nil {
+					lim.AttachmentRows = m.Limits.WithDefaults(len(m.Events())).AttachmentRows
+					if tokens, err = storeTokens(ctx, m); err != nil {
 						return err
 					}
 				}
 				enc := json.NewEncoder(a.stdout)
 				enc.SetEscapeHTML(false)
 				failed := false
-				for _, name := range args {
-					res := parseFile(a, name, replyTo, cs, tokens)
+				for i, name := range args {
+					if ctx.Err() != nil {
+						return interrupted(a, i, len(args))
+					}
+					res := parseFile(ctx, a, name, replyTo, lim, cs, tokens)
+					if ctx.Err() != nil && res.Kind == "" {
+						// stopped in the middle of this file: no line for it
+						return interrupted(a, i, len(args))
+					}
 					if res.Error != "" {
 						failed = true
 						fmt.Fprintf(a.stderr, "convene parse: %s: %s\n", name, res.Error)
@@ -75,14 +85,21 @@ exists. Nothing is sent, stored or moved. Exits 1 if a file cannot be read.`,
 	})
 }
 
+// exitInterrupted is the exit status of a parse stopped by SIGINT or
+// SIGTERM (128 + SIGINT, as shells report it).
+const exitInterrupted = 130
+
+// interrupted reports a parse stopped by a signal after done of total files.
+func interrupted(a *app, done, total int) error {
+	fmt.Fprintf(a.stderr, "convene parse: interrupted by a signal: %d of %d files parsed\n", done, total)
+	return silentError{exitInterrupted}
+}
+
 // storeTokens returns the reply tokens (token → contact name) from the store
 // at path, or none when there is no store yet.
-func storeTokens(ctx context.Context, path string) (map[string]string, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil
-	}
-	db, err := store.Open(ctx, path)
-	if err != nil {
+func storeTokens(ctx context.Context, m *meeting.Meeting) (map[string]string, error) {
+	db, err := openExistingMeeting(ctx, m)
+	if err != nil || db == nil {
 		return nil, err
 	}
 	defer db.Close()
@@ -123,11 +140,33 @@ type parseResult struct {
 	Error        string              `json:"error,omitempty"`
 }
 
-func parseFile(a *app, name, replyTo string, cs *meeting.Contacts, tokens map[string]string) parseResult {
+func parseFile(ctx context.Context, a *app, name, replyTo string, lim inbox.Limits, cs *meeting.Contacts, tokens map[string]string) parseResult {
 	res := parseResult{File: name, Delegates: []meeting.Delegate{}, Withdrawn: []string{}, Replaced: []inbox.Replacement{}, Bounced: []string{}}
 	var r io.Reader
 	if name == "-" {
-		r = a.stdin
+		// a read from a pipe does not see the signal: read aside and
+		// stop waiting when one comes
+		type read struct {
+			b   []byte
+			err error
+		}
+		done := make(chan read, 1)
+		a.log.Debug("reading standard input")
+		go func() {
+			b, err := io.ReadAll(io.LimitReader(a.stdin, 64<<20))
+			done <- read{b, err}
+		}()
+		select {
+		case <-ctx.Done():
+			res.Error = "interrupted while reading standard input"
+			return res
+		case got := <-done:
+			if got.err != nil {
+				res.Error = got.err.Error()
+				return res
+			}
+			r = bytes.NewReader(got.b)
+		}
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
@@ -137,7 +176,7 @@ func parseFile(a *app, name, replyTo string, cs *meeting.Contacts, tokens map[st
 		defer f.Close()
 		r = f
 	}
-	m, err := inbox.Parse(r, replyTo, inbox.Limits{})
+	m, err := inbox.ParseContext(ctx, r, replyTo, lim)
 	if err != nil {
 		res.Error = err.Error()
 		return res

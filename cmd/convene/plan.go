@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	iofs "io/fs"
-	"os"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -30,7 +27,9 @@ due time in the meeting's time zone and in UTC, the size of its audience as the
 store stands now (invited contacts; for reminders, those who have neither
 registered nor declined and have an address that has not bounced
 permanently; active delegates for rehearsal, session invites and the
-day-before note) and its state from the store's run log: done at TIME,
+day-before note; for a job that ran, what it actually recorded in the outbox
+instead: "14 sent", "12 sent, 1 failed") and its state from the store's run
+log: done at TIME,
 running, failed, missed (past its grace period: reported, never sent) or
 pending. Then the calendar messages owed now: each invitation, update
 (SEQUENCE+1) or cancellation that would go to a delegate. The store is only
@@ -55,13 +54,10 @@ created and every job is pending.`,
 					return err
 				}
 				var db *store.DB
-				if _, err := os.Stat(m.Store); err == nil {
-					if db, err = store.Open(ctx, m.Store); err != nil {
-						return err
-					}
-					defer db.Close()
-				} else if !errors.Is(err, iofs.ErrNotExist) {
+				if db, err = openExistingMeeting(ctx, m); err != nil {
 					return err
+				} else if db != nil {
+					defer db.Close()
 				}
 				return printPlan(ctx, a.stdout, m, cs, db, jobs)
 			}
@@ -141,7 +137,14 @@ func printPlan(ctx context.Context, w io.Writer, m *meeting.Meeting, cs *meeting
 			continue
 		}
 		count[s.State]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", local(s.Due), s.Due.UTC().Format("2006-01-02 15:04Z"), s.Label, au.of(s.Kind), describeState(s, loc))
+		who := au.of(s.Kind)
+		if s.State == schedule.StateDone || s.State == schedule.StateRunning || s.State == schedule.StateFailed {
+			// For a job that ran: what it actually sent, not today's audience.
+			if who, err = jobSent(ctx, db, s); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", local(s.Due), s.Due.UTC().Format("2006-01-02 15:04Z"), s.Label, who, describeState(s, loc))
 	}
 	tw.Flush()
 	if n := len(polls); n > 0 {
@@ -166,6 +169,50 @@ func printCalendarPending(ctx context.Context, w io.Writer, m *meeting.Meeting, 
 		fmt.Fprintf(w, "  %s\n", a)
 	}
 	return nil
+}
+
+// jobSent says how many messages a job that ran recorded in the outbox,
+// by state: "14 sent", "12 sent, 1 failed, 3 queued". A job's messages are
+// its batch (the job's key); the calendar messages of a catch-up wave (and
+// of the rehearsal job, which runs one first) are those of the shared
+// calendar batch recorded while the job ran.
+func jobSent(ctx context.Context, db *store.DB, s schedule.JobState) (string, error) {
+	if db == nil {
+		return "-", nil
+	}
+	total := map[string]int{}
+	add := func(batch string, from, to time.Time) error {
+		c, err := db.OutboxCounts(ctx, batch, from, to)
+		for k, n := range c {
+			total[k] += n
+		}
+		return err
+	}
+	if s.Kind != schedule.SessionInvites {
+		if err := add(s.Key, time.Time{}, time.Time{}); err != nil {
+			return "", err
+		}
+	}
+	if s.Kind == schedule.SessionInvites || s.Kind == schedule.Rehearsal {
+		to := s.FinishedAt
+		if to.IsZero() || s.State == schedule.StateRunning {
+			to = time.Now().Add(24 * time.Hour * 365 * 100)
+		}
+		if err := add(secretariat.CalendarBatch, s.StartedAt, to); err != nil {
+			return "", err
+		}
+	}
+	if s.Kind == schedule.Deadline {
+		return "-", nil
+	}
+	out := fmt.Sprintf("%d sent", total[store.OutboxSent])
+	if n := total[store.OutboxFailed]; n > 0 {
+		out += fmt.Sprintf(", %d failed", n)
+	}
+	if n := total[store.OutboxQueued] + total[store.OutboxRetry] + total[store.OutboxSending]; n > 0 {
+		out += fmt.Sprintf(", %d queued", n)
+	}
+	return out, nil
 }
 
 func describeState(s schedule.JobState, loc *time.Location) string {

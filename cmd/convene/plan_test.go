@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -69,20 +70,79 @@ func TestPlan(t *testing.T) {
 		rem := store.JobRun{Key: "reminder@2020-06-05T16:00Z", Kind: "reminder", Due: time.Date(2020, 6, 5, 16, 0, 0, 0, time.UTC)}
 		return tx.MissJobRun(rem, rem.Due.Add(13*time.Hour), "missed: down")
 	})
-	db.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The invitation job sent 14 messages (13 delivered, 1 refused), though
+	// 20 contacts are invited today: plan tells what the job did.
+	db.Now = func() time.Time { return sent.Add(-30 * time.Second) }
+	if _, err := db.EnqueueOutbox(ctx, store.OutboxBatch{ID: "invitation", Template: "invitation"}, func(yield func(store.OutboxMessage, error) bool) {
+		for i := range 14 {
+			r := fmt.Sprintf("m%d@mission.example", i)
+			if !yield(store.OutboxMessage{Key: "invitation/" + r, From: "isu@isu.example", Recipients: []string{r}, MessageID: fmt.Sprintf("inv.%d@isu.example", i), Raw: []byte("Subject: x\r\n\r\nx")}, nil) {
+				return
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The catch-up wave after the deadline recorded 3 calendar messages
+	// while it ran; the calendar batch holds another, recorded before.
+	wave := time.Date(2020, 6, 12, 16, 0, 0, 0, time.UTC)
+	calendarMsgs := func(at time.Time, names ...string) {
+		t.Helper()
+		db.Now = func() time.Time { return at }
+		if _, err := db.EnqueueOutbox(ctx, store.OutboxBatch{ID: "calendar", Template: "invite"}, func(yield func(store.OutboxMessage, error) bool) {
+			for _, n := range names {
+				r := n + "@mission.example"
+				if !yield(store.OutboxMessage{Key: "calendar/" + r, From: "isu@isu.example", Recipients: []string{r}, MessageID: "cal." + n + "@isu.example", Raw: []byte("Subject: x\r\n\r\nx")}, nil) {
+					return
+				}
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calendarMsgs(wave.Add(-48*time.Hour), "before")
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		run := store.JobRun{Key: "session-invites@2020-06-12T16:00Z", Kind: "session-invites", Due: wave}
+		if err := tx.StartJobRun(run, wave.Add(time.Second)); err != nil {
+			return err
+		}
+		return tx.FinishJobRun(run.Key, wave.Add(time.Minute))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calendarMsgs(wave.Add(30*time.Second), "w1", "w2", "w3")
+
+	claims, err := db.ClaimOutbox(ctx, "invitation", 100, sent)
+	if err != nil || len(claims) != 14 {
+		t.Fatalf("claim = %d, %v", len(claims), err)
+	}
+	var results []store.OutboxResult
+	for i, c := range claims {
+		st := store.OutboxSent
+		if i == 0 {
+			st = store.OutboxFailed
+		}
+		results = append(results, store.OutboxResult{ID: c.ID, State: st})
+	}
+	if err := db.CompleteOutbox(ctx, results); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 	code, out, stderr = runCmd(t, "plan", "-c", cfg)
 	if code != 0 {
 		t.Fatalf("plan = %d, stderr %s", code, stderr)
 	}
 	for _, want := range []string{
-		`invitation wave\s+20\s+done at 26 May 09:03 CEST`,
+		`invitation wave\s+13 sent, 1 failed\s+done at 26 May 09:03 CEST`,
 		`reminder, 7d before the deadline\s+18\s+missed \(missed: down\)`,
 		`reminder, 2d before the deadline\s+18\s+pending`,
 		`rehearsal notice\s+2\s+pending`,
-		`45 jobs: 1 done, 43 pending, 0 running, 0 failed, 1 missed`,
+		`session invites, catch-up after the deadline\s+0 sent, 3 queued\s+done at 12 Jun 18:01 CEST`,
+		`45 jobs: 2 done, 42 pending, 0 running, 0 failed, 1 missed`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("plan output lacks %q:\n%s", want, out)

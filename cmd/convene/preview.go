@@ -82,7 +82,7 @@ convene preview -c meeting.yaml --template invite --contact "Permanent Mission o
 				if !ok {
 					return fmt.Errorf("--contact %q: no contact of that name in %s", *contact, m.Contacts)
 				}
-				db, err := openExisting(ctx, m.Store)
+				db, err := openExistingMeeting(ctx, m)
 				if err != nil {
 					return err
 				}

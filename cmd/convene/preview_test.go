@@ -183,9 +183,9 @@ func TestPreviewCircularAndConfirmation(t *testing.T) {
 		want []string
 	}{
 		{"one body for all", []string{"--template", "circular", "--contact", "Permanent Mission of Arcadia", "--body", all},
-			exitOK, []string{"Subject: Notes [REF previewtok]", "The **notes** are online."}},
+			exitOK, []string{"Subject: Notes [REF previewtok]", "The notes are online."}},
 		{"French body wins", []string{"--template", "circular", "--contact", "Permanent Mission of Borduria", "--body", all, "--body", "fr=" + fr, "--subject", "Notes en ligne"},
-			exitOK, []string{"Subject: Notes en ligne [REF previewtok]", "Les *notes* sont en ligne."}},
+			exitOK, []string{"Subject: Notes en ligne [REF previewtok]", "Les notes sont en ligne."}},
 		{"html renders the Markdown", []string{"--template", "circular", "--contact", "Permanent Mission of Arcadia", "--body", all, "--format", "html"},
 			exitOK, []string{"<strong>notes</strong>"}},
 		{"confirmation without delegates", []string{"--template", "confirmation", "--contact", "Permanent Mission of Arcadia"},

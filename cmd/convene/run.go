@@ -45,7 +45,9 @@ changed session sends calendar updates to its delegates. A second daemon on
 the same store refuses to start.
 
 The dashboard listens on the meeting's dashboard address; off loopback it
-requires the token in CONVENE_DASHBOARD_TOKEN.`,
+requires staff sign-in (dashboard.staff, or a trusted proxy's header) or the
+token in CONVENE_DASHBOARD_TOKEN. Staff passwords are read from their secrets
+at start; one that cannot be read stops the start.`,
 		example: `convene run -c meeting.yaml
 convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600   # one simulated hour per second`,
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
@@ -73,7 +75,7 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 						return usagef("--clock-speed must be positive")
 					}
 					opts.clock, startClock = schedule.PausedSimClock(t, *clockSpeed)
-					opts.minGrace = simGrace(*clockSpeed)
+					opts.minGrace, opts.simSpeed = simGrace(*clockSpeed), *clockSpeed
 					a.log.Info("simulated clock", "start", t, "speed", *clockSpeed)
 				}
 				d, err := openDaemon(ctx, a.log, m, cs, opts)
@@ -88,6 +90,12 @@ convene run -c meeting.yaml --clock-start "2020-05-26 08:00" --clock-speed 3600 
 					}
 					defer stop()
 					a.log.Info("dashboard", "url", dashboardScheme(m)+"://"+addr+"/")
+				}
+				if addr, stop, err := d.serveRegistration(); err != nil {
+					return err
+				} else if addr != "" {
+					defer stop()
+					a.log.Info("registration page", "listen", addr, "public_url", m.Registration.Web.PublicURL)
 				}
 				hup := make(chan os.Signal, 1)
 				signal.Notify(hup, syscall.SIGHUP)

@@ -6,16 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"convene/mailer"
 	"convene/meeting"
@@ -29,15 +22,17 @@ func init() {
 		summary: "send a template (circular, invitation, reminder...) to categories or contacts now",
 		usage: `-c meeting.yaml --template NAME (--to CATEGORY... | --contact NAME...)
              [--body [LANG=]FILE]... [--subject S] [--attach FILE]...
-             [--dry-run [--out DIR]] [--yes] [--batch ID]
+             [--dry-run [--out DIR]] [--yes] [--batch ID | --again]
        convene send -c meeting.yaml --resume BATCH`,
 		help: `Sends one template to every contact of the categories named by --to, or to the
 contacts named by --contact (both repeatable), each in its language, with its
 reply token in the reply address and the subject. Templates: invitation,
 reminder, confirmation (lists the contact's registered delegates) and circular.
 
-A circular's body is a file the staff write, in Markdown or plain text:
---body FILE serves every language; --body en=FILE --body fr=FILE --body es=FILE
+A circular's body is a file the staff write, in Markdown (CommonMark with
+tables: headings, numbered and nested lists, an agenda as a table, quotes) or
+plain text; raw HTML in it is shown as typed, not obeyed. The text part of
+the message renders it as plain text. --body FILE serves every language; --body en=FILE --body fr=FILE --body es=FILE
 give one per language (a LANG=FILE wins over the FILE for all). A body whose
 first line is "Subject: ..." gives that language its subject; --subject gives
 one subject for all. Sending fails if a recipient's language has no body.
@@ -56,26 +51,35 @@ placeholder "previewtok". With --out DIR it writes every message as
 DIR/NNN-contact.eml, byte for byte as it would be sent, and DIR/summary.txt
 (recipients, languages, attachments, subjects) for a colleague to check.
 
-Sending records every message in the outbox (batch --batch, by default
-send-TEMPLATE-UTCTIME) before the first goes out, then sends the batch with a
-progress line (on a terminal; otherwise a log line every few seconds) and
-ends with a report: sent, failed with the server's replies, left. Temporary
-failures (4xx) are retried with backoff, so the command may wait; Ctrl-C
-stops it cleanly. The same --batch again sends only to recipients not yet in
-it. --resume BATCH sends what is left of a batch: the outbox, not a cursor,
-decides what that is.
+Sending records every message in the outbox before the first goes out, then
+sends the batch with a progress line (on a terminal; otherwise a log line every
+few seconds) and ends with a report: sent, failed with the server's replies,
+left. Temporary failures (4xx) are retried with backoff, so the command may
+wait; Ctrl-C stops it cleanly.
+
+The same circular never goes twice by accident: the batch is named after what
+is sent (TEMPLATE-HASH, a hash of the template, --to/--contact, the bodies,
+the subject and the attachments), not after the time. Run an interrupted send
+again, the same command, and it continues the batch ("resuming batch ...: 8
+already sent, 5 to go"): each recipient gets the message once. Run a complete
+send again and nothing is sent; --again sends it once more, as a new batch
+(TEMPLATE-HASH-2, ...), after saying who already received it and when.
+--batch ID names the batch yourself: the same --batch again sends only to
+recipients not yet in it. --resume BATCH sends what is left of a batch: the
+outbox, not a cursor, decides what that is.
 
 When a daemon (convene run) holds the store, send only records the batch in
 the outbox and exits 0: the daemon's outbox looks for new messages every 15
 seconds when idle, or at once after kill -HUP PID (the PID is printed; SIGHUP
 also re-reads meeting.yaml). Follow it with convene outbox.
-Exit status: 0 all sent (or recorded for the daemon); 1 a message failed
+Exit status: 0 all sent (or recorded for the daemon, or sent before by an
+identical send: nothing sent again); 1 a message failed
 permanently, some are left, or the answer was not yes; 2 wrong usage, or no
 --yes when stdin is not a terminal.`,
 		example: `convene send -c meeting.yaml --template circular --to state-party --body note.md --attach guide.pdf --dry-run --out /tmp/check
 convene send -c meeting.yaml --template circular --to state-party --to organisation --body en=note.en.md --body fr=note.fr.md --body es=note.es.md
 convene send -c meeting.yaml --template reminder --contact "Permanent Mission of Arcadia" --yes
-convene send -c meeting.yaml --resume send-circular-20200602T081500Z`,
+convene send -c meeting.yaml --resume circular-3f9a0c12ab34`,
 		flags: func(fs *flag.FlagSet, a *app) func(context.Context, []string) error {
 			o := &sendOptions{}
 			fs.StringVar(&o.cfg, "c", "meeting.yaml", "the meeting file")
@@ -88,7 +92,8 @@ convene send -c meeting.yaml --resume send-circular-20200602T081500Z`,
 			fs.BoolVar(&o.dryRun, "dry-run", false, "send nothing and record nothing; show what would be sent")
 			fs.StringVar(&o.out, "out", "", "with --dry-run: write each message as `DIR`/NNN-contact.eml and DIR/summary.txt")
 			fs.BoolVar(&o.yes, "yes", false, "send without asking for confirmation")
-			fs.StringVar(&o.batch, "batch", "", "outbox batch `ID` (default send-TEMPLATE-UTCTIME)")
+			fs.StringVar(&o.batch, "batch", "", "outbox batch `ID` (default TEMPLATE-HASH: from what is sent)")
+			fs.BoolVar(&o.again, "again", false, "send once more what an identical, complete send already sent (a new batch)")
 			fs.StringVar(&o.resume, "resume", "", "send what is left of this `BATCH`")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
@@ -106,7 +111,7 @@ convene send -c meeting.yaml --resume send-circular-20200602T081500Z`,
 type sendOptions struct {
 	cfg, tpl, subject, batch, resume, out string
 	to, contacts, body, attach            listFlag
-	dryRun, yes                           bool
+	dryRun, yes, again                    bool
 }
 
 // stdinTerminal reports whether r is a terminal, where a person can answer
@@ -139,6 +144,8 @@ func (o *sendOptions) check() error {
 		return usagef("--to and --contact cannot be combined")
 	case o.out != "" && !o.dryRun:
 		return usagef("--out needs --dry-run")
+	case o.again && o.batch != "":
+		return usagef("--again and --batch cannot be combined: a named batch is sent once per recipient; name a new one")
 	}
 	for _, c := range o.to {
 		if !meeting.Category(c).Valid() {
@@ -203,21 +210,34 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 	var db *store.DB
 	var svc *secretariat.Service
 	if o.dryRun {
-		if db, err = openExisting(ctx, m.Store); err != nil {
+		if db, err = openExistingMeeting(ctx, m); err != nil {
 			return err
 		}
 		var placeholder []string
 		if svc, placeholder, err = secretariat.NewReadOnly(ctx, m, cs, db, a.log); err != nil {
 			return err
 		}
+		if err = previewWeb(ctx, svc); err != nil { // registration.web: the links, as sending will write them
+			return err
+		}
 		if n := countIn(placeholder, recipients); n > 0 {
 			fmt.Fprintf(a.stderr, "note: %d recipient(s) have no reply token in the store yet; their messages show %q instead\n", n, secretariat.PreviewToken)
 		}
 	} else {
-		if db, err = store.Open(ctx, m.Store); err != nil {
+		if db, err = openMeetingStore(ctx, m); err != nil {
 			return err
 		}
-		if svc, err = secretariat.New(ctx, m, cs, db, a.log.With("component", "service"), time.Now); err != nil {
+		now, err := storeClock(ctx, db)
+		if err != nil {
+			db.Close()
+			return err
+		}
+		db.Now = now
+		if svc, err = secretariat.New(ctx, m, cs, db, a.log.With("component", "service"), now); err != nil {
+			db.Close()
+			return err
+		}
+		if _, err = enableWeb(ctx, svc); err != nil { // registration.web: the link in the message
 			db.Close()
 			return err
 		}
@@ -226,18 +246,18 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		defer db.Close()
 	}
 
-	batch := o.batch
-	if batch == "" {
-		batch = "send-" + o.tpl + "-" + svc.Now().UTC().Format("20060102T150405Z")
-	}
 	bounced := map[string]string{}
 	if db != nil {
 		if bounced, err = db.HardBounced(ctx); err != nil {
 			return err
 		}
 	}
-	var msgs []planned
-	var skipped []string
+	type target struct {
+		ct *meeting.Contact
+		to []string
+	}
+	var targets []target
+	var keys, skipped []string
 	for _, ct := range recipients {
 		var to []string
 		for _, e := range ct.Emails {
@@ -249,20 +269,54 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 			skipped = append(skipped, ct.Name)
 			continue
 		}
+		targets = append(targets, target{ct, to})
+		keys = append(keys, ct.Name)
+	}
+	if len(targets) == 0 {
+		return fmt.Errorf("every address of the %d contact(s) bounced permanently: nothing to send", len(skipped))
+	}
+
+	batch := o.batch
+	var choice batchChoice
+	if batch == "" {
+		var named []string // --contact as the contact list spells the names
+		if len(o.contacts) > 0 {
+			for _, ct := range recipients {
+				named = append(named, ct.Name)
+			}
+		}
+		base := contentBatchID(o.tpl, o.to, named, bodies, o.subject, atts)
+		if choice, err = chooseBatch(ctx, db, base, keys); err != nil {
+			return err
+		}
+		batch = choice.id
+		switch {
+		case choice.resuming && o.again:
+			return fmt.Errorf("batch %s is not complete (%d to go): run the same command without --again to finish it", batch, choice.toGo)
+		case choice.resuming:
+			fmt.Fprintf(a.stdout, "resuming batch %s: %d already sent, %d to go\n", batch, choice.sent, choice.toGo)
+		case choice.prior != "" && !o.again:
+			fmt.Fprintf(a.stdout, "batch %s is complete: %s.\nNothing sent. To send it once more (as batch %s), add --again.\n",
+				choice.prior, choice.priorNote(o.tpl), batch)
+			return nil
+		case choice.prior != "":
+			fmt.Fprintf(a.stdout, "note: %s; --again sends it once more, as batch %s\n", choice.priorNote(o.tpl), batch)
+		}
+	}
+	var msgs []planned
+	for _, tg := range targets {
+		ct := tg.ct
 		d, err := secretariat.MissionData(ctx, db, o.tpl, ct, bodies, o.subject)
 		if err != nil {
 			return err
 		}
-		msg, err := svc.MissionMessage(o.tpl, ct, to, d)
+		msg, err := svc.MissionMessage(o.tpl, ct, tg.to, d)
 		if err != nil {
 			return err
 		}
 		msg.Attachments = atts
 		msg = secretariat.WithMessageID(msg, batch, ct.Name)
 		msgs = append(msgs, planned{contact: ct, out: mailer.Outgoing{Key: ct.Name, Contact: ct.Name, Message: msg}})
-	}
-	if len(msgs) == 0 {
-		return fmt.Errorf("every address of the %d contact(s) bounced permanently: nothing to send", len(skipped))
 	}
 	if err := printSendSummary(a.stdout, o.tpl, batch, msgs, skipped, atts); err != nil {
 		return err
@@ -282,10 +336,17 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 
 	if !o.yes {
 		if !stdinTerminal(a.stdin) {
-			fmt.Fprintf(a.stderr, "convene send: refusing to send %d messages without confirmation: stdin is not a terminal; add --yes\n", len(msgs))
+			fmt.Fprintf(a.stderr, "convene send: refusing to send %s without confirmation: stdin is not a terminal; add --yes\n", plural(len(msgs), "message"))
 			return silentError{exitUsage}
 		}
-		fmt.Fprintf(a.stdout, "\nSend %d messages? [y/N] ", len(msgs))
+		switch {
+		case choice.resuming:
+			fmt.Fprintf(a.stdout, "\nSend the %s left of batch %s? [y/N] ", plural(choice.toGo, "message"), batch)
+		case choice.prior != "":
+			fmt.Fprintf(a.stdout, "\n%s.\nSend it again: %s? [y/N] ", choice.priorNote(o.tpl), plural(len(msgs), "message"))
+		default:
+			fmt.Fprintf(a.stdout, "\nSend %s? [y/N] ", plural(len(msgs), "message"))
+		}
 		answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
 		if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
 			fmt.Fprintln(a.stderr, "not confirmed: nothing sent")
@@ -312,15 +373,25 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		}
 		return err
 	}
-	if added < len(out) {
+	if added < len(out) && !choice.resuming {
 		fmt.Fprintf(a.stdout, "%d of the %d messages were already in batch %s: not sent again\n", len(out)-added, len(out), batch)
 	}
+	if lerr != nil && added == 0 {
+		fmt.Fprintf(a.stdout, "\nBatch %s is already recorded in the outbox: nothing added.\nThe store is held by a running daemon (%v):\nthe daemon sends what is left%s. Follow with: convene outbox -c %s --batch %s\n",
+			batch, lerr, wakeHint(db), o.cfg, batch)
+		return nil
+	}
 	if lerr != nil {
-		fmt.Fprintf(a.stdout, "\n%d messages recorded in the outbox as batch %s.\nThe store is held by a running daemon (%v):\nthe daemon sends them%s. Follow with: convene outbox -c %s --batch %s\n",
-			added, batch, lerr, wakeHint(db), o.cfg, batch)
+		fmt.Fprintf(a.stdout, "\n%s recorded in the outbox as batch %s.\nThe store is held by a running daemon (%v):\nthe daemon sends them%s. Follow with: convene outbox -c %s --batch %s\n",
+			plural(added, "message"), batch, lerr, wakeHint(db), o.cfg, batch)
 		return nil
 	}
 	defer unlock()
+	if choice.resuming {
+		if _, err := db.RetryOutboxNow(ctx, batch, db.Now()); err != nil {
+			return err
+		}
+	}
 	return o.drain(ctx, a, db, sender, prog, batch)
 }
 
@@ -355,7 +426,7 @@ func countIn(names []string, list []*meeting.Contact) int {
 }
 
 func (o *sendOptions) runResume(ctx context.Context, a *app) error {
-	if o.tpl != "" || len(o.to) > 0 || len(o.contacts) > 0 || len(o.body) > 0 || len(o.attach) > 0 || o.subject != "" || o.dryRun || o.out != "" || o.batch != "" {
+	if o.tpl != "" || len(o.to) > 0 || len(o.contacts) > 0 || len(o.body) > 0 || len(o.attach) > 0 || o.subject != "" || o.dryRun || o.out != "" || o.batch != "" || o.again {
 		return usagef("--resume takes no other flag than -c (and --yes): the batch's messages are already recorded")
 	}
 	m, err := loadMeeting(a, o.cfg)
@@ -365,7 +436,7 @@ func (o *sendOptions) runResume(ctx context.Context, a *app) error {
 	if !m.SMTP.Configured() {
 		return fmt.Errorf("%s: smtp.host is not set: nothing can be sent", m.Path)
 	}
-	db, err := openExisting(ctx, m.Store)
+	db, err := openExistingMeeting(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -393,6 +464,9 @@ func (o *sendOptions) runResume(ctx context.Context, a *app) error {
 		return err
 	}
 	defer unlock()
+	if _, err := db.RetryOutboxNow(ctx, o.resume, db.Now()); err != nil {
+		return err
+	}
 	left, _, err := db.OutboxPending(ctx, o.resume)
 	if err != nil {
 		return err
@@ -405,10 +479,13 @@ func (o *sendOptions) runResume(ctx context.Context, a *app) error {
 // with a progress display on stdout (a terminal) or the log.
 func newCLISender(a *app, m *meeting.Meeting, db *store.DB) (*mailer.Sender, *progress, error) {
 	prog := newProgress(a)
+	if _, err := attachOAuth(a.log, m, db, nil); err != nil {
+		return nil, nil, err
+	}
 	s, err := mailer.New(db, mailer.Options{
 		Server: m.SMTP.Server, Concurrency: m.SMTP.Concurrency,
 		RatePerMinute: m.SMTP.RatePerMinute, DomainRatePerMinute: m.SMTP.DomainRatePerMinute,
-		Logger: a.log.With("component", "outbox"), Progress: prog.update,
+		Logger: a.log, Progress: prog.update, // mailer adds component=mailer
 	})
 	return s, prog, err
 }
@@ -433,149 +510,4 @@ func (o *sendOptions) drain(ctx context.Context, a *app, db *store.DB, s *mailer
 		return silentError{exitFail}
 	}
 	return nil
-}
-
-// printSendReport writes the end of a send: this run's counts, the batch's
-// state, and each failed message with the server's reply. It returns how
-// many of the batch's messages failed permanently.
-func printSendReport(ctx context.Context, w io.Writer, db *store.DB, batch string, rep mailer.Report) (int, error) {
-	bs, err := db.OutboxBatches(ctx, batch)
-	if err != nil {
-		return 0, err
-	}
-	var b store.OutboxBatchStats
-	if len(bs) > 0 {
-		b = bs[0]
-	}
-	left := b.Counts[store.OutboxQueued] + b.Counts[store.OutboxSending] + b.Counts[store.OutboxRetry]
-	fmt.Fprintf(w, "\nbatch %s: %d sent, %d failed, %d left (of %d)\n", batch, b.Counts[store.OutboxSent], b.Counts[store.OutboxFailed], left, b.Total)
-	fmt.Fprintf(w, "this run: %d sent, %d failed, %d temporary failures retried, in %s\n", rep.Sent, rep.Failed, rep.Retried, rep.Elapsed.Round(time.Millisecond))
-	if rep.Requeued > 0 {
-		fmt.Fprintf(w, "%d message(s) interrupted in the middle of sending by an earlier run were sent again (same Message-ID)\n", rep.Requeued)
-	}
-	if err := printFailures(ctx, w, db, batch); err != nil {
-		return 0, err
-	}
-	return b.Counts[store.OutboxFailed], nil
-}
-
-// printSendSummary writes how many messages go to whom, by category and
-// language, and the first message as rendered.
-func printSendSummary(w io.Writer, tpl, batch string, msgs []planned, skipped []string, atts []mailer.Attachment) error {
-	count := map[meeting.Category]map[meeting.Lang]int{}
-	for _, p := range msgs {
-		if count[p.contact.Category] == nil {
-			count[p.contact.Category] = map[meeting.Lang]int{}
-		}
-		count[p.contact.Category][p.contact.Language]++
-	}
-	fmt.Fprintf(w, "template %s, batch %s: %d messages\n\n", tpl, batch, len(msgs))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprint(tw, "category\t")
-	for _, l := range meeting.Langs {
-		fmt.Fprintf(tw, "%s\t", l)
-	}
-	fmt.Fprint(tw, "total\t\n")
-	for _, c := range meeting.Categories {
-		if count[c] == nil {
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t", c)
-		n := 0
-		for _, l := range meeting.Langs {
-			fmt.Fprintf(tw, "%d\t", count[c][l])
-			n += count[c][l]
-		}
-		fmt.Fprintf(tw, "%d\t\n", n)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, at := range atts {
-		fmt.Fprintf(w, "attachment: %s (%s, %d bytes)\n", at.Name, at.ContentType, len(at.Data))
-	}
-	if len(skipped) > 0 {
-		fmt.Fprintf(w, "skipped, every address bounced permanently: %s\n", strings.Join(skipped, "; "))
-	}
-	first := msgs[0]
-	fmt.Fprintf(w, "\n--- first message: %s (%s) ---\nTo: %s\nSubject: %s\n\n%s", first.contact.Name, first.contact.Language,
-		addressList(first.out.Message.To), first.out.Message.Subject, first.out.Message.Text)
-	if !strings.HasSuffix(first.out.Message.Text, "\n") {
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintln(w, "--- end of first message ---")
-	return nil
-}
-
-func addressList(as []mailer.Address) string {
-	s := make([]string, len(as))
-	for i, x := range as {
-		s[i] = x.Email
-	}
-	return strings.Join(s, ", ")
-}
-
-// writeDryRun writes each message as DIR/NNN-contact.eml (the bytes that
-// would be sent) and DIR/summary.txt.
-func writeDryRun(dir, tpl, batch string, msgs []planned, skipped []string, atts []mailer.Attachment) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	var sum strings.Builder
-	fmt.Fprintf(&sum, "convene send --dry-run: template %s, batch %s, %d messages, written %s\n",
-		tpl, batch, len(msgs), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	if len(atts) == 0 {
-		fmt.Fprintln(&sum, "attachments: none")
-	}
-	for _, at := range atts {
-		fmt.Fprintf(&sum, "attachment: %s (%s, %d bytes), in every message\n", at.Name, at.ContentType, len(at.Data))
-	}
-	for _, s := range skipped {
-		fmt.Fprintf(&sum, "skipped (every address bounced permanently): %s\n", s)
-	}
-	sum.WriteString("\n")
-	tw := tabwriter.NewWriter(&sum, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "file\tlang\tcategory\tcontact\trecipients\tsubject")
-	for i, p := range msgs {
-		raw, err := mailer.Render(p.out.Message)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.contact.Name, err)
-		}
-		name := fmt.Sprintf("%03d-%s.eml", i+1, slug(p.contact.Name))
-		if err := os.WriteFile(filepath.Join(dir, name), raw, 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, p.contact.Language, p.contact.Category, p.contact.Name,
-			addressList(p.out.Message.To), p.out.Message.Subject)
-	}
-	tw.Flush()
-	return os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(sum.String()), 0o644)
-}
-
-// slug turns a contact's name into a file name part: lower-case ASCII
-// letters (accents dropped) and digits joined by single hyphens, at most 40 characters.
-func slug(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range norm.NFD.String(strings.ToLower(name)) {
-		if unicode.Is(unicode.Mn, r) {
-			continue // é → e
-		}
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
-			if b.Len() >= 40 {
-				break
-			}
-			continue
-		}
-		dash = true
-	}
-	if b.Len() == 0 {
-		return "contact"
-	}
-	return b.String()
 }

@@ -28,6 +28,10 @@ type IMAPOptions struct {
 	// XOAUTH2 also accepts AUTHENTICATE XOAUTH2 with the user's password as
 	// the bearer token.
 	XOAUTH2 bool
+	// CheckToken, when set, makes the server accept AUTHENTICATE XOAUTH2
+	// and OAUTHBEARER only, with a token CheckToken says is current (an
+	// AuthServer's Valid); LOGIN and PLAIN are refused.
+	CheckToken func(user, token string) bool
 }
 
 // IMAPServer is a running in-process IMAP server with one user and an INBOX.
@@ -62,6 +66,9 @@ func StartIMAP(tb testing.TB, opts *IMAPOptions) *IMAPServer {
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			var sess imapserver.SessionIMAP4rev2 = &idleSession{mem.NewSession().(imapserver.SessionIMAP4rev2)}
+			if opts.CheckToken != nil {
+				return &tokenSession{SessionIMAP4rev2: sess, check: opts.CheckToken, password: s.Password}, nil, nil
+			}
 			if opts.XOAUTH2 {
 				return &xoauth2Session{SessionIMAP4rev2: sess}, nil, nil
 			}
@@ -116,6 +123,41 @@ func (s *xoauth2Session) Authenticate(mech string) (sasl.Server, error) {
 		}), nil
 	case "XOAUTH2":
 		return &imapXOAUTH2{login: s.Login}, nil
+	}
+	return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "SASL mechanism not supported"}
+}
+
+// tokenSession accepts OAuth2 bearer tokens only, checked by check.
+type tokenSession struct {
+	imapserver.SessionIMAP4rev2
+	check    func(user, token string) bool
+	password string
+}
+
+func (s *tokenSession) AuthenticateMechanisms() []string {
+	return []string{"XOAUTH2", sasl.OAuthBearer}
+}
+
+func (s *tokenSession) Login(string, string) error { return imapserver.ErrAuthFailed }
+
+func (s *tokenSession) login(user, token string) error {
+	if !s.check(user, token) {
+		return imapserver.ErrAuthFailed
+	}
+	return s.SessionIMAP4rev2.Login(user, s.password)
+}
+
+func (s *tokenSession) Authenticate(mech string) (sasl.Server, error) {
+	switch mech {
+	case "XOAUTH2":
+		return &imapXOAUTH2{login: s.login}, nil
+	case sasl.OAuthBearer:
+		return sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if s.login(o.Username, o.Token) != nil {
+				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
+			}
+			return nil
+		}), nil
 	}
 	return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "SASL mechanism not supported"}
 }

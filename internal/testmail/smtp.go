@@ -53,6 +53,10 @@ type Options struct {
 	RequireAuth        bool
 	Username, Password string
 	Token              string
+	// CheckToken, when set, replaces Token: AUTH offers XOAUTH2 and
+	// OAUTHBEARER only, and accepts a token when CheckToken says it is
+	// current (an AuthServer's Valid).
+	CheckToken func(user, token string) bool
 
 	// Faults by recipient address.
 	Faults map[string]Fault
@@ -71,6 +75,10 @@ type Options struct {
 	// Discard keeps only the envelope, Message-ID and time of each message,
 	// not its bytes (benchmarks).
 	Discard bool
+
+	// Now is the clock of Message.At; default time.Now. A test that steps
+	// the sender's clock gives the server the same one.
+	Now func() time.Time
 }
 
 // SMTP is a recording SMTP server on 127.0.0.1.
@@ -90,6 +98,10 @@ type SMTP struct {
 	rnd      *rand.Rand
 	authFail int
 	closed   chan struct{} // closed when the test ends: stalls stop
+
+	refuseFrom int // with refuseOn: messages beyond this count get 421
+	refuseOn   bool
+	refused    int
 }
 
 // NewSMTP starts a server on 127.0.0.1:0 and stops it at the end of the test.
@@ -154,11 +166,30 @@ func (s *SMTP) AuthFailures() int {
 // WaitFor waits until at least n messages were accepted, ctx is done or the
 // timeout passes.
 func (s *SMTP) WaitFor(ctx context.Context, n int, timeout time.Duration) error {
+	return s.waitUntil(ctx, timeout, "messages", func() int { return len(s.msgs) }, n)
+}
+
+// RefuseAfter makes the server answer 421 (after DATA) to every message
+// once n messages have been accepted, as a server going down in the middle
+// of a batch; n < 0 accepts again.
+func (s *SMTP) RefuseAfter(n int) {
+	s.mu.Lock()
+	s.refuseFrom, s.refuseOn = n, n >= 0
+	s.mu.Unlock()
+}
+
+// WaitRefused waits until at least n messages were refused by RefuseAfter,
+// ctx is done or the timeout passes.
+func (s *SMTP) WaitRefused(ctx context.Context, n int, timeout time.Duration) error {
+	return s.waitUntil(ctx, timeout, "refusals", func() int { return s.refused }, n)
+}
+
+func (s *SMTP) waitUntil(ctx context.Context, timeout time.Duration, what string, count func() int, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
 		s.mu.Lock()
-		got, ch := len(s.msgs), s.changed
+		got, ch := count(), s.changed
 		s.mu.Unlock()
 		if got >= n {
 			return nil
@@ -166,17 +197,31 @@ func (s *SMTP) WaitFor(ctx context.Context, n int, timeout time.Duration) error 
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("testmail: %d of %d messages: %w", got, n, ctx.Err())
+			return fmt.Errorf("testmail: %d of %d %s: %w", got, n, what, ctx.Err())
 		}
 	}
 }
 
-func (s *SMTP) record(m Message) {
+func (s *SMTP) now() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return time.Now()
+}
+
+// record keeps m, or refuses it (false) when RefuseAfter says so.
+func (s *SMTP) record(m Message) bool {
 	s.mu.Lock()
-	s.msgs = append(s.msgs, m)
+	defer s.mu.Unlock()
+	ok := !s.refuseOn || len(s.msgs) < s.refuseFrom
+	if ok {
+		s.msgs = append(s.msgs, m)
+	} else {
+		s.refused++
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
-	s.mu.Unlock()
+	return ok
 }
 
 // fault returns the fault for rcpt at stage ("rcpt" or "data"), counting it.
@@ -233,7 +278,19 @@ func (se *session) AuthMechanisms() []string {
 	if !se.s.opts.RequireAuth {
 		return nil
 	}
+	if se.s.opts.CheckToken != nil {
+		return []string{"XOAUTH2", sasl.OAuthBearer}
+	}
 	return []string{sasl.Plain, "XOAUTH2"}
+}
+
+// tokenOK checks an OAuth2 bearer token for user.
+func (se *session) tokenOK(user, token string) bool {
+	o := se.s.opts
+	if o.CheckToken != nil {
+		return o.CheckToken(user, token)
+	}
+	return user == o.Username && token == o.Token
 }
 
 var errBadCredentials = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
@@ -243,7 +300,7 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 	switch mech {
 	case sasl.Plain:
 		return sasl.NewPlainServer(func(identity, username, password string) error {
-			if username != o.Username || password != o.Password {
+			if o.CheckToken != nil || username != o.Username || password != o.Password {
 				se.s.mu.Lock()
 				se.s.authFail++
 				se.s.mu.Unlock()
@@ -254,11 +311,25 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 		}), nil
 	case "XOAUTH2":
 		return xoauth2Server(func(user, token string) error {
-			if user != o.Username || token != o.Token {
+			if !se.tokenOK(user, token) {
 				se.s.mu.Lock()
 				se.s.authFail++
 				se.s.mu.Unlock()
 				return errBadCredentials
+			}
+			se.authed = true
+			return nil
+		}), nil
+	case sasl.OAuthBearer:
+		if o.CheckToken == nil {
+			break
+		}
+		return sasl.NewOAuthBearerServer(func(opts sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if !se.tokenOK(opts.Username, opts.Token) {
+				se.s.mu.Lock()
+				se.s.authFail++
+				se.s.mu.Unlock()
+				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
 			}
 			se.authed = true
 			return nil
@@ -310,11 +381,13 @@ func (se *session) Data(r io.Reader) error {
 	if f != nil {
 		return reply(f.Code)
 	}
-	m := Message{From: se.from, To: append([]string(nil), se.to...), Data: data, MessageID: messageID(data), At: time.Now()}
+	m := Message{From: se.from, To: append([]string(nil), se.to...), Data: data, MessageID: messageID(data), At: se.s.now()}
 	if se.s.opts.Discard {
 		m.Data = nil
 	}
-	se.s.record(m)
+	if !se.s.record(m) {
+		return reply(421)
+	}
 	return nil
 }
 

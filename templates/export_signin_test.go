@@ -1,0 +1,4 @@
+package templates
+
+// SampleData is sampleData, for the external tests.
+var SampleData = sampleData
