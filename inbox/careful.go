@@ -214,3 +214,26 @@ func declaredCharset(p *enmime.Part) string {
 	}
 	return v
 }
+
+// unplaced notes the lines left unread that name a person with a form of
+// address ("Mr. Paul Green, Adviser" without an address, "H.E. Mr. X will
+// head the delegation"): a careful reader does not drop a person silently.
+func (p *regParser) unplaced() {
+	for i, line := range p.lines {
+		if p.used[i] || strings.Contains(line, "@") {
+			continue
+		}
+		t := strings.TrimSpace(stripBullet(line))
+		if t == "" || len(t) > 300 || greetingRE.MatchString(t) || closingRE.MatchString(t) {
+			continue
+		}
+		t = stripArticle(t)
+		if loc := honorificRE.FindStringIndex(t); loc == nil || loc[1] == 0 {
+			continue
+		}
+		if name := leadingName(t); len(strings.Fields(name)) >= 3 {
+			// a form of address and at least two words of a name
+			p.problem("%q names a person but gives no address: not read as a delegate", clip(t, 80))
+		}
+	}
+}

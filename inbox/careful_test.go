@@ -211,6 +211,12 @@ func TestCarefulText(t *testing.T) {
 			delegates: []del{{Name: "Pierre Martin", Title: "Conseiller", Email: "pierre.martin@diplomatie.example"}},
 		},
 		{
+			name:      "a person without an address is not dropped silently",
+			body:      "Our delegation:\nMs. Ana Lima, Counsellor, ana.lima@x.example\nMr. Paul Green, Adviser\n",
+			delegates: []del{{Name: "Ana Lima", Title: "Counsellor", Email: "ana.lima@x.example"}},
+			review:    "names a person but gives no address",
+		},
+		{
 			name:      "a focal point to contact is not a delegate",
 			body:      "Please register Ms. Ana Lima, Counsellor, ana.lima@x.example.\n\nFor any question, please contact our focal point, Mr. Paul Green (p.green@x.example).\n",
 			delegates: []del{{Name: "Ana Lima", Title: "Counsellor", Email: "ana.lima@x.example"}},

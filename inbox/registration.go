@@ -67,6 +67,7 @@ func parseRegistration(text string, formOnly bool) Registration {
 	p.form()
 	if !formOnly {
 		p.freeText()
+		p.unplaced() // careful.go
 	}
 	return p.result()
 }
