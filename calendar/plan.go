@@ -54,8 +54,9 @@ type Sent struct {
 	Email, EventID, UID string
 	Sequence            int
 	Hash                string
-	Cancelled           bool  // the last object was a CANCEL
-	Shown               Shown // zero when not recorded (before it was); Shown.Lang may still be set
+	Cancelled           bool   // the last object was a CANCEL
+	Shown               Shown  // zero when not recorded (before it was); Shown.Lang may still be set
+	Name                string // the delegate's name, for the ATTENDEE's CN of a cancel ("" if unknown)
 }
 
 // Want is an active delegate and a confirmed event that should be in the
@@ -172,7 +173,7 @@ func Plan(m *meeting.Meeting, sent []Sent, want []Want) []Action {
 		if !lang.Valid() {
 			lang = meeting.EN
 		}
-		a := Action{Kind: KindCancel, Delegate: meeting.Delegate{Email: k.email}, Lang: lang, EventID: s.EventID, UID: s.UID, Sequence: s.Sequence + 1, Shown: s.Shown}
+		a := Action{Kind: KindCancel, Delegate: meeting.Delegate{Email: k.email, Name: s.Name}, Lang: lang, EventID: s.EventID, UID: s.UID, Sequence: s.Sequence + 1, Shown: s.Shown}
 		if a.UID == "" {
 			a.UID = UID(m, s.EventID)
 		}

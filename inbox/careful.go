@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"bytes"
 	"mime"
 	"strings"
 	"unicode/utf8"
@@ -50,12 +51,18 @@ func settle(m *Message, env *enmime.Envelope) {
 			m.problem("address %s was not read as a delegate", a)
 		}
 	}
+	// what is not uncertain is a note, not a problem: every problem left
+	// sends the message to review, so that `convene parse` and the review
+	// desk show needs_review whenever there is one
 	var doubts []string
 	for _, p := range m.Problems {
 		if uncertain(p) {
 			doubts = append(doubts, p)
+		} else {
+			m.Notes = append(m.Notes, p)
 		}
 	}
+	m.Problems = doubts
 	if len(doubts) > 0 {
 		m.review("not read with certainty: %s", strings.Join(doubts, "; "))
 	}
@@ -167,7 +174,7 @@ func charsetProblems(m *Message, root *enmime.Part) {
 				switch {
 				case declared == "" && !isASCII(p.Content) && p.Charset != "" && !strings.EqualFold(p.Charset, "utf-8"):
 					m.problem("no charset declared: the text was read as %s, a guess", p.Charset)
-				case !utf8.Valid(p.Content) || strings.ContainsRune(string(p.Content), utf8.RuneError):
+				case !utf8.Valid(p.Content) || bytes.Contains(p.Content, replacementChar):
 					m.problem("characters that could not be decoded (charset %q)", declared)
 				}
 			}
@@ -176,6 +183,10 @@ func charsetProblems(m *Message, root *enmime.Part) {
 	}
 	walk(root)
 }
+
+// replacementChar is U+FFFD in UTF-8, which a decoder writes for what it
+// could not decode (bytes.ContainsRune of it decodes rune by rune).
+var replacementChar = []byte("\uFFFD")
 
 func isASCII(b []byte) bool {
 	for _, c := range b {
@@ -202,4 +213,27 @@ func declaredCharset(p *enmime.Part) string {
 		v = v[:j]
 	}
 	return v
+}
+
+// unplaced notes the lines left unread that name a person with a form of
+// address ("Mr. Paul Green, Adviser" without an address, "H.E. Mr. X will
+// head the delegation"): a careful reader does not drop a person silently.
+func (p *regParser) unplaced() {
+	for i, line := range p.lines {
+		if p.used[i] || strings.Contains(line, "@") {
+			continue
+		}
+		t := strings.TrimSpace(stripBullet(line))
+		if t == "" || len(t) > 300 || greetingRE.MatchString(t) || closingRE.MatchString(t) {
+			continue
+		}
+		t = stripArticle(t)
+		if loc := honorificRE.FindStringIndex(t); loc == nil || loc[1] == 0 {
+			continue
+		}
+		if name := leadingName(t); len(strings.Fields(name)) >= 3 {
+			// a form of address and at least two words of a name
+			p.problem("%q names a person but gives no address: not read as a delegate", clip(t, 80))
+		}
+	}
 }

@@ -83,6 +83,7 @@ func classify(m *Message, env *enmime.Envelope, rawBody []byte, replyTo string, 
 	}
 	reg := ParseRegistration(body)
 	reg = mergeForwarded(m, text, replyTo, reg) // forward.go
+	m.NotDelegates = append(m.NotDelegates, reg.NotDelegates...)
 	if reg.Empty() && env.HTML != "" && !fromHTML {
 		// the plain-text alternative may have lost a table
 		t, cuts := htmlText(env.HTML, true, lim)

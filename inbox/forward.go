@@ -34,18 +34,25 @@ type forwarded struct {
 // réexpédié :", "-------- Mensaje reenviado --------"), or after the first
 // header block of a reply whose subject is a forward ("FW:", "TR :", "RV:").
 func findForwarded(text, subject string) (forwarded, bool) {
+	fwdSubject := fwdSubjectRE.MatchString(subject)
+	if !fwdSubject && !mayForward(text) {
+		return forwarded{}, false // no separator of forwardRE can be there
+	}
 	lines := strings.Split(normalizeText(text), "\n")
 	at := -1
 	for i, l := range lines {
-		if forwardRE.MatchString(l) || originalRE.MatchString(l) && fwdSubjectRE.MatchString(subject) {
+		if strings.HasPrefix(strings.TrimLeft(l, " "), ">") {
+			continue
+		}
+		if forwardRE.MatchString(l) || fwdSubject && originalRE.MatchString(l) {
 			at = i + 1
 			break
 		}
-		if fwdSubjectRE.MatchString(subject) && hdrFromRE.MatchString(l) && headerBlockFollows(lines, i) {
+		if fwdSubject && hdrFromRE.MatchString(l) && headerBlockFollows(lines, i) {
 			at = i
 			break
 		}
-		if underRE.MatchString(l) && fwdSubjectRE.MatchString(subject) && i+1 < len(lines) && hdrFromRE.MatchString(nextNonEmpty(lines, i+1)) {
+		if fwdSubject && underRE.MatchString(l) && i+1 < len(lines) && hdrFromRE.MatchString(nextNonEmpty(lines, i+1)) {
 			at = i + 1
 			break
 		}
@@ -139,5 +146,20 @@ func mergeForwarded(m *Message, text, replyTo string, reg Registration) Registra
 	reg.Replaced = append(reg.Replaced, fw.Replaced...)
 	reg.Declined = reg.Declined || fw.Declined
 	reg.Problems = append(reg.Problems, fw.Problems...)
+	reg.NotDelegates = append(reg.NotDelegates, fw.NotDelegates...)
 	return reg
+}
+
+// mayForward reports whether text may hold a separator of forwardRE: each
+// holds one of these words.
+func mayForward(text string) bool {
+	// the words without their first letter, in lower and upper case: no
+	// copy of text, and strings.Contains is fast
+	for _, w := range []string{"orward", "ORWARD", "ransf", "RANSF", "eenviad", "EENVIAD", "eitergeleitet", "EITERGELEITET",
+		"ollows", "OLLOWS", "u message r", "U MESSAGE R", "u Message r"} {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -77,6 +77,9 @@ func FuzzParse(f *testing.F) {
 		if !utf8.ValidString(m.Body) {
 			t.Errorf("Body is not UTF-8")
 		}
+		// the careful reader's property: in review, or every address of
+		// the new text accounted for
+		checkAccounted(t, m)
 	})
 }
 
@@ -92,6 +95,15 @@ func FuzzRegistration(f *testing.F) {
 		"M. Jean Dupont ne participera plus.",
 		"Lamentablemente, nuestra delegación no participará.",
 		"Mr. John Smith will be replaced by:\nName: Mr. Paul Green\nEmail: p.green@x.example",
+		// the careful reader's cases (careful_test.go)
+		"- M. Omar Sarr, Deuxième Secrétaire, courriel : o.sarr@x.example.\n- Mme Aïssatou Faye (a.faye@x.example)",
+		"Ms. Jane Roe - First Secretary -\njane.roe@x.example\nSMITH, John (Mr.)\nExpert, Federal Ministry for European and International Affairs\njohn.smith@x.example",
+		"Please register NDIAYE Mamadou Lamine, Ambassadeur, m.ndiaye@x.example",
+		"Excmo. Sr. D. Luis Mora, Embajador, lmora@x.example\nCoronel Juan Pérez, Agregado de Defensa, jperez@x.example",
+		"Stefan Huber will not be able to attend; Katharina Moser remains registered.",
+		"Katharina Moser will attend, but Stefan Huber will not attend.\nMr. A B and Ms. C D will no longer attend.",
+		"Will the meeting be webcast?\n\nJane Roe\nFirst Secretary\nRue de Lausanne 45, 1202 Geneva\nTel. +41 22 555 55 55\njane.roe@x.example",
+		"Please register the delegation below.\n\n---------- Forwarded message ---------\nFrom: Protocol <p@x.example>\nSubject: List\n\nMr. A B, Counsellor, a.b@x.example",
 	} {
 		f.Add(s)
 	}

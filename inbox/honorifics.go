@@ -127,7 +127,7 @@ func matchForm(fields []string) (int, form) {
 		}
 		ok := true
 		for k, w := range f.words {
-			if foldForm(fields[k]) != w {
+			if !strings.EqualFold(strings.TrimRight(fields[k], ".,"), w) {
 				ok = false
 				break
 			}

@@ -106,6 +106,9 @@ type Message struct {
 	NeedsReview  bool
 	ReviewReason string
 	Problems     []string // non-fatal parse problems
+	// Notes are remarks that leave the reading certain (see uncertain in
+	// careful.go), such as a delegate named without an address
+	Notes []string `json:",omitempty"`
 }
 
 // Bounce is what a delivery status notification says.

@@ -18,6 +18,9 @@ type Registration struct {
 	Replaced  []Replacement      // corrections; their New delegates are not repeated in Delegates
 	Declined  bool               // the mission will not attend at all
 	Problems  []string           // what could not be read with certainty
+	// NotDelegates are addresses the text gives as someone to contact, not
+	// as a delegate ("for any question, please contact Mr. X, x@…")
+	NotDelegates []string
 
 	cut []string // what was not read at all (cuts.go): the reply goes to review
 }
@@ -64,6 +67,7 @@ func parseRegistration(text string, formOnly bool) Registration {
 	p.form()
 	if !formOnly {
 		p.freeText()
+		p.unplaced() // careful.go
 	}
 	return p.result()
 }

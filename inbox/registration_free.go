@@ -14,6 +14,31 @@ var (
 	proseWordRE = regexp.MustCompile(`(?i)\b(?:please|contact|write|questions?|queries|regarding|should|would|could|kindly|veuillez|contacter|contactez|écrire|questions?|merci|por\s+favor|contacte|escriba|preguntas?|consultas?|reply|respond|send|envoyer|enviar|copy|copie|copia|cc)\b`)
 )
 
+// contactLineRE finds the words that give an address as a contact.
+var contactLineRE = regexp.MustCompile(`(?i)\b(?:contact|focal\s+point|for\s+(?:any|further)\s+(?:questions?|queries|information)|questions?\s+(?:may|can|should)\s+be|point\s+focal|pour\s+toute\s+question|contacter|contactez|punto\s+focal|para\s+cualquier\s+(?:consulta|pregunta)|contactar|cont[áa]ctese)\b`)
+
+// sentenceLeadRE and sentenceTailRE are what surrounds a person named in a
+// sentence: "We are pleased to inform you that" … "will represent Arcadia".
+var (
+	sentenceLeadRE = regexp.MustCompile(`(?i)^.*?\b(?:that|que|qu['’])\s+`)
+	sentenceTailRE = regexp.MustCompile(`(?i),?\s+(?:will|shall|would|is\s+going\s+to)\s+(?:also\s+)?(?:attend|represent|participate|take\s+part|join|be\s+(?:part|attending|representing|participating))\b.*$|,?\s+(?:participera|assistera|repr[ée]sentera|fera\s+partie|participar[áa]|asistir[áa]|representar[áa]|formar[áa]\s+parte)\b.*$`)
+)
+
+// trimSentence cuts the lead-in and the verb of a sentence around a person.
+func trimSentence(seg string) string {
+	if loc := sentenceLeadRE.FindStringIndex(seg); loc != nil && !emailRE.MatchString(seg[:loc[1]]) {
+		seg = seg[loc[1]:]
+	}
+	// "… le nom de notre délégué : M. Pierre Martin, …"
+	if i := strings.Index(seg, ": "); i > 0 && !emailRE.MatchString(seg[:i]) && honorificAnyRE.MatchString(" "+seg[i+2:]) {
+		seg = seg[i+2:]
+	}
+	if loc := sentenceTailRE.FindStringIndex(seg); loc != nil && !emailRE.MatchString(seg[loc[0]:]) {
+		seg = seg[:loc[0]]
+	}
+	return seg
+}
+
 // registerLeadRE is the request that may start a line naming a delegate.
 var registerLeadRE = regexp.MustCompile(`(?i)^(?:(?:please|kindly|we\s+(?:would\s+like\s+to|wish\s+to)|merci\s+d['’]|veuillez|pri[èe]re\s+d['’]|favor\s+de|s[íi]rvanse|le\s+ruego|les\s+ruego|rogamos)\s+)?(?:also\s+|aussi\s+|tambi[ée]n\s+)?(?:register|add|inscrire|ajouter|inscribir|registrar|agregar|a[ñn]adir)\s+(?:also\s+|aussi\s+|tambi[ée]n\s+)?(?:a\s+)?`)
 
@@ -73,6 +98,10 @@ func nameAndTitle(rest string) (name, title string) {
 		if c == "" || strings.ContainsAny(c, "<>") || strings.Contains(c, "&gt") || strings.Contains(c, "&lt") {
 			continue
 		}
+		switch strings.ToLower(c) {
+		case "and", "et", "y", "e", "&", "as well as", "ainsi que", "así como":
+			continue // what joins two persons
+		}
 		if f, v, sep := matchLabel(c); f != fNone && (sep || v == "") {
 			c = strings.TrimSpace(v)
 			if c == "" {
@@ -129,6 +158,22 @@ func (p *regParser) freeText() {
 			if junkRE.MatchString(rest) {
 				continue // JSON, URLs, headers: not written by a person
 			}
+			if contactLineRE.MatchString(rest) {
+				// "for any question, please contact our focal point, Mr.
+				// X (x@…)": someone to write to, not a delegate
+				p.reg.NotDelegates = appendUnique(p.reg.NotDelegates, d.Email)
+				continue
+			}
+			if words := len(strings.Fields(rest)); words > 12 {
+				// "We are pleased to inform you that Mr. X, Counsellor
+				// (x@…), will represent Arcadia": the person without the
+				// sentence around
+				if s := trimSentence(seg); s != seg {
+					if d2, ok := parseSegment(s); ok && d2.Name != "" && len(strings.Fields(emailRE.ReplaceAllString(s, ""))) <= 12 {
+						d, rest = d2, strings.TrimSpace(emailRE.ReplaceAllString(s, ""))
+					}
+				}
+			}
 			if words := len(strings.Fields(rest)); words > 12 || (proseWordRE.MatchString(rest) && d.Name == "") {
 				p.problem("address %s appears in a sentence and was not read as a delegate", d.Email)
 				continue
@@ -168,6 +213,15 @@ func splitSegments(line string) []string {
 			} else {
 				for end < len(piece) && strings.ContainsRune(">)]", rune(piece[end])) {
 					end++
+				}
+				// "Ms. A <a@x>, First Secretary, and Mr. B (b@x)": the
+				// title after the address is A's; B starts at his
+				// courtesy title
+				gap := piece[end:locs[k+1][0]]
+				if h := honorificAnyRE.FindStringIndex(gap); h != nil && h[0] > 0 && !strings.Contains(gap[:h[0]], "@") {
+					if t := strings.Trim(gap[:h[0]], " ,;"); t != "" && t != "and" && t != "et" && t != "y" {
+						end += h[0]
+					}
 				}
 			}
 			out = append(out, piece[start:end])

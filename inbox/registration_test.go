@@ -219,8 +219,15 @@ func TestParseRegistration(t *testing.T) {
 			withdrawn: []string{"John Smith"},
 		},
 		{
-			name:     "address in prose is not a delegate",
+			// a contact to write to: not a delegate, and known not to be
+			// one (Registration.NotDelegates), so no problem either
+			name:     "address given as a contact is not a delegate",
 			text:     "For any question, please contact our focal point at focal.point@arcadia.example.",
+			problems: -1,
+		},
+		{
+			name:     "address in prose is not a delegate",
+			text:     "Mr. Bilal Aziz may also join us later; his address would be bilal.aziz@arcadia.example if he comes with the others.",
 			problems: 1,
 		},
 		{

@@ -106,6 +106,9 @@ func signatureLike(par []string) bool {
 	}
 	for _, l := range par {
 		t := strings.TrimSpace(l)
+		if isSentence(t) {
+			return false
+		}
 		if len(t) <= 120 && !strings.Contains(t, "@") && (phoneLineRE.MatchString(t) || missionLineRE.MatchString(t) || postalLineRE.MatchString(t)) {
 			continue
 		}
@@ -130,7 +133,7 @@ func signatureLike(par []string) bool {
 // sender's address or name.
 func signatureSign(l, from, fromName string) bool {
 	t := strings.TrimSpace(l)
-	if t == "" {
+	if t == "" || isSentence(t) {
 		return false
 	}
 	if phoneLineRE.MatchString(t) || missionLineRE.MatchString(t) || webLineRE.MatchString(t) {
@@ -176,4 +179,13 @@ func prevNonEmpty(lines []string, i int) string {
 		}
 	}
 	return ""
+}
+
+// sentenceRE finds the words of a sentence, which a signature's lines are not.
+var sentenceRE = regexp.MustCompile(`(?i)\b(?:that|que|qu['’]|will|would|shall|regrets?|honou?r|honneur|lamenta|saluda|pr[ée]sente|presents|informs?|informe|informa|please|veuillez|favor|kindly|register|attend|participate|participer|participar)\b`)
+
+// isSentence reports whether a line is a sentence: it ends with a full stop
+// after several words, or holds the words of one.
+func isSentence(t string) bool {
+	return strings.HasSuffix(t, ".") && len(strings.Fields(t)) > 4 || sentenceRE.MatchString(t)
 }

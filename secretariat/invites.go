@@ -2,6 +2,7 @@ package secretariat
 
 import (
 	"context"
+	"strings"
 
 	"convene/calendar"
 	"convene/meeting"
@@ -31,6 +32,24 @@ func sentInvitesIn(rows []store.SentInvite, cs *meeting.Contacts) []calendar.Sen
 		})
 	}
 	return out
+}
+
+// namedSent gives each of sent the name of its delegate in ds (withdrawn
+// delegates too), so that a cancel's ATTENDEE carries the CN the invitation
+// did.
+func namedSent(sent []calendar.Sent, ds []store.Delegate) []calendar.Sent {
+	names := make(map[string]string, len(ds))
+	for _, d := range ds {
+		if d.Name != "" {
+			names[meeting.NormalizeEmail(d.Email)] = d.Name
+		}
+	}
+	for i := range sent {
+		if sent[i].Name == "" {
+			sent[i].Name = names[meeting.NormalizeEmail(sent[i].Email)]
+		}
+	}
+	return sent
 }
 
 // wantedInvites lists, for every active delegate, the events that should be
@@ -72,11 +91,17 @@ func PendingInvites(ctx context.Context, db *store.DB, m *meeting.Meeting, cs *m
 	if err != nil {
 		return nil, err
 	}
-	active, err := db.Delegates(ctx, "", false)
+	all, err := db.Delegates(ctx, "", true)
 	if err != nil {
 		return nil, err
 	}
-	return calendar.Plan(m, sentInvitesIn(sent, cs), wantedInvites(m, cs, active)), nil
+	var active []store.Delegate
+	for _, d := range all {
+		if d.Status == "" || d.Status == store.DelegateActive {
+			active = append(active, d)
+		}
+	}
+	return calendar.Plan(m, namedSent(sentInvitesIn(sent, cs), all), wantedInvites(m, cs, active)), nil
 }
 
 // shownSession is the session as the object of a shows it, for the cover
@@ -117,6 +142,21 @@ func previousSession(a calendar.Action) *meeting.Session {
 		return nil
 	}
 	return &meeting.Session{Start: p.Start, End: p.End, Title: meeting.Text{meeting.EN: p.Summary, meeting.FR: p.Summary, meeting.ES: p.Summary}}
+}
+
+// previousLink is, for an update, the joining link it replaces: the URL
+// in the LOCATION last sent ("" when not recorded or unchanged).
+func previousLink(a calendar.Action) string {
+	p := a.Previous.Location
+	if a.Kind != calendar.KindUpdate || p == "" || p == a.Shown.Location {
+		return ""
+	}
+	for _, f := range strings.Fields(p) {
+		if strings.HasPrefix(f, "https://") || strings.HasPrefix(f, "http://") {
+			return f
+		}
+	}
+	return p
 }
 
 // EventSequences is the current SEQUENCE of each event of m, for the

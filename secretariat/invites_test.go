@@ -212,7 +212,8 @@ func TestInviteMessages(t *testing.T) {
 		t.Fatalf("after the withdrawal: %d messages, want %d", len(third), len(moved.Events()))
 	}
 	un := third["article-5"]
-	has("un-invitation", un.Calendar.Data, "METHOD:CANCEL", "DTSTART;TZID=Europe/Zurich:20200701T163000", "SUMMARY:"+a5.Title.In(meeting.ES))
+	has("un-invitation", un.Calendar.Data, "METHOD:CANCEL", "DTSTART;TZID=Europe/Zurich:20200701T163000", "SUMMARY:"+a5.Title.In(meeting.ES),
+		`ATTENDEE;CN=Pedro 'Perico' Gómez;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT:mailto:pedro@freedonia.example`) // the CN the invitation had
 	if strings.Contains(string(un.Calendar.Data), "STATUS:") {
 		t.Errorf("un-invitation carries a STATUS: it would cancel the session for everyone\n%s", un.Calendar.Data)
 	}
@@ -227,6 +228,49 @@ func TestInviteMessages(t *testing.T) {
 	got := send(late.Email)
 	if _, ok := got[meeting.RehearsalID]; ok || len(got) != len(moved.Sessions) {
 		t.Errorf("late delegate sent %d messages (rehearsal %v), want the %d sessions only", len(got), ok, len(moved.Sessions))
+	}
+}
+
+// TestUpdateSaysWhatChanged: the cover note of an update names what changed
+// (the old time, the old title, the old link), in the delegate's language,
+// and only that.
+func TestUpdateSaysWhatChanged(t *testing.T) {
+	svc, m, _ := exampleService(t, time.Date(2020, 6, 5, 9, 0, 0, 0, time.UTC))
+	freedonia := "Permanent Mission of Freedonia" // writes in Spanish
+	a5, _ := m.Session("article-5")
+	now := calendar.ShownOf(m, a5, meeting.ES)
+	oldLink := "Interprefy: https://meet.isu.example/old-room"
+	tests := []struct {
+		name      string
+		prev      calendar.Shown
+		want, not []string
+	}{
+		{"time", calendar.Shown{Lang: meeting.ES, Start: now.Start.Add(-time.Hour), End: now.End.Add(-time.Hour), Summary: now.Summary, Location: now.Location},
+			[]string{"Antes: miércoles 1 de julio de 2020, 14:30–16:00 CEST"}, []string{"Título anterior", "Enlace anterior"}},
+		{"title", calendar.Shown{Lang: meeting.ES, Start: now.Start, End: now.End, Summary: "Artículo 5 (antiguo)", Location: now.Location},
+			[]string{"Título anterior: Artículo 5 (antiguo)"}, []string{"Antes:", "Enlace anterior"}},
+		{"link", calendar.Shown{Lang: meeting.ES, Start: now.Start, End: now.End, Summary: now.Summary, Location: oldLink},
+			[]string{"Enlace anterior: https://meet.isu.example/old-room", "https://meet.isu.example/ism-2020"}, []string{"Antes:", "Título anterior"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := calendar.Action{Kind: calendar.KindUpdate, Delegate: meeting.Delegate{Name: "Pedro", Email: "pedro@freedonia.example"},
+				Lang: meeting.ES, EventID: a5.ID, UID: calendar.UID(m, a5.ID), Sequence: 1, Shown: now, Previous: tc.prev}
+			o, err := svc.inviteOutgoing(svc.config(), a, freedonia)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(o.Message.Text, w) || !strings.Contains(o.Message.HTML, w) {
+					t.Errorf("no %q in the update's text and HTML:\n%s", w, o.Message.Text)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(o.Message.Text, w) {
+					t.Errorf("%q in the update, which did not change it:\n%s", w, o.Message.Text)
+				}
+			}
+		})
 	}
 }
 

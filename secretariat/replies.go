@@ -71,7 +71,7 @@ type parsedMessage struct {
 // of Handle.
 func (s *Service) Prepare(f inbox.Fetched) any {
 	c := s.config()
-	msg, err := inbox.ParseBytes(f.Raw, c.m.Sender.ReplyTo, inbox.Limits{AttachmentRows: c.limits().AttachmentRows})
+	msg, err := inbox.ParseBytes(f.Raw, c.m.Sender.ReplyTo, inbox.Limits{AttachmentRows: c.limits().AttachmentRows, MaxTime: s.parseTime})
 	if err == nil {
 		msg.Auth = inbox.ReadAuth(f.Raw, c.m.IMAP.TrustedAuthservID, msg.From)
 	}

@@ -40,6 +40,11 @@ func TestHandleMessage(t *testing.T) {
 			return "From: mission@arcadia-mfa.example\r\nTo: registrations@isu.example\r\nSubject: Registration [REF " + tok + "]\r\nMessage-ID: <a2@x>\r\n\r\n" +
 				"Name: Mr. John Doe\r\nTitle / function: Counsellor\r\n"
 		}, want{inbox.Processed, 0, "answer-clarification", "", 0}},
+		{"a reply read without certainty applies nothing", false, "", nil, func(tok string) string {
+			return "From: mission@arcadia-mfa.example\r\nTo: registrations+" + tok + "@isu.example\r\nSubject: RE: Invitation [REF " + tok + "]\r\nMessage-ID: <a2b@x>\r\n\r\n" +
+				"Our delegation:\r\nMs. Jane Roe, First Secretary, jane.roe@arcadia-mfa.example\r\n\r\n" +
+				"Mr. Paul Green may join later; his address would be p.green@arcadia-mfa.example if he comes with the others.\r\n"
+		}, want{inbox.Review, 0, "", "p.green@arcadia-mfa.example", 0}},
 		{"unknown sender", false, "", nil, func(string) string {
 			return "From: someone@webmail.example\r\nTo: registrations@isu.example\r\nSubject: Registration\r\nMessage-ID: <a3@x>\r\n\r\nPlease register Ms. X Y, Adviser, x.y@webmail.example\r\n"
 		}, want{inbox.Review, 0, "", "unknown sender", 0}},

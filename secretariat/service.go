@@ -44,6 +44,10 @@ type Service struct {
 	now  func() time.Time
 	wake func()    // tells the outbox there is new mail; may be nil
 	web  *webLinks // the mission links of the web page (webreg.go); nil when off
+	// parseTime is the time budget of reading one message (inbox.Limits.MaxTime);
+	// zero means inbox's default. Tests lift it: a budget in wall-clock time
+	// must not decide a test's outcome on a busy machine.
+	parseTime time.Duration
 }
 
 // New loads the templates and records the contacts (giving new ones
@@ -168,7 +172,7 @@ func (s *Service) inviteOutgoing(c *config, a calendar.Action, contact string) (
 	ct, _ := c.cs.ByName(contact)
 	ev := shownSession(c.m, a)
 	msg, err := s.delegateMessage(c, templates.Invite, ct, a.Delegate, templates.Data{
-		Session: &ev, Update: a.Kind == calendar.KindUpdate, Previous: previousSession(a),
+		Session: &ev, Update: a.Kind == calendar.KindUpdate, Previous: previousSession(a), PreviousLink: previousLink(a),
 		Cancelled: a.Kind == calendar.KindCancel && !a.Withdrawn, Withdrawn: a.Withdrawn,
 	})
 	if err != nil {
@@ -218,7 +222,11 @@ func (s *Service) planInvites(tx *store.Tx, c *config, contact string) (int, err
 			owner[r.Email] = r.Contact
 		}
 	}
-	actions := calendar.Plan(c.m, sentInvitesIn(sent, c.cs), wantedInvites(c.m, c.cs, active))
+	all, err := tx.AllDelegates(contact)
+	if err != nil {
+		return 0, err
+	}
+	actions := calendar.Plan(c.m, namedSent(sentInvitesIn(sent, c.cs), all), wantedInvites(c.m, c.cs, active))
 	if len(actions) == 0 {
 		return 0, nil
 	}

@@ -164,6 +164,12 @@ func (tx *Tx) Delegates(contact string) ([]Delegate, error) {
 	return delegates(tx.ctx, tx.Tx, contact, false)
 }
 
+// AllDelegates returns the delegates of contact ("" for every contact),
+// withdrawn ones too, as seen inside the transaction.
+func (tx *Tx) AllDelegates(contact string) ([]Delegate, error) {
+	return delegates(tx.ctx, tx.Tx, contact, true)
+}
+
 func delegates(ctx context.Context, q querier, contact string, all bool) ([]Delegate, error) {
 	query := `SELECT contact, email, name, title, status, created_at, updated_at FROM delegates WHERE ($1 = '' OR contact = $1)`
 	if !all {

@@ -31,6 +31,10 @@ type Data struct {
 	Subject   string             // circular: the subject; else a first body line "Subject: ..."; else the meeting title
 	Digest    *DigestData        // digest
 	Now       time.Time
+
+	// PreviousLink is, for an invite that updates, the joining link it
+	// replaces ("" when the link did not change).
+	PreviousLink string
 }
 
 // DigestData is the content of the staff's morning digest.

@@ -125,6 +125,27 @@ func localSpan(lang meeting.Lang, a, b time.Time, meet, own *time.Location) stri
 	return s + in + city(lang, own)
 }
 
+// localWhen writes a moment in the mission's zone, "12:00 in New York",
+// with the day when it differs from the day in the meeting's zone. It is
+// empty when the mission's zone shows the same clock as the meeting's.
+func localWhen(lang meeting.Lang, t time.Time, meet, own *time.Location) string {
+	if own == nil || meet == nil {
+		return ""
+	}
+	_, offMeet := t.In(meet).Zone()
+	_, offOwn := t.In(own).Zone()
+	if offMeet == offOwn {
+		return ""
+	}
+	l := t.In(own)
+	s := clock(lang, l)
+	if !sameDay(l, t.In(meet)) {
+		s = dayMonth(lang, l) + ", " + s
+	}
+	in := map[meeting.Lang]string{meeting.EN: " in ", meeting.FR: " à ", meeting.ES: " en "}[known(lang)]
+	return s + in + city(lang, own)
+}
+
 // city names a zone by its last element, America/New_York is "New York",
 // or by the name lang gives the city (cityNames).
 func city(lang meeting.Lang, loc *time.Location) string {

@@ -126,3 +126,53 @@ func TestCircularSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalWhen: the registration deadline (a moment) in the mission's zone,
+// with the day when it is not the meeting's day.
+func TestLocalWhen(t *testing.T) {
+	zurich := mustLoc(t, "Europe/Zurich")
+	deadline := time.Date(2020, 6, 12, 18, 0, 0, 0, zurich)
+	tests := []struct {
+		lang meeting.Lang
+		zone string
+		want string
+	}{
+		{meeting.EN, "America/New_York", "12:00 in New York"},
+		{meeting.FR, "America/New_York", "12 h 00 à New York"},
+		{meeting.ES, "America/Bogota", "11:00 en Bogotá"},
+		{meeting.EN, "Pacific/Auckland", "Saturday 13 June, 04:00 in Auckland"},
+		{meeting.FR, "Pacific/Auckland", "samedi 13 juin, 4 h 00 à Auckland"},
+		{meeting.ES, "Asia/Tokyo", "sábado 13 de junio, 01:00 en Tokio"},
+		{meeting.EN, "Europe/Paris", ""}, // the meeting's clock
+	}
+	for _, tc := range tests {
+		if got := localWhen(tc.lang, deadline, zurich, mustLoc(t, tc.zone)); got != tc.want {
+			t.Errorf("localWhen(%s, %s) = %q, want %q", tc.lang, tc.zone, got, tc.want)
+		}
+	}
+	v := newView(Data{Meeting: &meeting.Meeting{Location: zurich}, Contact: &meeting.Contact{Location: mustLoc(t, "America/New_York")}}, meeting.EN)
+	if got := v.LocalAt(deadline); got != "12:00 in New York" {
+		t.Errorf("LocalAt = %q", got)
+	}
+	if got := newView(Data{Meeting: &meeting.Meeting{Location: zurich}}, meeting.EN).LocalAt(deadline); got != "" {
+		t.Errorf("LocalAt without a contact = %q, want empty", got)
+	}
+}
+
+// TestUpcomingRehearsal: the confirmation announces the rehearsal only
+// before it starts.
+func TestUpcomingRehearsal(t *testing.T) {
+	start := time.Date(2020, 6, 16, 12, 0, 0, 0, time.UTC)
+	m := &meeting.Meeting{Rehearsal: &meeting.Rehearsal{Start: start, Duration: time.Hour}}
+	for _, tc := range []struct {
+		now  time.Time
+		want bool
+	}{{start.Add(-time.Minute), true}, {start, false}, {start.Add(48 * time.Hour), false}, {time.Time{}, true}} {
+		if got := newView(Data{Meeting: m, Now: tc.now}, meeting.EN).UpcomingRehearsal() != nil; got != tc.want {
+			t.Errorf("UpcomingRehearsal at %v = %v, want %v", tc.now, got, tc.want)
+		}
+	}
+	if newView(Data{Meeting: &meeting.Meeting{}}, meeting.EN).UpcomingRehearsal() != nil {
+		t.Error("UpcomingRehearsal without a rehearsal is not nil")
+	}
+}

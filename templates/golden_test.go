@@ -119,6 +119,13 @@ func TestGolden(t *testing.T) {
 				prev.Start, prev.End = prev.Start.Add(-90*time.Minute), prev.End.Add(-90*time.Minute)
 				d.Previous = &prev
 			}},
+			// Only the title and the link changed: the time is not repeated as "previously".
+			variant{"invite-update-title-link." + string(lang), templates.Invite, lang, func(d *templates.Data) {
+				d.Update = true
+				prev := *d.Session
+				prev.Title = meeting.Text{meeting.EN: "Old title", meeting.FR: "Ancien intitulé", meeting.ES: "Título antiguo"}
+				d.Previous, d.PreviousLink = &prev, "https://meet.isu.example/old-room"
+			}},
 			variant{"invite-withdrawn." + string(lang), templates.Invite, lang, func(d *templates.Data) { d.Withdrawn = true }},
 			variant{"day-before-rehearsed." + string(lang), templates.DayBefore, lang, func(d *templates.Data) { d.Rehearsed = true }},
 		)

@@ -61,6 +61,8 @@ func sampleData(name string) Data {
 		d.Contact, d.Token, d.ReplyTo = nil, "", ""
 	case Invite, DayBefore, Rehearsal: // mail to a delegate
 		d.Contact, d.Token, d.ReplyTo, d.Update = nil, "", "", true
+		prev := sessions[1]
+		d.Previous, d.PreviousLink = &prev, "https://meet.example/old"
 	}
 	return d
 }

@@ -70,6 +70,48 @@ func (v *view) Local(a, b time.Time) string {
 	return localSpan(v.Lang, a, b, v.loc(), v.Contact.Location)
 }
 
+// LocalAt writes a moment in the contact's own zone ("12:00 in New York"),
+// or "" when there is no contact zone or it shows the meeting's clock.
+func (v *view) LocalAt(t time.Time) string {
+	if v.Contact == nil {
+		return ""
+	}
+	return localWhen(v.Lang, t, v.loc(), v.Contact.Location)
+}
+
+// UpcomingRehearsal is the meeting's rehearsal when it has not started at
+// Now (nil otherwise), for the texts that announce it.
+func (v *view) UpcomingRehearsal() *meeting.Rehearsal {
+	r := v.Meeting.Rehearsal
+	if r == nil || (!v.Now.IsZero() && !v.Now.Before(r.Start)) {
+		return nil
+	}
+	return r
+}
+
+// PreviousSpan writes, for an update, the time it replaces ("" when the
+// time did not change).
+func (v *view) PreviousSpan() string {
+	p, s := v.Previous, v.Session
+	if p == nil || p.Start.IsZero() || (s != nil && p.Start.Equal(s.Start) && p.End.Equal(s.End)) {
+		return ""
+	}
+	return span(v.Lang, p.Start, p.End, v.loc())
+}
+
+// PreviousTitle is, for an update, the title it replaces ("" when the
+// title did not change).
+func (v *view) PreviousTitle() string {
+	if v.Previous == nil {
+		return ""
+	}
+	t := v.Previous.Title.In(v.Lang)
+	if v.Session != nil && t == v.Session.Title.In(v.Lang) {
+		return ""
+	}
+	return t
+}
+
 // Greeting opens mail to a contact: its salutation with the language's
 // punctuation ("Excellency,", "Excelencia:"), or a neutral greeting.
 func (v *view) Greeting() string {

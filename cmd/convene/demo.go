@@ -42,7 +42,8 @@ filled-in forms, free text, an HTML table, a CSV attachment, a correction, a
 withdrawal, a decline, a bounce, an out-of-office, a message from an unknown
 address, a late registration; delegates' calendars accept and decline the
 invitations; halfway through, a session is moved and its delegates get the
-update. Progress is shown as it goes, then a summary and the dashboard's
+update, then another is removed and its delegates get a cancellation (a
+withdrawn delegate gets an un-invitation). Progress is shown as it goes, then a summary and the dashboard's
 address, kept up until Ctrl-C (--exit stops at the end).`,
 		example: `go run ./cmd/convene demo
 convene demo --speed 200000 --exit`,
@@ -190,6 +191,7 @@ imap:
 	defer stopSim()
 	go sim.daily(simCtx)
 	go sim.moveSession(simCtx, d, cfgPath)
+	go sim.removeSession(simCtx, d, cfgPath)
 	go sim.pace(simCtx)
 	err = d.run(ctx)
 	// The timeline is over: the clock stops where it ended, so the summary,

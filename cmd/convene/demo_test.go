@@ -210,6 +210,10 @@ func TestDemoTimeline(t *testing.T) {
 			if !inv.Cancelled {
 				t.Errorf("withdrawn delegate's invitation not cancelled: %+v", inv)
 			}
+		case inv.EventID == removedSession:
+			if !inv.Cancelled || inv.Sequence != 1 {
+				t.Errorf("removed session: %s has SEQUENCE %d (cancelled %v), want its cancellation (1)", inv.Email, inv.Sequence, inv.Cancelled)
+			}
 		case inv.EventID == "presidents-briefing" && inv.Email != "t.herrera@vidasinminas.example":
 			if inv.Sequence != 1 || inv.Cancelled {
 				t.Errorf("moved session: %s has SEQUENCE %d, want an update (1)", inv.Email, inv.Sequence)
@@ -225,6 +229,7 @@ func TestDemoTimeline(t *testing.T) {
 		t.Errorf("mailboxes %v after %d replies", boxes, res.replies)
 	}
 
+	t.Run("calendar", func(t *testing.T) { checkDemoCalendars(t, ctx, db) })
 	t.Run("dashboard", func(t *testing.T) { checkDashboard(t, ctx, dir, db) })
 }
 

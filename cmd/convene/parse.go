@@ -136,6 +136,7 @@ type parseResult struct {
 	Subject      string              `json:"subject"`
 	Token        string              `json:"token,omitempty"`
 	Problems     []string            `json:"problems,omitempty"`
+	Notes        []string            `json:"notes,omitempty"`
 	Error        string              `json:"error,omitempty"`
 }
 
@@ -186,7 +187,7 @@ func parseFile(ctx context.Context, a *app, name, replyTo string, lim inbox.Limi
 		}
 	}
 	res.Kind, res.NeedsReview, res.ReviewReason = m.Kind, m.NeedsReview, m.ReviewReason
-	res.From, res.Subject, res.Token, res.Problems = m.From, m.Subject, m.Token, m.Problems
+	res.From, res.Subject, res.Token, res.Problems, res.Notes = m.From, m.Subject, m.Token, m.Problems, m.Notes
 	res.Declined = m.Declined
 	res.Delegates = append(res.Delegates, m.Delegates...)
 	res.Withdrawn = append(res.Withdrawn, m.Withdrawn...)
