@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/mail"
 	"net/url"
@@ -273,6 +274,10 @@ func loadMeeting(path string) (*Meeting, Problems) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&y); err != nil {
+		if errors.Is(err, io.EOF) {
+			c.add(0, "", "the file is empty: start from the example that 'convene init DIR' writes")
+			return nil, c.ps
+		}
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
 			msg := strings.TrimPrefix(err.Error(), "yaml: ")

@@ -184,3 +184,21 @@ func TestContactsNotUTF8(t *testing.T) {
 		t.Errorf("ParseContacts(Latin-1) = %v, want a problem on line 2", err)
 	}
 }
+
+// TestLoadEmptyFile: a meeting.yaml with nothing in it says so, not "EOF".
+func TestLoadEmptyFile(t *testing.T) {
+	for _, tt := range []struct{ name, data string }{
+		{"empty", ""},
+		{"only comments", "# meeting file\n# to fill in\n"},
+		{"only blank lines", "\n\n  \n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "meeting.yaml")
+			os.WriteFile(path, []byte(tt.data), 0o600)
+			_, _, err := meeting.Load(path)
+			if err == nil || strings.Contains(err.Error(), "EOF") || !strings.Contains(err.Error(), "the file is empty") {
+				t.Errorf("Load(%s) = %v, want a problem saying the file is empty", tt.name, err)
+			}
+		})
+	}
+}
