@@ -200,8 +200,8 @@ type HistoryEntry struct {
 type Person struct {
 	Name, Title, Email string
 	Withdrawn          bool
-	Since              time.Time // registered, or withdrawn
-	Unreachable        time.Time // when mail to Email last bounced permanently; zero if it did not
+	Since              time.Time    // registered, or withdrawn
+	Unreachable        time.Time    // when mail to Email last bounced permanently; zero if it did not
 	Fields             []FieldValue // answers to the meeting's registration.fields
 }
 
