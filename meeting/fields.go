@@ -59,6 +59,10 @@ func (f Fields) Labels(m *Meeting, lang Lang) []string {
 	if f == "" || m == nil {
 		return nil
 	}
+	sep := ": "
+	if lang == FR { // French sets a space before the colon
+		sep = "\u00a0: "
+	}
 	var out []string
 	for _, fd := range m.Registration.Fields {
 		v := f.Get(fd.Name)
@@ -69,7 +73,7 @@ func (f Fields) Labels(m *Meeting, lang Lang) []string {
 		if c, ok := fd.Choice(v); ok {
 			label = c.Label.In(lang)
 		}
-		out = append(out, fd.Label.In(lang)+": "+label)
+		out = append(out, fd.Label.In(lang)+sep+label)
 	}
 	return out
 }

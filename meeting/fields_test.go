@@ -52,7 +52,7 @@ func TestRegistrationFields(t *testing.T) {
 					t.Fatalf("fields = %+v", fs)
 				}
 				a := meeting.EncodeFields(map[string]string{"participation": "online"})
-				if a.Get("participation") != "online" || strings.Join(a.Labels(m, meeting.FR), "|") != "Participation: En ligne" {
+				if a.Get("participation") != "online" || strings.Join(a.Labels(m, meeting.FR), "|") != "Participation\u00a0: En ligne" {
 					t.Errorf("answers %q: %q", a, a.Labels(m, meeting.FR))
 				}
 				if e := meeting.EncodeFields(map[string]string{"participation": ""}); e == "" || e.Labels(m, meeting.EN) != nil {

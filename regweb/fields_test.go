@@ -47,10 +47,24 @@ func TestMeetingFields(t *testing.T) {
 		}
 	}
 	v.Set("n0.f.participation", "online")
-	e.submit(p, v, "Mme Jane Roe &lt;jane.roe@syldavia.example&gt; (Participation: En ligne)")
+	e.submit(p, v, "Mme Jane Roe &lt;jane.roe@syldavia.example&gt; (Participation\u00a0: En ligne)")
 	ds, err := e.db.Delegates(t.Context(), syldavia, false)
 	if err != nil || len(ds) != 1 || ds[0].Fields.Get("participation") != "online" {
 		t.Fatalf("delegates = %+v, %v", ds, err)
+	}
+	var confirmed bool
+	for _, x := range e.outbox() {
+		if x.Batch != "answer-confirmation" || x.Contact != syldavia {
+			continue
+		}
+		raw, err := e.db.OutboxBody(t.Context(), x.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		confirmed = strings.Contains(decoded(raw), "jane.roe@syldavia.example> (Participation\u00a0: En ligne)")
+	}
+	if !confirmed {
+		t.Error("the confirmation does not list the answer")
 	}
 
 	// The answer alone changes: a correction, shown as the page shows it.
@@ -59,7 +73,7 @@ func TestMeetingFields(t *testing.T) {
 		t.Errorf("the stored answer is not selected:\n%s", body)
 	}
 	v.Set("d0.f.participation", "in-person")
-	e.submit(p, v, "(Participation: En personne)")
+	e.submit(p, v, "(Participation\u00a0: En personne)")
 	ds, _ = e.db.Delegates(t.Context(), syldavia, false)
 	if len(ds) != 1 || ds[0].Fields.Get("participation") != "in-person" || ds[0].Name != "Mme Jane Roe" {
 		t.Fatalf("after the correction: %+v", ds)
