@@ -15,17 +15,7 @@ import (
 // each error next to its field), stored with the delegate, and a change of
 // an answer alone is a correction.
 func TestMeetingFields(t *testing.T) {
-	_, m, cs := testmeeting.Load(t, "")
-	m.Registration.Fields = []meeting.Field{{
-		Name:  "participation",
-		Label: meeting.Text{meeting.EN: "Participation", meeting.FR: "Participation", meeting.ES: "Participación"},
-		Choices: []meeting.Choice{
-			{Value: "in-person", Label: meeting.Text{meeting.EN: "In person", meeting.FR: "En personne", meeting.ES: "En persona"}},
-			{Value: "online", Label: meeting.Text{meeting.EN: "Online", meeting.FR: "En ligne", meeting.ES: "En línea"}},
-		},
-		Required: true,
-	}}
-	e := newEnvWith(t, m, cs, beforeDeadline, "", regweb.Options{})
+	e := newFieldsEnv(t, true)
 	p := e.link(syldavia) // a French-speaking mission
 	body, v := e.page(p)
 	for _, want := range []string{`<label for="n0.f.participation">Participation</label>`, `<select id="n0.f.participation" name="n0.f.participation">`,
@@ -78,4 +68,21 @@ func TestMeetingFields(t *testing.T) {
 	if len(ds) != 1 || ds[0].Fields.Get("participation") != "in-person" || ds[0].Name != "Mme Jane Roe" {
 		t.Fatalf("after the correction: %+v", ds)
 	}
+}
+
+// newFieldsEnv is newEnv for a meeting that asks each delegate's
+// participation (in person or online).
+func newFieldsEnv(t testing.TB, required bool) *env {
+	t.Helper()
+	_, m, cs := testmeeting.Load(t, "")
+	m.Registration.Fields = []meeting.Field{{
+		Name:  "participation",
+		Label: meeting.Text{meeting.EN: "Participation", meeting.FR: "Participation", meeting.ES: "Participación"},
+		Choices: []meeting.Choice{
+			{Value: "in-person", Label: meeting.Text{meeting.EN: "In person", meeting.FR: "En personne", meeting.ES: "En persona"}},
+			{Value: "online", Label: meeting.Text{meeting.EN: "Online", meeting.FR: "En ligne", meeting.ES: "En línea"}},
+		},
+		Required: required,
+	}}
+	return newEnvWith(t, m, cs, beforeDeadline, "", regweb.Options{})
 }
