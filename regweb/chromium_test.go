@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
 )
 
 // TestChromium: a mission opens its link in headless Chromium, adds two
