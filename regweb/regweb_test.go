@@ -353,7 +353,8 @@ func TestSameAsMail(t *testing.T) {
 	ct, _ := e.svc.Contacts().ByName(syldavia)
 	tok := tokenOf(t, e.db, syldavia)
 	raw := "From: " + ct.Emails[0] + "\r\nTo: registrations+" + tok + "@isu.example\r\nSubject: RE: Invitation [REF " + tok + "]\r\nMessage-ID: <m1@syldavia.example>\r\n" +
-		"Authentication-Results: mx.isu.example; dmarc=pass header.from=syldavia.example\r\n\r\n" +
+		"Authentication-Results: mx.isu.example; dmarc=pass header.from=syldavia.example\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
 		"Nom : Mme Jane Roe\r\nTitre / fonction : Première secrétaire\r\nCourriel : jane.roe@syldavia.example\r\n"
 	err := e.db.Update(t.Context(), func(tx *store.Tx) error {
 		d, err := e.svc.Handle(t.Context(), tx, inbox.Fetched{MessageID: "m1@syldavia.example", Raw: []byte(raw)})
