@@ -261,12 +261,23 @@ func (s *server) limitBody(h http.Handler) http.Handler {
 // limitClient applies the per-client rate to every request.
 func (s *server) limitClient(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.perClient.allow(s.client(r).String()) {
+		if !s.perClient.allow(clientKey(s.client(r))) {
 			s.busy(w, r)
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// clientKey is the per-client rate's key: an IPv4 address, or an IPv6
+// address's /64 (one subscriber's network: a client holding a /64 could
+// otherwise take a new address for each request, escape the rate and fill
+// the limiter, which then refuses every new client until it is swept).
+func clientKey(a netip.Addr) string {
+	if a.Is6() && !a.Is4In6() {
+		return netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return a.String()
 }
 
 func (s *server) busy(w http.ResponseWriter, r *http.Request) {
