@@ -97,8 +97,12 @@ const (
 	maxChoices = 20
 )
 
-// fields checks `registration.fields:`.
-func (c *checker) fields(ys []yField) []Field {
+// fields checks `registration.fields:`. Only the page asks them, so they
+// need `registration.web:` (web).
+func (c *checker) fields(ys []yField, web bool) []Field {
+	if len(ys) > 0 && !web {
+		c.add(ys[0].Name.Line, "registration.fields", "only the registration page asks them: set registration.web too (e-mail replies do not carry them)")
+	}
 	var out []Field
 	seen := map[string]bool{}
 	for i, y := range ys {

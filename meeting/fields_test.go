@@ -22,7 +22,9 @@ func TestRegistrationFields(t *testing.T) {
 	tests := []struct {
 		name, yaml string
 		want       string // a problem (file:line: field: message), or "" for none
+		noWeb      bool   // without registration.web
 	}{
+		{name: "without the page", yaml: participation, noWeb: true, want: ":30: registration.fields: only the registration page asks them"},
 		{name: "participation", yaml: participation},
 		{name: "bad name", yaml: "  fields:\n    - {name: Part icipation, label: P, choices: [{value: a, label: A}, {value: b, label: B}]}", want: ":30: registration.fields.name: want a lower-case name"},
 		{name: "no label", yaml: "  fields:\n    - {name: p, choices: [{value: a, label: A}, {value: b, label: B}]}", want: ":30: registration.fields.label: is required"},
@@ -39,7 +41,11 @@ func TestRegistrationFields(t *testing.T) {
 			path := filepath.Join(dir, "meeting.yaml")
 			b, _ := os.ReadFile(path)
 			re := regexp.MustCompile(`(?m)^  late: .*$`)
-			y := re.ReplaceAllStringFunc(string(b), func(s string) string { return s + "\n" + tt.yaml })
+			web := "\n  web: {listen: 127.0.0.1:8026, public_url: https://register.isu.example}"
+			if tt.noWeb {
+				web = ""
+			}
+			y := re.ReplaceAllStringFunc(string(b), func(s string) string { return s + "\n" + tt.yaml + web })
 			os.WriteFile(path, []byte(y), 0o644)
 			m, _, err := meeting.Load(path)
 			if tt.want == "" {
