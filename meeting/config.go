@@ -229,6 +229,7 @@ type yMeeting struct {
 		Reminders []yStr   `yaml:"reminders"`
 		Late      yStr     `yaml:"late"`
 		Web       *yWebReg `yaml:"web"`
+		Fields    []yField `yaml:"fields"`
 	} `yaml:"registration"`
 	Rehearsal *struct {
 		Start    yStr  `yaml:"start"`
@@ -548,6 +549,7 @@ func (c *checker) meeting(y *yMeeting, dir string) *Meeting {
 	c.store(m, dir, y.Store)
 	m.Dashboard, m.DashboardOptions = c.dashboard(dir, y.Dashboard)
 	m.Registration.Web = c.webRegistration(dir, m.Store, y.Registration.Web)
+	m.Registration.Fields = c.fields(y.Registration.Fields, y.Registration.Web != nil)
 	if c.required(y.Contacts, "contacts") {
 		m.Contacts = resolvePath(dir, y.Contacts.V)
 	}

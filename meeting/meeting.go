@@ -123,6 +123,7 @@ type Registration struct {
 	Reminders []time.Duration  // offsets before Deadline, e.g. 7d, 2d
 	Late      string           // LateAccept, LateReview or LateRefuse
 	Web       *WebRegistration // the public registration page (webreg.go), nil when not configured
+	Fields    []Field          // optional questions about each delegate, asked on the page (fields.go)
 }
 
 // Rehearsal is the technical rehearsal before the meeting.
@@ -295,6 +296,9 @@ type Delegate struct {
 	Name  string `json:"name"`
 	Title string `json:"title"`
 	Email string `json:"email"`
+	// Fields are the answers to the meeting's registration.fields, "" when
+	// none were given (e-mail replies): see Fields.
+	Fields Fields `json:"fields,omitempty"`
 }
 
 // Attendance values for a delegate and a session (iCalendar PARTSTAT).

@@ -11,13 +11,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"convene/regweb"
 )
 
 // TestChromium: a mission opens its link in headless Chromium, adds two
 // delegates by typing and clicking, confirms, then corrects one and
-// confirms; the store is checked. Screenshots at 1280 and 390 px in the
+// confirms (the meeting asks each delegate's participation: one is
+// chosen); the store is checked. Screenshots at 1280 and 390 px in the
 // three languages go to testdata/screenshots (ignored by git). With
 // TEST_AXE naming axe-core's axe.min.js (npm axe-core), each page is
 // checked and a serious or critical violation fails the test.
@@ -27,7 +26,7 @@ func TestChromium(t *testing.T) {
 	if bin == "" {
 		t.Skip("TEST_CHROMIUM not set")
 	}
-	e := newEnv(t, beforeDeadline, "", regweb.Options{})
+	e := newFieldsEnv(t, false) // the meeting asks each delegate's participation
 	link := e.srv.URL + e.link(arcadia)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
@@ -48,6 +47,7 @@ func TestChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#n0\.name`), "Ms. Jane Roe"),
 		chromedp.SendKeys(chromedp.CSS(`#n0\.title`), "First Secretary"),
 		chromedp.SendKeys(chromedp.CSS(`#n0\.email`), "jane.roe@arcadia-mfa.example"),
+		chromedp.SetValue(chromedp.CSS(`#n0\.f\.participation`), "online"),
 		chromedp.SendKeys(chromedp.CSS(`#n1\.name`), "Mr. John Doe"),
 		chromedp.SendKeys(chromedp.CSS(`#n1\.email`), "john.doe@arcadia-mfa.example"),
 		chromedp.Click(chromedp.CSS(`button[value="review"]`)),
@@ -63,6 +63,9 @@ func TestChromium(t *testing.T) {
 	}
 	if got := e.delegates(arcadia); len(got) != 2 {
 		t.Fatalf("delegates after the browser registered two: %v", got)
+	}
+	if ds, _ := e.db.Delegates(t.Context(), arcadia, false); len(ds) != 2 || ds[0].Fields.Get("participation") != "online" || ds[1].Fields.Get("participation") != "" {
+		t.Errorf("participation after the browser chose it for one: %+v", ds)
 	}
 	// Correct Jane's title.
 	err = chromedp.Do(bctx,

@@ -28,11 +28,36 @@ type row struct {
 	Orig               string
 	Name, Title, Email string
 	Withdraw           bool
-	Errs               map[string]string // field (name, title, email) → message
+	Answers            map[string]string // the meeting's fields (registration.fields): name → value
+	Errs               map[string]string // field (name, title, email, f.NAME) → message
 }
 
 func (r row) Blank() bool {
 	return strings.TrimSpace(r.Name) == "" && strings.TrimSpace(r.Title) == "" && strings.TrimSpace(r.Email) == ""
+}
+
+// answersOf reads the answers to the meeting's fields of block k.
+func answersOf(v url.Values, k string, fields []meeting.Field) map[string]string {
+	if len(fields) == 0 {
+		return nil
+	}
+	a := map[string]string{}
+	for _, fd := range fields {
+		a[fd.Name] = v.Get(k + ".f." + fd.Name)
+	}
+	return a
+}
+
+// answersFrom gives the stored answers of a delegate, by field.
+func answersFrom(f meeting.Fields, fields []meeting.Field) map[string]string {
+	if len(fields) == 0 {
+		return nil
+	}
+	a := map[string]string{}
+	for _, fd := range fields {
+		a[fd.Name] = f.Get(fd.Name)
+	}
+	return a
 }
 
 // form is what the page submits.
@@ -45,7 +70,7 @@ type form struct {
 
 // formOf reads the submitted values. cur is the delegation now; blocks
 // is how many new-delegate blocks to read.
-func formOf(v url.Values, maxRows, blocks int) form {
+func formOf(v url.Values, maxRows, blocks int, fields []meeting.Field) form {
 	var f form
 	for i := 0; i < maxRows; i++ {
 		k := "d" + strconv.Itoa(i)
@@ -54,21 +79,23 @@ func formOf(v url.Values, maxRows, blocks int) form {
 			break
 		}
 		f.Rows = append(f.Rows, row{Key: k, Orig: orig, Name: v.Get(k + ".name"), Title: v.Get(k + ".title"),
-			Email: v.Get(k + ".email"), Withdraw: v.Get(k+".withdraw") != ""})
+			Email: v.Get(k + ".email"), Withdraw: v.Get(k+".withdraw") != "", Answers: answersOf(v, k, fields)})
 	}
 	for i := 0; i < blocks; i++ {
 		k := "n" + strconv.Itoa(i)
-		f.New = append(f.New, row{Key: k, Name: v.Get(k + ".name"), Title: v.Get(k + ".title"), Email: v.Get(k + ".email")})
+		f.New = append(f.New, row{Key: k, Name: v.Get(k + ".name"), Title: v.Get(k + ".title"), Email: v.Get(k + ".email"),
+			Answers: answersOf(v, k, fields)})
 	}
 	f.Decline = v.Get("decline") != ""
 	return f
 }
 
 // formFor is the form showing the delegation ds, with blocks empty blocks.
-func formFor(ds []meeting.Delegate, blocks int) form {
+func formFor(ds []meeting.Delegate, blocks int, fields []meeting.Field) form {
 	var f form
 	for i, d := range ds {
-		f.Rows = append(f.Rows, row{Key: "d" + strconv.Itoa(i), Orig: d.Email, Name: d.Name, Title: d.Title, Email: d.Email})
+		f.Rows = append(f.Rows, row{Key: "d" + strconv.Itoa(i), Orig: d.Email, Name: d.Name, Title: d.Title, Email: d.Email,
+			Answers: answersFrom(d.Fields, fields)})
 	}
 	for i := 0; i < blocks; i++ {
 		f.New = append(f.New, row{Key: "n" + strconv.Itoa(i)})
@@ -78,7 +105,7 @@ func formFor(ds []meeting.Delegate, blocks int) form {
 
 // check validates every field (errors in lang next to each) and returns
 // the change the form asks for. ok is false when a field is wrong.
-func (f *form) check(lang meeting.Lang, cur []meeting.Delegate, lim meeting.Limits, newAllowed bool) (ch secretariat.WebChange, ok bool) {
+func (f *form) check(lang meeting.Lang, cur []meeting.Delegate, lim meeting.Limits, newAllowed bool, fields []meeting.Field) (ch secretariat.WebChange, ok bool) {
 	t := texts[lang]
 	ok = true
 	fieldErrs := false
@@ -137,6 +164,22 @@ func (f *form) check(lang meeting.Lang, cur []meeting.Delegate, lim meeting.Limi
 			}
 			seen[d.Email] = true
 		}
+		if len(fields) > 0 {
+			a := map[string]string{}
+			for _, fd := range fields {
+				v := r.Answers[fd.Name]
+				switch _, known := fd.Choice(v); {
+				case v == "" && fd.Required:
+					fail(r, "f."+fd.Name, t["e_required"])
+					good = false
+				case v != "" && !known:
+					fail(r, "f."+fd.Name, t["e_choice"])
+					good = false
+				}
+				a[fd.Name] = v
+			}
+			d.Fields = meeting.EncodeFields(a)
+		}
 		return d, good
 	}
 	for i := range f.Rows {
@@ -159,7 +202,7 @@ func (f *form) check(lang meeting.Lang, cur []meeting.Delegate, lim meeting.Limi
 		case d.Email != old.Email:
 			ch.Replace = append(ch.Replace, inbox.Replacement{Old: old.Email, New: d})
 			added++
-		case d.Name != old.Name || d.Title != old.Title:
+		case d.Name != old.Name || d.Title != old.Title || answersDiffer(old.Fields, d.Fields, fields):
 			ch.Correct = append(ch.Correct, d)
 		}
 	}
@@ -193,6 +236,16 @@ func (f *form) check(lang meeting.Lang, cur []meeting.Delegate, lim meeting.Limi
 		ok = false
 	}
 	return ch, ok
+}
+
+// answersDiffer reports a changed answer to one of the fields.
+func answersDiffer(old, now meeting.Fields, fields []meeting.Field) bool {
+	for _, fd := range fields {
+		if old.Get(fd.Name) != now.Get(fd.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 func withdrawn(list []string, email string) bool {
@@ -261,14 +314,18 @@ func emailProblem(t map[string]string, e string) string {
 }
 
 // summary lists the change in lang, one line each.
-func summary(lang meeting.Lang, ch secretariat.WebChange) []string {
+func summary(lang meeting.Lang, ch secretariat.WebChange, m *meeting.Meeting) []string {
 	t := texts[lang]
 	who := func(d meeting.Delegate) string {
 		s := d.Name
 		if d.Title != "" {
 			s += ", " + d.Title
 		}
-		return s + " <" + d.Email + ">"
+		s += " <" + d.Email + ">"
+		if a := d.Fields.Labels(m, lang); len(a) > 0 {
+			s += " (" + strings.Join(a, "; ") + ")"
+		}
+		return s
 	}
 	if ch.Decline {
 		return []string{t["s_decline"]}

@@ -261,12 +261,23 @@ func (s *server) limitBody(h http.Handler) http.Handler {
 // limitClient applies the per-client rate to every request.
 func (s *server) limitClient(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.perClient.allow(s.client(r).String()) {
+		if !s.perClient.allow(clientKey(s.client(r))) {
 			s.busy(w, r)
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// clientKey is the per-client rate's key: an IPv4 address, or an IPv6
+// address's /64 (one subscriber's network: a client holding a /64 could
+// otherwise take a new address for each request, escape the rate and fill
+// the limiter, which then refuses every new client until it is swept).
+func clientKey(a netip.Addr) string {
+	if a.Is6() && !a.Is4In6() {
+		return netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return a.String()
 }
 
 func (s *server) busy(w http.ResponseWriter, r *http.Request) {
@@ -406,6 +417,9 @@ func blocks(asked, have int, lim meeting.Limits) int {
 	return max(n, 0)
 }
 
+// fields are the meeting's registration.fields.
+func (s *server) fields() []meeting.Field { return s.svc.Meeting().Registration.Fields }
+
 func (s *server) limits() meeting.Limits {
 	m := s.svc.Meeting()
 	return m.Limits.WithDefaults(len(m.Events()))
@@ -429,7 +443,7 @@ func (s *server) show(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := lang(r, ct)
-	f := formFor(st.Delegates, blocks(0, len(st.Delegates), s.limits()))
+	f := formFor(st.Delegates, blocks(0, len(st.Delegates), s.limits()), s.fields())
 	d := s.data(r, ct, tok, l, st, f)
 	if done := r.URL.Query().Get("done"); done != "" {
 		if msg, ok := texts[l]["done_"+done]; ok {
@@ -464,7 +478,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 	lim := s.limits()
 	if !s.formTokenOK(tok, r.PostForm.Get("form")) {
 		s.log.Warn("web form refused: form token", "contact", ct.Name, "client", s.client(r).String())
-		f := formFor(st.Delegates, blocks(0, len(st.Delegates), lim))
+		f := formFor(st.Delegates, blocks(0, len(st.Delegates), lim), s.fields())
 		f.Errors = []string{texts[l]["e_csrf"]}
 		s.render(w, http.StatusForbidden, s.data(r, ct, tok, l, st, f))
 		return
@@ -477,14 +491,14 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 	// Read every block sent, up to what one change may add; one beyond is
 	// an error, never silently dropped.
 	read := min(max(asked, 3), lim.DelegatesPerReply)
-	f := formOf(r.PostForm, lim.DelegatesPerMission, read)
-	ch, ok := f.check(l, st.Delegates, lim, s.newAllowed())
+	f := formOf(r.PostForm, lim.DelegatesPerMission, read, s.fields())
+	ch, ok := f.check(l, st.Delegates, lim, s.newAllowed(), s.fields())
 	if beyond(r.PostForm, read) {
 		f.Errors = append(f.Errors, fmt.Sprintf(texts[l]["e_cap"], lim.DelegatesPerMission, lim.DelegatesPerReply))
 		ok = false
 	}
 	if !ok && slices.Contains(f.Errors, texts[l]["e_stale"]) {
-		f2 := formFor(st.Delegates, blocks(asked, len(st.Delegates), lim))
+		f2 := formFor(st.Delegates, blocks(asked, len(st.Delegates), lim), s.fields())
 		f2.Errors = []string{texts[l]["e_stale"]}
 		f = f2
 	}
@@ -496,7 +510,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		s.render(w, http.StatusUnprocessableEntity, d)
 	case action == "review":
-		d.Step, d.Summary = "summary", summary(l, ch)
+		d.Step, d.Summary = "summary", summary(l, ch, s.svc.Meeting())
 		s.render(w, http.StatusOK, d)
 	case action == "confirm":
 		res, err := s.svc.WebRegister(r.Context(), ct.Name, ch, s.client(r).String())
@@ -541,6 +555,14 @@ type pageData struct {
 	Summary  []string
 	Notice   string
 	Contact  string
+	Fields   []fieldView // the meeting's fields (registration.fields), in the page's language
+}
+
+// fieldView is one of the meeting's fields as a delegate block shows it.
+type fieldView struct {
+	Name, Label string
+	Required    bool
+	Choices     []struct{ Value, Label string }
 }
 
 type langLink struct {
@@ -557,6 +579,13 @@ func (s *server) data(r *http.Request, ct *meeting.Contact, tok string, l meetin
 	t := texts[l]
 	d := pageData{Lang: string(l), T: t, Action: "/r/" + tok, Meeting: m.Title.In(l), Mission: ct.Name, Form: f,
 		NewOK: s.newAllowed(), Blocks: len(f.New), Token: s.formToken(tok, s.opts.Now()), Step: "form", Contact: m.Sender.ReplyTo}
+	for _, fd := range m.Registration.Fields {
+		v := fieldView{Name: fd.Name, Label: fd.Label.In(l), Required: fd.Required}
+		for _, c := range fd.Choices {
+			v.Choices = append(v.Choices, struct{ Value, Label string }{c.Value, c.Label.In(l)})
+		}
+		d.Fields = append(d.Fields, v)
+	}
 	lim := s.limits()
 	d.MoreOK = len(f.New) < min(lim.DelegatesPerReply, lim.DelegatesPerMission-len(st.Delegates))
 	for _, x := range meeting.Langs {

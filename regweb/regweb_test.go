@@ -537,6 +537,21 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("another link: %d", code)
 		}
 	})
+	t.Run("IPv6 by /64", func(t *testing.T) {
+		// Addresses of one /64 share a bucket (a client holding the /64
+		// could take a new address per request); another /64 has its own.
+		o := regweb.Options{PerClient: regweb.Rate{Burst: 2, Every: time.Minute}, PerLink: regweb.Rate{Burst: -1},
+			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+		e := newEnv(t, beforeDeadline, "", o)
+		var codes []int
+		for _, a := range []string{"2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3", "2001:db8:1:2::4", "2001:db8:1:3::1", "203.0.113.7"} {
+			code, _, _ := e.do("GET", "/", nil, map[string]string{"X-Forwarded-For": a})
+			codes = append(codes, code)
+		}
+		if want := "404 404 429 429 404 404"; join(codes) != want {
+			t.Errorf("codes %s, want %s", join(codes), want)
+		}
+	})
 	t.Run("forwarded only from a trusted proxy", func(t *testing.T) {
 		// Behind the configured proxy (loopback here), each X-Forwarded-For
 		// client has its own bucket; without it the header is ignored.

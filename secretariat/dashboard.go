@@ -201,7 +201,8 @@ func (d *Dashboard) Delegates(ctx context.Context) ([]web.DelegateAttendance, er
 		if p == nil {
 			p = map[string]string{}
 		}
-		out = append(out, web.DelegateAttendance{Mission: x.Contact, Name: x.Name, Title: x.Title, Email: x.Email, Partstat: p})
+		out = append(out, web.DelegateAttendance{Mission: x.Contact, Name: x.Name, Title: x.Title, Email: x.Email, Partstat: p,
+			Fields: fieldValues(d.s.config(), x.Fields)})
 	}
 	return out, nil
 }
@@ -396,7 +397,8 @@ func (d *Dashboard) Registrations(ctx context.Context) ([]web.RegistrationRow, e
 	}
 	var out []web.RegistrationRow
 	for _, x := range ds {
-		row := web.RegistrationRow{Mission: x.Contact, Name: x.Name, Title: x.Title, Email: x.Email, RegisteredAt: d.local(x.CreatedAt)}
+		row := web.RegistrationRow{Mission: x.Contact, Name: x.Name, Title: x.Title, Email: x.Email, RegisteredAt: d.local(x.CreatedAt),
+			Fields: fieldValues(c, x.Fields)}
 		if ct, ok := c.cs.ByName(x.Contact); ok {
 			row.Category, row.Language = ct.Category, ct.Language
 		}
@@ -478,6 +480,21 @@ func addressesOnly(xs []string) []string {
 			continue
 		}
 		out = append(out, meeting.NormalizeEmail(a.Address))
+	}
+	return out
+}
+
+// fieldValues are a delegate's answers to the meeting's fields, one per
+// field, labelled in English (a choice's label, or the stored value when
+// the choice is no longer in meeting.yaml).
+func fieldValues(c *config, f meeting.Fields) []web.FieldValue {
+	var out []web.FieldValue
+	for _, fd := range c.m.Registration.Fields {
+		v := f.Get(fd.Name)
+		if ch, ok := fd.Choice(v); ok {
+			v = ch.Label.In(meeting.EN)
+		}
+		out = append(out, web.FieldValue{Label: fd.Label.In(meeting.EN), Value: v})
 	}
 	return out
 }

@@ -59,7 +59,8 @@ func (d *Dashboard) Mission(ctx context.Context, name string) (web.MissionDetail
 		return out, err
 	}
 	for _, x := range ds {
-		p := web.Person{Name: x.Name, Title: x.Title, Email: x.Email, Since: d.local(x.CreatedAt), Unreachable: d.local(bounced[meeting.NormalizeEmail(x.Email)])}
+		p := web.Person{Name: x.Name, Title: x.Title, Email: x.Email, Since: d.local(x.CreatedAt), Unreachable: d.local(bounced[meeting.NormalizeEmail(x.Email)]),
+			Fields: fieldValues(d.s.config(), x.Fields)}
 		if x.Status == store.DelegateWithdrawn {
 			p.Withdrawn, p.Since = true, d.local(x.UpdatedAt)
 		}

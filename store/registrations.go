@@ -73,15 +73,17 @@ func (tx *Tx) RegisterDelegates(contact string, ds []meeting.Delegate, src Sourc
 		err := tx.QueryRowContext(tx.ctx, `SELECT status FROM delegates WHERE contact = $1 AND email = $2`, contact, email).Scan(&status)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.ExecContext(tx.ctx, `INSERT INTO delegates (contact, email, name, title, status, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $6)`, contact, email, d.Name, d.Title, DelegateActive, now)
-			added = append(added, meeting.Delegate{Name: d.Name, Title: d.Title, Email: email})
+			_, err = tx.ExecContext(tx.ctx, `INSERT INTO delegates (contact, email, name, title, status, created_at, updated_at, fields)
+				VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`, contact, email, d.Name, d.Title, DelegateActive, now, string(d.Fields))
+			added = append(added, meeting.Delegate{Name: d.Name, Title: d.Title, Email: email, Fields: d.Fields})
 		case err == nil:
 			if status != DelegateActive {
-				added = append(added, meeting.Delegate{Name: d.Name, Title: d.Title, Email: email})
+				added = append(added, meeting.Delegate{Name: d.Name, Title: d.Title, Email: email, Fields: d.Fields})
 			}
-			_, err = tx.ExecContext(tx.ctx, `UPDATE delegates SET name = $1, title = $2, status = $3, updated_at = $4
-				WHERE contact = $5 AND email = $6`, d.Name, d.Title, DelegateActive, now, contact, email)
+			// Fields "" (an e-mail reply) keeps the answers given on the page.
+			_, err = tx.ExecContext(tx.ctx, `UPDATE delegates SET name = $1, title = $2, status = $3, updated_at = $4,
+				fields = CASE WHEN $7 = '' THEN fields ELSE $7 END
+				WHERE contact = $5 AND email = $6`, d.Name, d.Title, DelegateActive, now, contact, email, string(d.Fields))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("store: register %s for %q: %w", email, contact, err)
@@ -171,7 +173,7 @@ func (tx *Tx) AllDelegates(contact string) ([]Delegate, error) {
 }
 
 func delegates(ctx context.Context, q querier, contact string, all bool) ([]Delegate, error) {
-	query := `SELECT contact, email, name, title, status, created_at, updated_at FROM delegates WHERE ($1 = '' OR contact = $1)`
+	query := `SELECT contact, email, name, title, status, created_at, updated_at, fields FROM delegates WHERE ($1 = '' OR contact = $1)`
 	if !all {
 		query += ` AND status = 'active'`
 	}
@@ -184,7 +186,7 @@ func delegates(ctx context.Context, q querier, contact string, all bool) ([]Dele
 	for rows.Next() {
 		var d Delegate
 		var c, u int64
-		if err := rows.Scan(&d.Contact, &d.Email, &d.Name, &d.Title, &d.Status, &c, &u); err != nil {
+		if err := rows.Scan(&d.Contact, &d.Email, &d.Name, &d.Title, &d.Status, &c, &u, &d.Fields); err != nil {
 			return nil, err
 		}
 		d.CreatedAt, d.UpdatedAt = fromMS(c), fromMS(u)

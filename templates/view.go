@@ -31,6 +31,13 @@ func (v *view) Slots() []int {
 // T returns t in the view's language.
 func (v *view) T(t meeting.Text) string { return t.In(v.Lang) }
 
+// Answers writes a delegate's answers to the meeting's fields
+// (registration.fields) in the view's language, "Participation: Online; …",
+// or "" when there are none.
+func (v *view) Answers(d meeting.Delegate) string {
+	return strings.Join(d.Fields.Labels(v.Meeting, v.Lang), "; ")
+}
+
 // MeetingTitle returns the meeting's title in the view's language.
 func (v *view) MeetingTitle() string { return v.Meeting.Title.In(v.Lang) }
 

@@ -28,7 +28,7 @@ func WriteRegistrationsCSV(w io.Writer, rows []RegistrationRow) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	if err := cw.Write(registrationHeader); err != nil {
+	if err := cw.Write(exportHeader(rows)); err != nil {
 		return err
 	}
 	for _, r := range rows {
@@ -37,8 +37,13 @@ func WriteRegistrationsCSV(w io.Writer, rows []RegistrationRow) error {
 			at = r.RegisteredAt.Format(csvTime)
 		}
 		rec := []string{r.Mission, string(r.Category), string(r.Language), r.Name, r.Title, r.Email, at}
-		for i := range rec[:6] {
-			rec[i] = guardFormula(rec[i])
+		for _, f := range r.Fields {
+			rec = append(rec, f.Value)
+		}
+		for i := range rec {
+			if i != 6 {
+				rec[i] = guardFormula(rec[i])
+			}
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -46,6 +51,18 @@ func WriteRegistrationsCSV(w io.Writer, rows []RegistrationRow) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// exportHeader is registrationHeader, then the label of each of the
+// meeting's fields (as the rows carry them).
+func exportHeader(rows []RegistrationRow) []string {
+	h := append([]string(nil), registrationHeader...)
+	if len(rows) > 0 {
+		for _, f := range rows[0].Fields {
+			h = append(h, f.Label)
+		}
+	}
+	return h
 }
 
 // guardFormula defuses a cell a spreadsheet would evaluate (OWASP's CSV
@@ -92,8 +109,14 @@ func WriteRegistrationsXLSX(w io.Writer, rows []RegistrationRow) (err error) {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	header := make([]any, len(registrationHeader))
-	for i, h := range registrationHeader {
+	head := exportHeader(rows)
+	for i := len(registrationHeader); i < len(head); i++ {
+		if err := sw.SetColWidth(i+1, i+1, 18); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	header := make([]any, len(head))
+	for i, h := range head {
 		header[i] = excelize.Cell{StyleID: bold, Value: h}
 	}
 	if err := sw.SetRow("A1", header); err != nil {
@@ -106,6 +129,9 @@ func WriteRegistrationsXLSX(w io.Writer, rows []RegistrationRow) (err error) {
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		row := []any{r.Mission, string(r.Category), string(r.Language), r.Name, r.Title, r.Email, at}
+		for _, f := range r.Fields {
+			row = append(row, f.Value)
+		}
 		if err := sw.SetRow(cell, row); err != nil {
 			return fmt.Errorf("xlsx: row %d: %w", i+2, err)
 		}

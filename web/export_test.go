@@ -112,3 +112,61 @@ func TestRegistrationsXLSX(t *testing.T) {
 		t.Errorf("G2 is text, want a date")
 	}
 }
+
+// The meeting's fields (registration.fields) are columns after the others,
+// guarded against formulas like every text cell, in both exports.
+func TestRegistrationsExportFields(t *testing.T) {
+	rows := []web.RegistrationRow{
+		{Mission: "Permanent Mission of Arcadia", Name: "Ada Lovelace", Email: "ada@arcadia-mfa.example",
+			Fields: []web.FieldValue{{Label: "Participation", Value: "In person"}, {Label: "Badge", Value: "=1+1"}}},
+		{Mission: "Permanent Mission of Arcadia", Name: "Blaise Pascal", Email: "blaise@arcadia-mfa.example",
+			Fields: []web.FieldValue{{Label: "Participation", Value: ""}, {Label: "Badge", Value: "b"}}},
+	}
+	var b bytes.Buffer
+	if err := web.WriteRegistrationsCSV(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(recs[0][6:], "|"); got != "Registered at|Participation|Badge" {
+		t.Errorf("header ends %q", got)
+	}
+	if got := strings.Join(recs[1][7:], "|") + " " + strings.Join(recs[2][7:], "|"); got != "In person|'=1+1 |b" {
+		t.Errorf("field cells %q", got)
+	}
+	var x bytes.Buffer
+	if err := web.WriteRegistrationsXLSX(&x, rows); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := f.GetRows("Registrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || len(got[0]) != 9 || got[0][7] != "Participation" || got[1][7] != "In person" || got[1][8] != "=1+1" {
+		t.Errorf("xlsx rows %q", got)
+	}
+	if formula, _ := f.GetCellFormula("Registrations", "I2"); formula != "" {
+		t.Errorf("I2 is a formula: %q", formula)
+	}
+}
+
+// The delegates page and a mission's page show each answered field under
+// the delegate's name, escaped; an unanswered one is not shown.
+func TestPagesShowFields(t *testing.T) {
+	h := newHandler(t, &fakeSource{}, web.Options{})
+	_, body := get(t, h, httptest.NewRequest("GET", "/delegates", nil))
+	if !strings.Contains(body, `<small class="field">Participation: Online &lt;remote&gt;</small>`) {
+		t.Errorf("delegates page lacks the field:\n%s", body)
+	}
+	_, body = get(t, h, httptest.NewRequest("GET", "/missions/Permanent%20Mission%20of%20Arcadia", nil))
+	if !strings.Contains(body, `<small class="field">Participation: In person</small>`) || strings.Contains(body, "Dietary") {
+		t.Errorf("mission page fields:\n%s", body)
+	}
+}

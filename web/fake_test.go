@@ -57,7 +57,8 @@ func (f *fakeSource) Mission(ctx context.Context, name string) (web.MissionDetai
 			{At: at("2020-06-03 10:00"), What: "withdrew bob@arcadia-mfa.example", By: "anna"},
 		},
 		People: []web.Person{
-			{Name: "Ada Lovelace", Title: "Ambassador", Email: "ada@arcadia-mfa.example", Since: at("2020-06-01 11:02")},
+			{Name: "Ada Lovelace", Title: "Ambassador", Email: "ada@arcadia-mfa.example", Since: at("2020-06-01 11:02"),
+				Fields: []web.FieldValue{{Label: "Participation", Value: "In person"}, {Label: "Dietary <needs>", Value: ""}}},
 			{Name: "Bob", Email: "bob@arcadia-mfa.example", Withdrawn: true, Since: at("2020-06-03 10:00")},
 		},
 		Messages: []web.MessageEntry{
@@ -122,6 +123,7 @@ func (f *fakeSource) Missions(ctx context.Context, flt web.MissionFilter) ([]web
 func (f *fakeSource) Delegates(ctx context.Context) ([]web.DelegateAttendance, error) {
 	return []web.DelegateAttendance{
 		{Mission: "Permanent Mission of Arcadia", Name: "Ada Lovelace", Title: "Ambassador", Email: "ada@arcadia-mfa.example",
+			Fields:   []web.FieldValue{{Label: "Participation", Value: "Online <remote>"}},
 			Partstat: map[string]string{"oap-panels-1": meeting.PartstatAccepted, "article-5": meeting.PartstatDeclined}},
 		{Mission: "Permanent Mission of Arcadia", Name: "Blaise <b>Pascal</b>", Title: "Counsellor", Email: "blaise@arcadia-mfa.example",
 			Partstat: map[string]string{"oap-panels-1": meeting.PartstatTentative, "article-5": meeting.PartstatAccepted}},

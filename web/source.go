@@ -200,8 +200,16 @@ type HistoryEntry struct {
 type Person struct {
 	Name, Title, Email string
 	Withdrawn          bool
-	Since              time.Time // registered, or withdrawn
-	Unreachable        time.Time // when mail to Email last bounced permanently; zero if it did not
+	Since              time.Time    // registered, or withdrawn
+	Unreachable        time.Time    // when mail to Email last bounced permanently; zero if it did not
+	Fields             []FieldValue // answers to the meeting's registration.fields
+}
+
+// FieldValue is a delegate's answer to one of the meeting's fields
+// (registration.fields), labelled in English: one per field, in the
+// meeting's order, Value "" when not answered.
+type FieldValue struct {
+	Label, Value string
 }
 
 // MessageEntry is a message to or from a mission.
@@ -220,6 +228,7 @@ type DelegateAttendance struct {
 	Name    string
 	Title   string
 	Email   string
+	Fields  []FieldValue // answers to the meeting's registration.fields
 	// Partstat maps a session id to meeting.PartstatAccepted, Declined,
 	// Tentative or NeedsAction; a missing session reads as NeedsAction.
 	Partstat map[string]string
@@ -327,6 +336,9 @@ type RegistrationRow struct {
 	Title        string
 	Email        string
 	RegisteredAt time.Time
+	// Fields are the answers to the meeting's registration.fields, one per
+	// field in the same order on every row: a column each, after the others.
+	Fields []FieldValue
 }
 
 // Metrics are the values exposed at /metrics, read at scrape time.

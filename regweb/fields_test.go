@@ -1,0 +1,88 @@
+package regweb_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"convene/internal/testmeeting"
+	"convene/meeting"
+	"convene/regweb"
+)
+
+// The meeting's own fields (registration.fields) are shown for each
+// delegate in the page's language, checked (required, one of the choices,
+// each error next to its field), stored with the delegate, and a change of
+// an answer alone is a correction.
+func TestMeetingFields(t *testing.T) {
+	e := newFieldsEnv(t, true)
+	p := e.link(syldavia) // a French-speaking mission
+	body, v := e.page(p)
+	for _, want := range []string{`<label for="n0.f.participation">Participation</label>`, `<select id="n0.f.participation" name="n0.f.participation">`,
+		`<option value="online">En ligne</option>`, `<option value="">— choisir —</option>`} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("page lacks %s:\n%s", want, body)
+		}
+	}
+	v.Set("n0.name", "Mme Jane Roe")
+	v.Set("n0.email", "jane.roe@syldavia.example")
+	v.Set("action", "review")
+	for value, msg := range map[string]string{"": "Obligatoire.", "moon": "Choisissez l&#39;une des options."} {
+		v.Set("n0.f.participation", value)
+		code, body, _ := e.do("POST", p, v, nil)
+		want := `aria-invalid="true" aria-describedby="n0.f.participation.err">`
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, want) ||
+			!strings.Contains(body, `<p class="err" id="n0.f.participation.err">`+msg+`</p>`) {
+			t.Errorf("participation %q: %d, want 422 and %q next to the field:\n%s", value, code, msg, body)
+		}
+	}
+	v.Set("n0.f.participation", "online")
+	e.submit(p, v, "Mme Jane Roe &lt;jane.roe@syldavia.example&gt; (Participation\u00a0: En ligne)")
+	ds, err := e.db.Delegates(t.Context(), syldavia, false)
+	if err != nil || len(ds) != 1 || ds[0].Fields.Get("participation") != "online" {
+		t.Fatalf("delegates = %+v, %v", ds, err)
+	}
+	var confirmed bool
+	for _, x := range e.outbox() {
+		if x.Batch != "answer-confirmation" || x.Contact != syldavia {
+			continue
+		}
+		raw, err := e.db.OutboxBody(t.Context(), x.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		confirmed = strings.Contains(decoded(raw), "jane.roe@syldavia.example> (Participation\u00a0: En ligne)")
+	}
+	if !confirmed {
+		t.Error("the confirmation does not list the answer")
+	}
+
+	// The answer alone changes: a correction, shown as the page shows it.
+	body, v = e.page(p)
+	if !strings.Contains(body, `<option value="online" selected>En ligne</option>`) {
+		t.Errorf("the stored answer is not selected:\n%s", body)
+	}
+	v.Set("d0.f.participation", "in-person")
+	e.submit(p, v, "(Participation\u00a0: En personne)")
+	ds, _ = e.db.Delegates(t.Context(), syldavia, false)
+	if len(ds) != 1 || ds[0].Fields.Get("participation") != "in-person" || ds[0].Name != "Mme Jane Roe" {
+		t.Fatalf("after the correction: %+v", ds)
+	}
+}
+
+// newFieldsEnv is newEnv for a meeting that asks each delegate's
+// participation (in person or online).
+func newFieldsEnv(t testing.TB, required bool) *env {
+	t.Helper()
+	_, m, cs := testmeeting.Load(t, "")
+	m.Registration.Fields = []meeting.Field{{
+		Name:  "participation",
+		Label: meeting.Text{meeting.EN: "Participation", meeting.FR: "Participation", meeting.ES: "Participación"},
+		Choices: []meeting.Choice{
+			{Value: "in-person", Label: meeting.Text{meeting.EN: "In person", meeting.FR: "En personne", meeting.ES: "En persona"}},
+			{Value: "online", Label: meeting.Text{meeting.EN: "Online", meeting.FR: "En ligne", meeting.ES: "En línea"}},
+		},
+		Required: required,
+	}}
+	return newEnvWith(t, m, cs, beforeDeadline, "", regweb.Options{})
+}
