@@ -265,10 +265,34 @@ func (d *daemon) runClustered(ctx context.Context) error {
 	return err
 }
 
-// clusterSource is the dashboard's source with the election added to /metrics.
+// clusterSource is the dashboard's source with the election added to the
+// overview page and /metrics: which instance leads, since when, which are alive.
 type clusterSource struct {
 	web.Source
 	l *leader
+}
+
+// cluster is what this instance knows of the election now.
+func (s clusterSource) cluster(ctx context.Context) (*web.Cluster, error) {
+	st := s.l.state()
+	c := &web.Cluster{Instance: st.Instance, Leader: st.Leader, LeaderSince: st.Since}
+	live, err := s.l.db.Instances(ctx, s.l.db.AliveWindow())
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range live {
+		c.Alive = append(c.Alive, i.ID)
+	}
+	return c, nil
+}
+
+func (s clusterSource) Overview(ctx context.Context) (web.Overview, error) {
+	o, err := s.Source.Overview(ctx)
+	if err != nil {
+		return o, err
+	}
+	o.Cluster, err = s.cluster(ctx)
+	return o, err
 }
 
 func (s clusterSource) Metrics(ctx context.Context) (web.Metrics, error) {
@@ -276,15 +300,6 @@ func (s clusterSource) Metrics(ctx context.Context) (web.Metrics, error) {
 	if err != nil {
 		return m, err
 	}
-	st := s.l.state()
-	c := &web.Cluster{Instance: st.Instance, Leader: st.Leader, LeaderSince: st.Since}
-	live, err := s.l.db.Instances(ctx, s.l.db.AliveWindow())
-	if err != nil {
-		return m, err
-	}
-	for _, i := range live {
-		c.Alive = append(c.Alive, i.ID)
-	}
-	m.Cluster = c
-	return m, nil
+	m.Cluster, err = s.cluster(ctx)
+	return m, err
 }

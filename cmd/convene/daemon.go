@@ -176,7 +176,7 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	}
 	var src web.Source = dash
 	if d.leader != nil {
-		src = clusterSource{Source: dash, l: d.leader} // /metrics says who leads
+		src = clusterSource{Source: dash, l: d.leader} // the overview and /metrics say who leads
 	}
 	srv, err := web.NewServer(src, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
