@@ -53,7 +53,7 @@ func (s *Service) enqueue(ctx context.Context, job schedule.Job, tpl string, n i
 			}
 			out = append(out, o)
 		}
-		k, err := mailer.Enqueue(ctx, s.db, mailer.Batch{ID: job.Key, Template: tpl}, out)
+		k, err := mailer.Enqueue(ctx, s.leaderDB(), mailer.Batch{ID: job.Key, Template: tpl}, out)
 		if err != nil {
 			return err
 		}
@@ -195,7 +195,7 @@ func (s *Service) dayBeforeJob(ctx context.Context, job schedule.Job) error {
 func (s *Service) sessionInvitesJob(ctx context.Context, job schedule.Job) error {
 	c := s.config()
 	var n int
-	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
+	err := s.leaderDB().Update(ctx, func(tx *store.Tx) (err error) {
 		n, err = s.planInvites(tx, c, "")
 		return err
 	})

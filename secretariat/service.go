@@ -39,6 +39,7 @@ type config struct {
 type Service struct {
 	cfg  atomic.Pointer[config]
 	db   *store.DB
+	ldb  *store.DB // what the scheduled jobs write through (SetLeaderStore); nil: db
 	tpl  *templates.Set
 	log  *slog.Logger
 	now  func() time.Time
@@ -82,6 +83,22 @@ func (s *Service) SetConfig(ctx context.Context, m *meeting.Meeting, cs *meeting
 }
 
 func (s *Service) config() *config { return s.cfg.Load() }
+
+// SetLeaderStore sets the handle the scheduled jobs write through. The
+// daemon on PostgreSQL gives a fenced handle (store.DB.Fenced): a job still
+// running on an instance that has lost the leader lease then writes nothing
+// (its writes fail with store.ErrFenced). The inbox handler writes through
+// the transaction it is given, already on that handle. Call it before the
+// service is used; by default the jobs write through the service's handle.
+func (s *Service) SetLeaderStore(db *store.DB) { s.ldb = db }
+
+// leaderDB is the handle of SetLeaderStore.
+func (s *Service) leaderDB() *store.DB {
+	if s.ldb != nil {
+		return s.ldb
+	}
+	return s.db
+}
 
 // Meeting is the current meeting.
 func (s *Service) Meeting() *meeting.Meeting { return s.config().m }

@@ -37,3 +37,11 @@ func writeClusterMetrics(set *metrics.Set, c *Cluster) {
 		set.NewGauge(fmt.Sprintf(`%s{instance="%s"}`, metricInstanceUp, escapeLabel(id)), nil).Set(1)
 	}
 }
+
+// clusterAgo is how long ago c's leader took the lease ("" without one).
+func clusterAgo(c *Cluster, now time.Time) string {
+	if c == nil || c.Leader == "" {
+		return ""
+	}
+	return ago(c.LeaderSince, now)
+}

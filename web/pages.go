@@ -17,6 +17,7 @@ type overviewPage struct {
 	Chart    chart
 	// How long ago the inbox was last reached and last brought a message.
 	ContactAgo, MessageAgo string
+	LeaderAgo              string // how long the leader has led (several instances)
 }
 
 func (s *server) overview(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +35,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		Chart:      newChart(ov.Registrations, ov.Deadline, ov.Counts.Invited, now),
 		ContactAgo: ago(ov.Inbox.LastContact, now),
 		MessageAgo: ago(ov.Inbox.LastMessage, now),
+		LeaderAgo:  clusterAgo(ov.Cluster, now),
 	})
 }
 

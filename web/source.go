@@ -69,6 +69,7 @@ type Overview struct {
 	// end of each day, oldest first (days without change may be left out).
 	Registrations []DayCount
 	Inbox         InboxHealth
+	Cluster       *Cluster // several instances on PostgreSQL; nil on SQLite (metrics_cluster.go)
 }
 
 // Counts are the overview's figures.

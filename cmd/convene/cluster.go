@@ -21,9 +21,11 @@ import (
 // inbox watcher: it holds the lease "leader" of the leases table, renewed
 // every Lease/3; the others try to take it at the same pace, and take it
 // once it has expired, so a dead leader is replaced within Lease + Lease/3
-// (20 s with the default 15 s lease). The scheduler and the watcher write
-// through a fenced handle (store.DB.Fenced): once another instance has the
-// lease, their writes fail, and the instance stops them.
+// (20 s with the default 15 s lease). Everything done as the leader writes
+// through a fenced handle (store.DB.Fenced): the scheduler's run log, every
+// job's effects (secretariat.Service.SetLeaderStore), the inbox watcher and
+// its handler's effects, the requeue of dead instances' claims. Once another
+// instance has the lease, these writes fail, and the instance stops them.
 
 // openMeetingStore opens the store meeting.yaml names: the SQLite file
 // m.Store, or the PostgreSQL database of store.postgres.dsn (a secret,
@@ -224,7 +226,7 @@ func (d *daemon) runClustered(ctx context.Context) error {
 			endTerm()
 		}
 		if leading {
-			if n, rerr := d.db.RequeueOrphans(ctx, d.db.AliveWindow()); rerr != nil {
+			if n, rerr := d.ldb.RequeueOrphans(ctx, d.db.AliveWindow()); rerr != nil {
 				d.log.Warn("requeue orphans failed", "err", rerr)
 			} else if n > 0 {
 				d.log.Warn("messages left in sending by a dead instance requeued (sent again, same Message-ID)", "count", n)
@@ -263,10 +265,34 @@ func (d *daemon) runClustered(ctx context.Context) error {
 	return err
 }
 
-// clusterSource is the dashboard's source with the election added to /metrics.
+// clusterSource is the dashboard's source with the election added to the
+// overview page and /metrics: which instance leads, since when, which are alive.
 type clusterSource struct {
 	web.Source
 	l *leader
+}
+
+// cluster is what this instance knows of the election now.
+func (s clusterSource) cluster(ctx context.Context) (*web.Cluster, error) {
+	st := s.l.state()
+	c := &web.Cluster{Instance: st.Instance, Leader: st.Leader, LeaderSince: st.Since}
+	live, err := s.l.db.Instances(ctx, s.l.db.AliveWindow())
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range live {
+		c.Alive = append(c.Alive, i.ID)
+	}
+	return c, nil
+}
+
+func (s clusterSource) Overview(ctx context.Context) (web.Overview, error) {
+	o, err := s.Source.Overview(ctx)
+	if err != nil {
+		return o, err
+	}
+	o.Cluster, err = s.cluster(ctx)
+	return o, err
 }
 
 func (s clusterSource) Metrics(ctx context.Context) (web.Metrics, error) {
@@ -274,15 +300,6 @@ func (s clusterSource) Metrics(ctx context.Context) (web.Metrics, error) {
 	if err != nil {
 		return m, err
 	}
-	st := s.l.state()
-	c := &web.Cluster{Instance: st.Instance, Leader: st.Leader, LeaderSince: st.Since}
-	live, err := s.l.db.Instances(ctx, s.l.db.AliveWindow())
-	if err != nil {
-		return m, err
-	}
-	for _, i := range live {
-		c.Alive = append(c.Alive, i.ID)
-	}
-	m.Cluster = c
-	return m, nil
+	m.Cluster, err = s.cluster(ctx)
+	return m, err
 }

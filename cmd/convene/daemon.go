@@ -34,6 +34,7 @@ type daemon struct {
 	opts    daemonOptions
 	log     *slog.Logger
 	db      *store.DB
+	ldb     *store.DB // what leader-only work writes through: db, fenced on PostgreSQL
 	svc     *secretariat.Service
 	sender  *mailer.Sender
 	watcher *inbox.Watcher
@@ -88,6 +89,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 		ldb = db.Fenced(d.leader.fence)
 		log.Info("store on PostgreSQL: several instances may run; one leads", "store", db.Describe(), "instance", db.Instance(), "lease", p.Lease)
 	}
+	d.ldb = ldb
 	fail := func(err error) (*daemon, error) { d.close(); return nil, err }
 	if err := d.startSignIn(ctx, m); err != nil {
 		return fail(err)
@@ -112,6 +114,7 @@ func openDaemon(ctx context.Context, log *slog.Logger, m *meeting.Meeting, cs *m
 		return fail(err)
 	}
 	d.svc.SetWake(d.sender.Wake)
+	d.svc.SetLeaderStore(ldb) // the jobs' writes are fenced too
 	if m.IMAP.Configured() {
 		d.watcher, err = inbox.NewWatcher(ldb, inbox.Options{
 			Server: m.IMAP.Server, Mailbox: m.IMAP.Mailbox, Processed: m.IMAP.Processed, Review: m.IMAP.Review,
@@ -173,7 +176,7 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 	}
 	var src web.Source = dash
 	if d.leader != nil {
-		src = clusterSource{Source: dash, l: d.leader} // /metrics says who leads
+		src = clusterSource{Source: dash, l: d.leader} // the overview and /metrics say who leads
 	}
 	srv, err := web.NewServer(src, web.Options{
 		Addr: addr, Token: token, Hosts: do.Hosts, TLS: tlsOn, TrustProxy: do.TrustProxy,
