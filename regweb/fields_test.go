@@ -8,6 +8,7 @@ import (
 	"convene/internal/testmeeting"
 	"convene/meeting"
 	"convene/regweb"
+	"convene/store"
 )
 
 // The meeting's own fields (registration.fields) are shown for each
@@ -85,4 +86,33 @@ func newFieldsEnv(t testing.TB, required bool) *env {
 		Required: required,
 	}}
 	return newEnvWith(t, m, cs, beforeDeadline, "", regweb.Options{})
+}
+
+// A delegate registered by mail has no answers; a required field is asked
+// of them too when the mission changes its delegation on the page, and
+// withdrawing them needs none.
+func TestRequiredFieldForMailDelegate(t *testing.T) {
+	e := newFieldsEnv(t, true)
+	if err := e.db.Update(t.Context(), func(tx *store.Tx) error {
+		_, err := tx.RegisterDelegates(arcadia, []meeting.Delegate{{Name: "Ada Lovelace", Email: "ada@arcadia-mfa.example"}},
+			store.Source{MessageID: "m@x", Actor: "inbox", Via: store.ViaMail})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := e.link(arcadia)
+	_, v := e.page(p)
+	v.Set("n0.name", "Blaise Pascal")
+	v.Set("n0.email", "blaise@arcadia-mfa.example")
+	v.Set("n0.f.participation", "online")
+	v.Set("action", "review")
+	code, body, _ := e.do("POST", p, v, nil)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `<p class="err" id="d0.f.participation.err">Required.</p>`) {
+		t.Fatalf("the mail delegate's missing answer: %d\n%s", code, body)
+	}
+	v.Set("d0.withdraw", "1")
+	e.submit(p, v, "blaise@arcadia-mfa.example&gt; (Participation: Online)")
+	if got := e.delegates(arcadia); len(got) != 1 || got[0] != "Blaise Pascal||blaise@arcadia-mfa.example" {
+		t.Errorf("delegates = %v", got)
+	}
 }
