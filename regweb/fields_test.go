@@ -1,6 +1,7 @@
 package regweb_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -8,6 +9,10 @@ import (
 	"convene/internal/testmeeting"
 	"convene/meeting"
 	"convene/regweb"
+	"convene/schedule"
+	"convene/secretariat"
+	"convene/store"
+	"convene/web"
 )
 
 // The meeting's own fields (registration.fields) are shown for each
@@ -72,7 +77,7 @@ func TestMeetingFields(t *testing.T) {
 
 // newFieldsEnv is newEnv for a meeting that asks each delegate's
 // participation (in person or online).
-func newFieldsEnv(t testing.TB, required bool) *env {
+func newFieldsEnv(t testing.TB, required bool, late ...string) *env {
 	t.Helper()
 	_, m, cs := testmeeting.Load(t, "")
 	m.Registration.Fields = []meeting.Field{{
@@ -84,5 +89,63 @@ func newFieldsEnv(t testing.TB, required bool) *env {
 		},
 		Required: required,
 	}}
-	return newEnvWith(t, m, cs, beforeDeadline, "", regweb.Options{})
+	return newEnvWith(t, m, cs, beforeDeadline, strings.Join(late, ""), regweb.Options{})
+}
+
+// A delegate registered by mail has no answers; a required field is asked
+// of them too when the mission changes its delegation on the page, and
+// withdrawing them needs none.
+func TestRequiredFieldForMailDelegate(t *testing.T) {
+	e := newFieldsEnv(t, true)
+	if err := e.db.Update(t.Context(), func(tx *store.Tx) error {
+		_, err := tx.RegisterDelegates(arcadia, []meeting.Delegate{{Name: "Ada Lovelace", Email: "ada@arcadia-mfa.example"}},
+			store.Source{MessageID: "m@x", Actor: "inbox", Via: store.ViaMail})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := e.link(arcadia)
+	_, v := e.page(p)
+	v.Set("n0.name", "Blaise Pascal")
+	v.Set("n0.email", "blaise@arcadia-mfa.example")
+	v.Set("n0.f.participation", "online")
+	v.Set("action", "review")
+	code, body, _ := e.do("POST", p, v, nil)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `<p class="err" id="d0.f.participation.err">Required.</p>`) {
+		t.Fatalf("the mail delegate's missing answer: %d\n%s", code, body)
+	}
+	v.Set("d0.withdraw", "1")
+	e.submit(p, v, "blaise@arcadia-mfa.example&gt; (Participation: Online)")
+	if got := e.delegates(arcadia); len(got) != 1 || got[0] != "Blaise Pascal||blaise@arcadia-mfa.example" {
+		t.Errorf("delegates = %v", got)
+	}
+}
+
+// After the deadline under the review policy, a new delegate's answers wait
+// with them on the review desk, and staff accepting them (typing name and
+// address) register them with those answers.
+func TestLateReviewKeepsAnswers(t *testing.T) {
+	e := newFieldsEnv(t, false, meeting.LateReview)
+	e.clock.t = afterDeadline
+	p := e.link(arcadia)
+	_, v := e.page(p)
+	v.Set("n0.name", "Mr. Bob Late")
+	v.Set("n0.email", "bob@arcadia-mfa.example")
+	v.Set("n0.f.participation", "online")
+	if loc := e.submit(p, v); !strings.Contains(loc, "done=review") {
+		t.Fatalf("Location %q", loc)
+	}
+	items, _ := e.db.ReviewItems(t.Context(), false)
+	if len(items) != 1 {
+		t.Fatalf("review items %+v", items)
+	}
+	dash := secretariat.NewDashboard(e.svc, func(context.Context) ([]schedule.JobState, error) { return nil, nil })
+	if err := dash.Resolve(t.Context(), web.ReviewAction{Kind: web.ActionAcceptLate, Item: items[0].ID, Mission: arcadia, By: "anna",
+		Delegates: []meeting.Delegate{{Name: "Mr. Bob Late", Email: "bob@arcadia-mfa.example"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := e.db.Delegates(t.Context(), arcadia, false)
+	if err != nil || len(ds) != 1 || ds[0].Fields.Get("participation") != "online" {
+		t.Errorf("delegates after staff accepted = %+v, %v", ds, err)
+	}
 }

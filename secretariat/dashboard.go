@@ -307,6 +307,15 @@ func (d *Dashboard) Resolve(ctx context.Context, a web.ReviewAction) error {
 				}
 			}
 		}
+		if (a.Kind == web.ActionAcceptLate || a.Kind == web.ActionRegister) && len(delegates) > 0 {
+			// Staff type name, title and address; the answers to the
+			// meeting's fields a late web registration gave come from the item.
+			it, err := tx.ReviewItem(a.Item)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			delegates = withItemAnswers(delegates, it.Detail)
+		}
 		if len(delegates) > 0 {
 			if _, err := tx.RegisterDelegates(ct.Name, delegates, src); err != nil {
 				return err
@@ -495,6 +504,34 @@ func fieldValues(c *config, f meeting.Fields) []web.FieldValue {
 			v = ch.Label.In(meeting.EN)
 		}
 		out = append(out, web.FieldValue{Label: fd.Label.In(meeting.EN), Value: v})
+	}
+	return out
+}
+
+// withItemAnswers gives each delegate without answers to the meeting's
+// fields those of the same address in a review item's detail (a web
+// registration held for staff), on a copy.
+func withItemAnswers(ds []meeting.Delegate, detail string) []meeting.Delegate {
+	var d struct {
+		Delegates []meeting.Delegate `json:"delegates"`
+	}
+	if json.Unmarshal([]byte(detail), &d) != nil {
+		return ds
+	}
+	answers := map[string]meeting.Fields{}
+	for _, x := range d.Delegates {
+		if x.Fields != "" {
+			answers[meeting.NormalizeEmail(x.Email)] = x.Fields
+		}
+	}
+	if len(answers) == 0 {
+		return ds
+	}
+	out := append([]meeting.Delegate(nil), ds...)
+	for i := range out {
+		if out[i].Fields == "" {
+			out[i].Fields = answers[meeting.NormalizeEmail(out[i].Email)]
+		}
 	}
 	return out
 }
