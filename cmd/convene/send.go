@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -125,6 +126,24 @@ func isTerminal(x any) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// readAnswer reads one line from r, or gives up when ctx is done (Ctrl-C,
+// SIGTERM): a read from a terminal cannot be cancelled, so it runs aside
+// and is abandoned (the process is about to exit). ok is false when ctx
+// ended first.
+func readAnswer(ctx context.Context, r io.Reader) (answer string, ok bool) {
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- s
+	}()
+	select {
+	case s := <-line:
+		return s, ctx.Err() == nil
+	case <-ctx.Done():
+		return "", false
+	}
 }
 
 // planned is one message of a send, with what the summary shows.
@@ -347,7 +366,11 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		default:
 			fmt.Fprintf(a.stdout, "\nSend %s? [y/N] ", plural(len(msgs), "message"))
 		}
-		answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
+		answer, ok := readAnswer(ctx, a.stdin)
+		if !ok { // Ctrl-C or SIGTERM while waiting for the answer
+			fmt.Fprintln(a.stderr, "\ninterrupted: nothing sent")
+			return silentError{exitInterrupted}
+		}
 		if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
 			fmt.Fprintln(a.stderr, "not confirmed: nothing sent")
 			return silentError{exitFail}
