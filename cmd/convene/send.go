@@ -44,7 +44,8 @@ Addresses that bounced permanently are left out; a contact left with none is
 skipped and listed. Before sending, convene prints how many messages go to
 whom (by category and language) and the first message as rendered, then asks
 "Send N messages? [y/N]". --yes answers yes; without --yes, when stdin is not
-a terminal, convene refuses (exit 2).
+a terminal, convene refuses (exit 2). Ctrl-C at the question sends and
+records nothing (exit 130).
 
 --dry-run sends nothing and writes nothing to the store (it does not even
 create it): contacts the store has not yet given a reply token show the
