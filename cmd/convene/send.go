@@ -126,7 +126,12 @@ func isTerminal(x any) bool {
 		return false
 	}
 	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	// /dev/null is a character device too: only a terminal answers the
+	// terminal's own ioctl (tty_*.go).
+	return ttyIoctl(f)
 }
 
 // readAnswer reads one line from r, or gives up when ctx is done (Ctrl-C,
