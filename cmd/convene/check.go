@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"time"
 
 	"convene/meeting"
@@ -145,6 +147,9 @@ func printSummary(w io.Writer, m *meeting.Meeting, cs *meeting.Contacts) {
 	if !m.IMAP.Configured() {
 		fmt.Fprintln(w, "  imap           not configured: replies are not read")
 	}
+	if w2 := dashboardUnserved(m); w2 != "" {
+		fmt.Fprintf(w, "warning: %s\n", w2)
+	}
 	if unread := unreadableSecrets(m); len(unread) > 0 {
 		for _, u := range unread {
 			fmt.Fprintf(w, "warning: %s\n", u)
@@ -153,4 +158,21 @@ func printSummary(w io.Writer, m *meeting.Meeting, cs *meeting.Contacts) {
 		return
 	}
 	fmt.Fprintln(w, "ok")
+}
+
+// dashboardUnserved says why convene run would refuse to serve the
+// dashboard (off loopback with nobody to sign in and no token), or "".
+func dashboardUnserved(m *meeting.Meeting) string {
+	do := m.DashboardOptions
+	if len(do.Staff) > 0 || do.TrustedUserHeader != "" || os.Getenv("CONVENE_DASHBOARD_TOKEN") != "" {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(m.Dashboard)
+	if err != nil || host == "localhost" {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("dashboard: %s is not a loopback address and neither dashboard.staff, trusted_user_header nor CONVENE_DASHBOARD_TOKEN is set: convene run refuses to serve it", m.Dashboard)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -43,7 +44,8 @@ Addresses that bounced permanently are left out; a contact left with none is
 skipped and listed. Before sending, convene prints how many messages go to
 whom (by category and language) and the first message as rendered, then asks
 "Send N messages? [y/N]". --yes answers yes; without --yes, when stdin is not
-a terminal, convene refuses (exit 2).
+a terminal, convene refuses (exit 2). Ctrl-C at the question sends and
+records nothing (exit 130).
 
 --dry-run sends nothing and writes nothing to the store (it does not even
 create it): contacts the store has not yet given a reply token show the
@@ -124,7 +126,30 @@ func isTerminal(x any) bool {
 		return false
 	}
 	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	// /dev/null is a character device too: only a terminal answers the
+	// terminal's own ioctl (tty_*.go).
+	return ttyIoctl(f)
+}
+
+// readAnswer reads one line from r, or gives up when ctx is done (Ctrl-C,
+// SIGTERM): a read from a terminal cannot be cancelled, so it runs aside
+// and is abandoned (the process is about to exit). ok is false when ctx
+// ended first.
+func readAnswer(ctx context.Context, r io.Reader) (answer string, ok bool) {
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- s
+	}()
+	select {
+	case s := <-line:
+		return s, ctx.Err() == nil
+	case <-ctx.Done():
+		return "", false
+	}
 }
 
 // planned is one message of a send, with what the summary shows.
@@ -347,7 +372,11 @@ func (o *sendOptions) runSend(ctx context.Context, a *app) error {
 		default:
 			fmt.Fprintf(a.stdout, "\nSend %s? [y/N] ", plural(len(msgs), "message"))
 		}
-		answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
+		answer, ok := readAnswer(ctx, a.stdin)
+		if !ok { // Ctrl-C or SIGTERM while waiting for the answer
+			fmt.Fprintln(a.stderr, "\ninterrupted: nothing sent")
+			return silentError{exitInterrupted}
+		}
 		if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
 			fmt.Fprintln(a.stderr, "not confirmed: nothing sent")
 			return silentError{exitFail}
