@@ -35,8 +35,13 @@ func settle(m *Message, env *enmime.Envelope) {
 	}
 	if m.Kind == KindRegistration {
 		for _, d := range m.Delegates {
-			if d.Name == "" {
+			switch {
+			case d.Name == "":
 				m.problem("no name for the delegate %s", d.Email)
+			case headerLabel(d.Name):
+				// "Bcc: x@…" in the text (a quoted header block, or an
+				// injected line): a header's label is not a person
+				m.problem("%q is a mail header's label, not a delegate's name (%s)", d.Name, d.Email)
 			}
 		}
 		for _, r := range m.Replaced {
@@ -236,4 +241,17 @@ func (p *regParser) unplaced() {
 			p.problem("%q names a person but gives no address: not read as a delegate", clip(t, 80))
 		}
 	}
+}
+
+// headerLabel reports whether name is the label of a mail header as clients
+// write them in en/fr/es (To, Cc, Bcc, From, Sent, Date, Subject…): a line
+// "Bcc: x@example" read as a delegate named "Bcc".
+func headerLabel(name string) bool {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "to", "cc", "bcc", "from", "reply-to", "sender", "sent", "date", "subject",
+		"à", "a", "de", "cci", "objet", "envoyé", "envoyé le", "répondre à",
+		"para", "cco", "asunto", "enviado", "enviado el", "fecha", "responder a":
+		return true
+	}
+	return false
 }

@@ -147,6 +147,13 @@ func TestCarefulText(t *testing.T) {
 		review    string
 	}{
 		{
+			name: "a header's label is not a name (a Bcc: line in the text)",
+			body: "Please register:\nMs. Ann Bell, First Secretary, ann.bell@x.example\nBcc: x@evil.example\n",
+			delegates: []del{{Name: "Ann Bell", Title: "First Secretary", Email: "ann.bell@x.example"},
+				{Name: "Bcc", Email: "x@evil.example"}},
+			review: `"Bcc" is a mail header's label`,
+		},
+		{
 			name:      "address followed by a full stop after its label",
 			body:      "Our delegation:\nMr. Omar Sarr, Second Secretary, e-mail: o.sarr@x.example.\n",
 			delegates: []del{{Name: "Omar Sarr", Title: "Second Secretary", Email: "o.sarr@x.example"}},
