@@ -206,7 +206,11 @@ imap:
 	stopSim()
 	sim.wait()
 	res.replies = sim.delivered()
-	if err := sim.summary(context.WithoutCancel(ctx), d, dashURL); err != nil {
+	shown := dashURL
+	if o.exit {
+		shown = "" // it closes with the demo: no address to visit
+	}
+	if err := sim.summary(context.WithoutCancel(ctx), d, shown); err != nil {
 		return res, err
 	}
 	if o.exit || dashURL == "" || ctx.Err() != nil {
