@@ -27,6 +27,7 @@ import (
 // end every reply's effects are applied exactly once and every message has
 // been moved out of the inbox: none lost, none applied twice.
 func TestKillDuringInbox(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills child processes")
 	}

@@ -8,6 +8,7 @@ import (
 // The demo holds its clock while work is in flight, at most maxHold at a
 // stretch, and after that not again until the work is done.
 func TestPacer(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	steps := []struct {
 		busy  bool

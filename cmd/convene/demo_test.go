@@ -47,6 +47,7 @@ func TestDemoRemovesItsFolder(t *testing.T) {
 // the in-process SMTP and IMAP servers, with the simulated missions
 // replying, and checks the outcome in the store, the outbox and the mailboxes.
 func TestDemoTimeline(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs the whole timeline (about a minute)")
 	}
