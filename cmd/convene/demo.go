@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -76,7 +77,8 @@ type demoOptions struct {
 	exit      bool
 	dir       string
 	dashboard string
-	quiet     bool // no progress lines (tests)
+	quiet     bool          // no progress lines (tests)
+	maxHold   time.Duration // how long pace may hold the clock at a stretch; 0: maxHold
 }
 
 // demoResult is what the demo leaves behind, for its summary and for tests.
@@ -104,7 +106,7 @@ func runDemo(ctx context.Context, out io.Writer, log *slog.Logger, o demoOptions
 	}
 	pass := make([]byte, 12)
 	rand.Read(pass)
-	sim := &simulator{script: demo.NewScript(), out: out, quiet: o.quiet}
+	sim := &simulator{script: demo.NewScript(), out: out, quiet: o.quiet, maxHold: o.maxHold}
 	sb, err := demo.StartSandbox(demoMailbox, hex.EncodeToString(pass), sim.received)
 	if err != nil {
 		return nil, err
@@ -228,6 +230,7 @@ type simulator struct {
 	cs      *meeting.Contacts
 	out     io.Writer
 	quiet   bool
+	maxHold time.Duration // 0: maxHold
 
 	mu       sync.Mutex // the script and the counters
 	script   *demo.Script
@@ -352,7 +355,7 @@ func (s *simulator) pace(ctx context.Context) {
 			release()
 		}
 	}()
-	var p pacer
+	p := pacer{max: s.maxHold}
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -377,6 +380,7 @@ func (s *simulator) pace(ctx context.Context) {
 type pacer struct {
 	held, stuck bool
 	since       time.Time
+	max         time.Duration // 0: maxHold
 }
 
 type paceAction int
@@ -398,7 +402,7 @@ func (p *pacer) step(busy bool, now time.Time) paceAction {
 	case !p.held && !p.stuck:
 		p.held, p.since = true, now
 		return holdClock
-	case p.held && now.Sub(p.since) > maxHold:
+	case p.held && now.Sub(p.since) > cmp.Or(p.max, maxHold):
 		p.held, p.stuck = false, true
 		return releaseClock
 	}
