@@ -160,6 +160,10 @@ imap:
 		speed = m.End().Sub(start).Seconds() / 60
 	}
 	clock, startClock := schedule.PausedSimClock(start, speed)
+	// pace reads the clock every few milliseconds: a longer stretch
+	// without a reading is the process not running (a loaded machine),
+	// which slows the demo down instead of skipping simulated hours.
+	schedule.LimitGaps(clock, maxGap)
 	sim.clock, sim.m, sim.cs = clock, m, cs
 	res.clock = clock
 
@@ -339,6 +343,10 @@ func (s *simulator) deliverAt(rp demo.Reply, who string) {
 // that never ends (a message nobody can send) cannot stop the demo.
 const maxHold = 5 * time.Second
 
+// maxGap is the most real time the demo's clock counts between two
+// readings (schedule.LimitGaps): at 50,000x, 40 simulated minutes.
+const maxGap = 50 * time.Millisecond
+
 // pace holds the simulated clock while work is in flight: a reply whose
 // time has come but which is not in the inbox yet, a reply in the inbox not
 // yet processed, a message due in the outbox. At 50,000x a second of lag is
@@ -359,6 +367,7 @@ func (s *simulator) pace(ctx context.Context) {
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		s.clock.Now() // a reading every tick, for LimitGaps
 		switch p.step(s.busy(ctx), time.Now()) {
 		case holdClock:
 			release = h.Hold()
