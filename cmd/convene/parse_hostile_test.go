@@ -118,7 +118,7 @@ func TestParseStopsOnSignal(t *testing.T) {
 				}
 				close(lines)
 			}()
-			deadline := time.After(30 * time.Second)
+			deadline := time.After(2 * time.Minute) // bounds the wait only
 			var got []string
 		wait:
 			for {
@@ -133,7 +133,7 @@ func TestParseStopsOnSignal(t *testing.T) {
 					}
 				case <-deadline:
 					cmd.Process.Kill()
-					t.Fatalf("convene parse did not start reading in 30 s: %q", got)
+					t.Fatalf("convene parse did not start reading in 2 minutes: %q", got)
 				}
 			}
 			if err := cmd.Process.Signal(sig); err != nil {
