@@ -63,7 +63,8 @@ func PausedSimClock(start time.Time, speed float64) (c Clock, run func()) {
 		sc.mu.Lock()
 		defer sc.mu.Unlock()
 		if !sc.running {
-			sc.origin, sc.running = time.Now(), true
+			sc.origin, sc.running = sc.wallNow(), true
+			sc.last = sc.origin
 			sc.arm()
 		}
 	}
@@ -87,6 +88,32 @@ type simClock struct {
 	origin  time.Time // real time when the clock last started moving; its monotonic reading is used
 	timers  []*simTimer
 	real    *time.Timer // fires at the earliest deadline while the clock moves
+
+	maxGap time.Duration    // see LimitGaps; 0: no limit
+	last   time.Time        // real time of the last reading, for maxGap
+	wall   func() time.Time // real time; nil: time.Now (tests set it)
+}
+
+func (c *simClock) wallNow() time.Time {
+	if c.wall != nil {
+		return c.wall()
+	}
+	return time.Now()
+}
+
+// LimitGaps makes a clock from SimClock or PausedSimClock count at most gap
+// of real time between two of its readings: when the process was not
+// running for longer (a loaded machine), the simulated time moves as if
+// only gap had passed, instead of the lag turning into simulated hours. A
+// simulation that reads its clock often (every few milliseconds) uses it so
+// that its outcome does not depend on how busy the machine is. Other clocks
+// are left as they are.
+func LimitGaps(c Clock, gap time.Duration) {
+	if sc, ok := c.(*simClock); ok {
+		sc.mu.Lock()
+		defer sc.mu.Unlock()
+		sc.maxGap = gap
+	}
 }
 
 func (c *simClock) Now() time.Time {
@@ -100,7 +127,14 @@ func (c *simClock) now() time.Time {
 	if !c.running || c.holds > 0 {
 		return c.base
 	}
-	el := float64(time.Since(c.origin)) * c.speed
+	rt := c.wallNow()
+	if c.maxGap > 0 {
+		if gap := rt.Sub(c.last); gap > c.maxGap {
+			c.origin = c.origin.Add(gap - c.maxGap)
+		}
+		c.last = rt
+	}
+	el := float64(rt.Sub(c.origin)) * c.speed
 	if el > math.MaxInt64 {
 		el = math.MaxInt64
 	}
@@ -124,7 +158,8 @@ func (c *simClock) Hold() (release func()) {
 			defer c.mu.Unlock()
 			c.holds--
 			if c.holds == 0 {
-				c.origin = time.Now()
+				c.origin = c.wallNow()
+				c.last = c.origin
 				c.arm()
 			}
 		})

@@ -607,3 +607,36 @@ func TestRunnerPollSkipsLate(t *testing.T) {
 		}
 	}
 }
+
+// A simulated clock with LimitGaps counts at most the gap of real time
+// between two readings: a process that did not run for seconds does not
+// find simulated hours gone.
+func TestSimClockLimitGaps(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC)
+	for _, limit := range []bool{false, true} {
+		wall := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		c, run := schedule.PausedSimClock(start, 1000)
+		schedule.SetWall(c, func() time.Time { return wall })
+		if limit {
+			schedule.LimitGaps(c, 10*time.Millisecond)
+		}
+		run()
+		wall = wall.Add(5 * time.Millisecond)
+		if got := c.Now(); !got.Equal(start.Add(5 * time.Second)) {
+			t.Fatalf("limit %v: after 5 ms: %v, want 5 s on", limit, got)
+		}
+		wall = wall.Add(2 * time.Second) // the process did not run
+		want := start.Add(2005 * time.Second)
+		if limit {
+			want = start.Add(15 * time.Second)
+		}
+		if got := c.Now(); !got.Equal(want) {
+			t.Fatalf("limit %v: after a 2 s gap: %v, want %v", limit, got, want)
+		}
+		wall = wall.Add(3 * time.Millisecond)
+		if got := c.Now(); !got.Equal(want.Add(3 * time.Second)) {
+			t.Fatalf("limit %v: 3 ms later: %v, want %v", limit, got, want.Add(3*time.Second))
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 // back (a pause, SIGSTOP/SIGCONT), finds the lease gone and steps down, and
 // its scheduler's write is refused.
 func TestLeaderFailover(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, eng store.Engine) {
 		ctx := t.Context()
 		clk := schedule.NewManualClock(time.Date(2020, 4, 15, 9, 0, 0, 0, time.UTC))

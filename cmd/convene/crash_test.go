@@ -21,19 +21,21 @@ import (
 	"convene/store"
 )
 
-// TestKillDuringInbox processes 250 registration replies in a separate
+// TestKillDuringInbox processes 120 registration replies in a separate
 // process (the real handler: parse, identify, register, confirm, invite),
 // kills it with SIGKILL at random points four times, and restarts it. In the
 // end every reply's effects are applied exactly once and every message has
 // been moved out of the inbox: none lost, none applied twice.
 func TestKillDuringInbox(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills child processes")
 	}
-	// 250 replies to one mission: the cost grows faster than n (each
-	// registration reads the mission's delegates), and four kills fit in
-	// them (each after at most 60, below).
-	const n = 250
+	// 120 replies to one mission: the cost grows faster than n (each
+	// registration reads the mission's delegates; 250 took over 5 minutes
+	// under -race), and four kills fit in them (each after at most 28,
+	// below), in the middle of a chunk or at its end.
+	const n = 120
 	srv := testmail.StartIMAP(t, nil)
 	host, port, _ := strings.Cut(srv.Addr, ":")
 	// The replies carry no token: their sender is vouched for by the
@@ -73,7 +75,7 @@ Best regards
 		}
 		sc := bufio.NewScanner(out)
 		last := round >= 4
-		killAfter := 1 + rng.IntN(60) // messages handled (chunks of 7 commit together); 4 × 60 < n: four kills, always
+		killAfter := 1 + rng.IntN(28) // messages handled (chunks of 7 commit together); 4 × 28 < n: four kills, always
 		seen := 0
 		finished := false
 		for sc.Scan() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -76,7 +77,8 @@ type demoOptions struct {
 	exit      bool
 	dir       string
 	dashboard string
-	quiet     bool // no progress lines (tests)
+	quiet     bool          // no progress lines (tests)
+	maxHold   time.Duration // how long pace may hold the clock at a stretch; 0: maxHold
 }
 
 // demoResult is what the demo leaves behind, for its summary and for tests.
@@ -104,7 +106,7 @@ func runDemo(ctx context.Context, out io.Writer, log *slog.Logger, o demoOptions
 	}
 	pass := make([]byte, 12)
 	rand.Read(pass)
-	sim := &simulator{script: demo.NewScript(), out: out, quiet: o.quiet}
+	sim := &simulator{script: demo.NewScript(), out: out, quiet: o.quiet, maxHold: o.maxHold}
 	sb, err := demo.StartSandbox(demoMailbox, hex.EncodeToString(pass), sim.received)
 	if err != nil {
 		return nil, err
@@ -158,6 +160,10 @@ imap:
 		speed = m.End().Sub(start).Seconds() / 60
 	}
 	clock, startClock := schedule.PausedSimClock(start, speed)
+	// pace reads the clock every few milliseconds: a longer stretch
+	// without a reading is the process not running (a loaded machine),
+	// which slows the demo down instead of skipping simulated hours.
+	schedule.LimitGaps(clock, maxGap)
 	sim.clock, sim.m, sim.cs = clock, m, cs
 	res.clock = clock
 
@@ -232,6 +238,7 @@ type simulator struct {
 	cs      *meeting.Contacts
 	out     io.Writer
 	quiet   bool
+	maxHold time.Duration // 0: maxHold
 
 	mu       sync.Mutex // the script and the counters
 	script   *demo.Script
@@ -340,6 +347,10 @@ func (s *simulator) deliverAt(rp demo.Reply, who string) {
 // that never ends (a message nobody can send) cannot stop the demo.
 const maxHold = 5 * time.Second
 
+// maxGap is the most real time the demo's clock counts between two
+// readings (schedule.LimitGaps): at 50,000x, 40 simulated minutes.
+const maxGap = 50 * time.Millisecond
+
 // pace holds the simulated clock while work is in flight: a reply whose
 // time has come but which is not in the inbox yet, a reply in the inbox not
 // yet processed, a message due in the outbox. At 50,000x a second of lag is
@@ -356,10 +367,11 @@ func (s *simulator) pace(ctx context.Context) {
 			release()
 		}
 	}()
-	var p pacer
+	p := pacer{max: s.maxHold}
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		s.clock.Now() // a reading every tick, for LimitGaps
 		switch p.step(s.busy(ctx), time.Now()) {
 		case holdClock:
 			release = h.Hold()
@@ -381,6 +393,7 @@ func (s *simulator) pace(ctx context.Context) {
 type pacer struct {
 	held, stuck bool
 	since       time.Time
+	max         time.Duration // 0: maxHold
 }
 
 type paceAction int
@@ -402,7 +415,7 @@ func (p *pacer) step(busy bool, now time.Time) paceAction {
 	case !p.held && !p.stuck:
 		p.held, p.since = true, now
 		return holdClock
-	case p.held && now.Sub(p.since) > maxHold:
+	case p.held && now.Sub(p.since) > cmp.Or(p.max, maxHold):
 		p.held, p.stuck = false, true
 		return releaseClock
 	}

@@ -8,6 +8,7 @@ import (
 // The demo holds its clock while work is in flight, at most maxHold at a
 // stretch, and after that not again until the work is done.
 func TestPacer(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	steps := []struct {
 		busy  bool
@@ -33,5 +34,21 @@ func TestPacer(t *testing.T) {
 		if got := p.step(st.busy, t0.Add(st.after)); got != st.want {
 			t.Fatalf("step %d (busy %v at +%v) = %v, want %v", i, st.busy, st.after, got, st.want)
 		}
+	}
+}
+
+// A pacer given its own bound holds the clock that long, not maxHold.
+func TestPacerMax(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	p := pacer{max: time.Minute}
+	if got := p.step(true, t0); got != holdClock {
+		t.Fatalf("busy: %v, want holdClock", got)
+	}
+	if got := p.step(true, t0.Add(2*maxHold)); got != keepClock {
+		t.Fatalf("busy after 2×maxHold: %v, want keepClock (still held)", got)
+	}
+	if got := p.step(true, t0.Add(time.Minute+time.Millisecond)); got != releaseClock {
+		t.Fatalf("busy after its bound: %v, want releaseClock", got)
 	}
 }

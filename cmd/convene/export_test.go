@@ -36,6 +36,7 @@ func registerExample(t *testing.T, db *store.DB) {
 }
 
 func TestExportRegistrations(t *testing.T) {
+	t.Parallel()
 	cfg := sendMeeting(t, nil)
 	m, _ := loadExample(t, cfg)
 
@@ -101,6 +102,7 @@ func TestExportRegistrations(t *testing.T) {
 }
 
 func TestPlanCalendarAndBounces(t *testing.T) {
+	t.Parallel()
 	cfg := sendMeeting(t, nil)
 	m, _ := loadExample(t, cfg)
 

@@ -16,6 +16,7 @@ func runICSCommand(t *testing.T, args ...string) (code int, stdout, stderr strin
 }
 
 func TestICSCommand(t *testing.T) {
+	t.Parallel()
 	cfg := exampleConfig(t, "")
 	dir := filepath.Dir(cfg)
 

@@ -15,6 +15,7 @@ import (
 )
 
 func TestOutboxCommand(t *testing.T) {
+	t.Parallel()
 	cfg := exampleConfig(t, "")
 	m, err := meeting.LoadMeeting(cfg)
 	if err != nil {

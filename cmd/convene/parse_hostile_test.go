@@ -18,6 +18,7 @@ import (
 // TestParseHostile runs convene parse on messages built to make it work
 // for minutes or read part of a file, and on a parse stopped by a signal.
 func TestParseHostile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)
@@ -84,6 +85,7 @@ func TestParseHostile(t *testing.T) {
 // TestParseStopsOnSignal runs the binary on a standard input that never
 // ends and sends it SIGTERM: it stops at once with status 130.
 func TestParseStopsOnSignal(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -116,7 +118,7 @@ func TestParseStopsOnSignal(t *testing.T) {
 				}
 				close(lines)
 			}()
-			deadline := time.After(30 * time.Second)
+			deadline := time.After(2 * time.Minute) // bounds the wait only
 			var got []string
 		wait:
 			for {
@@ -131,7 +133,7 @@ func TestParseStopsOnSignal(t *testing.T) {
 					}
 				case <-deadline:
 					cmd.Process.Kill()
-					t.Fatalf("convene parse did not start reading in 30 s: %q", got)
+					t.Fatalf("convene parse did not start reading in 2 minutes: %q", got)
 				}
 			}
 			if err := cmd.Process.Signal(sig); err != nil {

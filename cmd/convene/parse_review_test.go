@@ -14,6 +14,7 @@ import (
 // address in a sentence) is printed with needs_review true and its reasons;
 // what was read is printed too.
 func TestParseNeedsReviewOnProblems(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "uncertain.eml")
 	msg := "From: Mission <mission@arcadia-mfa.example>\r\nTo: registrations+k7qmzt4x@isu.example\r\n" +

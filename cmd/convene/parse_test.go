@@ -14,6 +14,7 @@ import (
 )
 
 func TestParseCommand(t *testing.T) {
+	t.Parallel()
 	cfg, m, cs := exampleMeeting(t, "")
 	dir := filepath.Dir(cfg)
 	ctx := context.Background()
@@ -94,6 +95,7 @@ func TestParseCommand(t *testing.T) {
 
 // A calendar answer from the corpus yields its attendee, PARTSTAT and UID.
 func TestParseCalendarReply(t *testing.T) {
+	t.Parallel()
 	const file = "../../../shared/corpus/imip/google_reply_declined.eml"
 	if _, err := os.Stat(file); err != nil {
 		t.Skip("corpus absent")

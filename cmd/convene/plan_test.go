@@ -21,6 +21,7 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestPlan(t *testing.T) {
+	t.Parallel()
 	cfg := exampleConfig(t, "")
 	dir := filepath.Dir(cfg)
 

@@ -16,6 +16,7 @@ import (
 )
 
 func TestPreview(t *testing.T) {
+	t.Parallel()
 	cfg := sendMeeting(t, nil)
 	m, cs := loadExample(t, cfg)
 
@@ -109,6 +110,7 @@ func calendarPart(t *testing.T, eml string) string {
 }
 
 func TestPreviewInvite(t *testing.T) {
+	t.Parallel()
 	cfg := sendMeeting(t, nil)
 	m, cs := loadExample(t, cfg)
 	db := openStore(t, m)
@@ -170,6 +172,7 @@ func TestPreviewInvite(t *testing.T) {
 }
 
 func TestPreviewCircularAndConfirmation(t *testing.T) {
+	t.Parallel()
 	cfg := sendMeeting(t, nil)
 	m, _ := loadExample(t, cfg)
 	dir := t.TempDir()

@@ -31,6 +31,7 @@ import (
 // link key (0600), serves the page on its own listener, and the invitation
 // carries the mission's link; without it there is no listener and no link.
 func TestRegistrationPageServed(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"off", "on", "tls"} {
 		on := mode != "off"
 		t.Run(mode, func(t *testing.T) {

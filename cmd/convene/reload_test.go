@@ -18,6 +18,7 @@ import (
 // TestReload: SIGHUP's reload keeps the running configuration when the new
 // file is bad, and plans calendar updates when a session moved.
 func TestReload(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	cfg, m, cs := exampleMeeting(t, "smtp: {host: 127.0.0.1, port: 1, security: none, auth: none}\n")
 	b, _ := os.ReadFile(cfg)

@@ -125,6 +125,7 @@ func sentLog(t *testing.T, bin string, interrupt func(p *os.Process, received in
 // in-flight window (at most one per SMTP connection per kill), with the same
 // Message-ID.
 func TestRestartSameSentLog(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

@@ -14,6 +14,7 @@ import (
 // A send recorded while a daemon on a simulated clock holds the store is
 // dated on the daemon's clock: the batch, and the messages' Date.
 func TestSendOnDaemonClock(t *testing.T) {
+	t.Parallel()
 	cfg := sendMeeting(t, nil)
 	m, _ := loadExample(t, cfg)
 	db := openStore(t, m)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestProgress(t *testing.T) {
+	t.Parallel()
 	var term, short, logs bytes.Buffer
 	tests := []struct {
 		name string

@@ -84,6 +84,7 @@ func received(t *testing.T, srv *testmail.SMTP, cs *meeting.Contacts) map[string
 }
 
 func TestSend(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for lang, text := range map[string]string{"en": "Subject: Documents online\n\nThe **documents** are online: marker-en.",
 		"fr": "Subject: Documents en ligne\n\nLes documents sont en ligne : marker-fr.", "es": "Los documentos: marker-es."} {
@@ -192,6 +193,7 @@ func TestSend(t *testing.T) {
 }
 
 func TestSendDryRun(t *testing.T) {
+	t.Parallel()
 	for _, withStore := range []bool{false, true} {
 		t.Run(fmt.Sprintf("store=%v", withStore), func(t *testing.T) {
 			srv := testmail.NewSMTP(t, testmail.Options{})
@@ -266,6 +268,7 @@ func TestSendDryRun(t *testing.T) {
 // only enqueues), marks part of it sent and leaves one in sending as a
 // crash would, then resumes: only what is left goes out.
 func TestSendResume(t *testing.T) {
+	t.Parallel()
 	srv := testmail.NewSMTP(t, testmail.Options{})
 	cfg := sendMeeting(t, srv)
 	m, cs := loadExample(t, cfg)
@@ -365,6 +368,7 @@ func TestSendConfirmation(t *testing.T) {
 }
 
 func TestSendUsage(t *testing.T) {
+	t.Parallel()
 	cfg := sendMeeting(t, nil)
 	body := filepath.Join(t.TempDir(), "b.md")
 	os.WriteFile(body, []byte("Hello"), 0o644)
@@ -402,6 +406,7 @@ func TestSendUsage(t *testing.T) {
 // messages, then Ctrl-C), then resumes it: every contact ends with exactly
 // one message.
 func TestSendInterrupted(t *testing.T) {
+	t.Parallel()
 	srv := testmail.NewSMTP(t, testmail.Options{})
 	cfg := sendMeeting(t, srv)
 	_, cs := loadExample(t, cfg)

@@ -58,6 +58,7 @@ func conveneBinary(t *testing.T) string {
 // TestStaticBinary checks that convene built as the README says is one
 // static executable: no ELF interpreter, no shared library, and it runs.
 func TestStaticBinary(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
