@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
@@ -187,18 +188,26 @@ func (d *daemon) serveDashboard(addr, token string) (string, func(), error) {
 		return "", nil, err
 	}
 	srv.ErrorLog = slog.NewLogLogger(d.log.With("component", "web").Handler(), slog.LevelDebug)
-	var cert tls.Certificate
-	if tlsOn {
-		if cert, err = tls.LoadX509KeyPair(do.TLSCert, do.TLSKey); err != nil {
-			return "", nil, fmt.Errorf("dashboard: tls: %w", err)
+	return listenAndServe(srv, "dashboard", addr, do.TLSCert, do.TLSKey)
+}
+
+// listenAndServe listens on addr and serves srv in the background, over
+// TLS with the certificate and key files when certFile is set; what names
+// the listener in errors. It returns the address listened on and a function
+// that shuts the server down (5 s for requests in flight).
+func listenAndServe(srv *http.Server, what, addr, certFile, keyFile string) (string, func(), error) {
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s: tls: %w", what, err)
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", nil, fmt.Errorf("dashboard: %w", err)
+		return "", nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if tlsOn {
+	if certFile != "" {
 		go srv.ServeTLS(ln, "", "")
 	} else {
 		go srv.Serve(ln)

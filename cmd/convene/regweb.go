@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"fmt"
 	"log/slog"
-	"net"
-	"time"
 
 	"convene/regweb"
 	"convene/secretariat"
@@ -63,26 +59,5 @@ func (d *daemon) serveRegistration() (string, func(), error) {
 		return "", nil, err
 	}
 	srv.ErrorLog = slog.NewLogLogger(d.log.With("component", "regweb").Handler(), slog.LevelDebug)
-	if tlsOn {
-		cert, err := tls.LoadX509KeyPair(w.TLSCert, w.TLSKey)
-		if err != nil {
-			return "", nil, fmt.Errorf("registration.web: tls: %w", err)
-		}
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	}
-	ln, err := net.Listen("tcp", w.Listen)
-	if err != nil {
-		return "", nil, fmt.Errorf("registration.web: %w", err)
-	}
-	if tlsOn {
-		go srv.ServeTLS(ln, "", "")
-	} else {
-		go srv.Serve(ln)
-	}
-	stop := func() {
-		ctx, c := context.WithTimeout(context.Background(), 5*time.Second)
-		defer c()
-		srv.Shutdown(ctx)
-	}
-	return ln.Addr().String(), stop, nil
+	return listenAndServe(srv, "registration.web", w.Listen, w.TLSCert, w.TLSKey)
 }
